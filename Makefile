@@ -1,0 +1,30 @@
+# All targets create the virtual environment on first use; nothing else needs installing by hand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## quotas for the latest announced landstal on the embedded data
+	$(BIN)/visitering quotas
+
+test: $(STAMP)  ## the whole test suite, notebooks included
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check visitering tests bench
+	$(BIN)/ruff format --check visitering tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_quotas.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
