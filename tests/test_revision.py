@@ -1,0 +1,130 @@
+"""Mid-year revisions (§ 2 stk. 5-6, § 4 stk. 7, § 7 stk. 8-11), with the real 2016, 2017 and
+2018 sequences from data/landstal_historik.csv."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from typer.testing import CliRunner
+from visitering.kvoter.apportionment import Method
+
+from visitering.cli import app
+from visitering.kvoter.beregning import beregn_kvoter
+from visitering.kvoter.revision import Retning, revider, taerskel
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("landstal", "before_2018", "expected"),
+    [(8000, False, Fraction(2, 5)), (8001, False, Fraction(1, 4)), (17000, True, Fraction(1, 2))],
+)
+def test_thresholds(landstal, before_2018, expected):
+    assert taerskel(landstal, before_2018) == expected
+
+
+def test_2016_chain_12000_17000_7500(real):
+    revision = revider(real, 12000, [17000, 7500], before_2018=True)
+    up, down = revision.trin
+    assert (up.retning, up.obligatorisk) == (Retning.FORHOEJELSE, False)  # 41.7 % <= 50 %
+    assert (down.retning, down.obligatorisk) == (Retning.NEDSAETTELSE, True)  # 55.9 % > 50 %
+    assert up.kvoter_efter == beregn_kvoter(real, 17000).kvoter  # same data, re-computed
+    assert sum(down.kvoter_efter.values()) == 7500
+    for k, q in down.kvoter_efter.items():
+        exact = Fraction(up.kvoter_efter[k] * 7500, 17000)
+        assert exact.__floor__() <= q <= exact.__ceil__()
+    assert revision.kvoter == down.kvoter_efter
+
+
+def test_2016_chain_under_current_rules_is_mandatory_both_ways(real):
+    up, down = revider(real, 12000, [17000, 7500]).trin
+    assert up.obligatorisk and down.obligatorisk  # 41.7 % and 55.9 % > 25 %
+
+
+def test_2017_chain_and_2018_decrease(real):
+    steps = revider(real, 15000, [8500, 4000, 2200], before_2018=True).trin
+    assert [s.til_landstal for s in steps] == [8500, 4000, 2200]
+    assert [sum(s.kvoter_efter.values()) for s in steps] == [8500, 4000, 2200]
+    (step,) = revider(real, 3000, [1000]).trin
+    assert step.obligatorisk  # 66.7 % > 40 %
+    assert all(step.kvoter_efter[k] <= step.kvoter_foer[k] for k in step.kvoter_foer)
+
+
+def test_small_change_is_optional(real):
+    (step,) = revider(real, 600, [700]).trin
+    assert not step.obligatorisk  # 16.7 % <= 40 %
+
+
+def test_volunteers_are_served_first(real):
+    (step,) = revider(real, 600, [700], frivillige={851: 30, 461: 10}).trin
+    assert step.frivillige == {461: 10, 851: 30}
+    base = beregn_kvoter(real, 660).kvoter
+    assert step.kvoter_efter[851] == base[851] + 30
+    assert step.kvoter_efter[461] == base[461] + 10
+    assert sum(step.kvoter_efter.values()) == 700
+
+
+def test_volunteer_offers_beyond_the_increase_are_shared_in_proportion(real):
+    (step,) = revider(real, 600, [640], frivillige={851: 60, 461: 20}).trin
+    assert step.frivillige == {461: 10, 851: 30}
+    assert step.kvoter_efter == {
+        k: q + step.frivillige.get(k, 0) for k, q in beregn_kvoter(real, 600).kvoter.items()
+    }
+
+
+@pytest.mark.parametrize("method", [Method.DHONDT, Method.SAINTE_LAGUE, Method.HUNTINGTON_HILL])
+def test_increase_never_lowers_a_quota_with_divisor_methods(real, method):
+    (step,) = revider(real, 12000, [17000], method).trin
+    assert all(step.kvoter_efter[k] >= step.kvoter_foer[k] for k in step.kvoter_foer)
+
+
+def test_cli_revise_text(tmp_path):
+    volunteers = tmp_path / "frivillige.csv"
+    volunteers.write_text("kommunekode;antal\n851;100\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "revise",
+            "--landstal",
+            "12000",
+            "--new-landstal",
+            "17000",
+            "--new-landstal",
+            "7500",
+            "--before-2018",
+            "--volunteers",
+            str(volunteers),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert (
+        "Step 1: Landstal 12000 -> 17000 (forhøjelse); optional: the change of 41.7 % does "
+        "not exceed the 50 % threshold (§ 2 stk. 5)\n"
+    ) in text
+    assert (
+        "Increase: re-computed with the same data as the first announcement; volunteers "
+        "served first with 100 extra (§ 7 stk. 9-11).\n"
+    ) in text
+    assert (
+        "Step 2: Landstal 17000 -> 7500 (nedsættelse); mandatory: the change of 55.9 % "
+        "exceeds the 50 % threshold (§ 2 stk. 5)\n"
+    ) in text
+    assert "  Regions: Nordjylland " in text
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "revision_1_12000_til_17000.csv",
+        "revision_2_17000_til_7500.csv",
+    ]
+
+
+def test_cli_revise_reports_all_bad_values():
+    result = runner.invoke(app, ["revise", "--landstal", "x", "--new-landstal", "0"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 2 problems in the input:\n"
+        "  --landstal: 'x' is not a whole number\n"
+        "  --new-landstal: must be a positive whole number, got 0\n"
+    )

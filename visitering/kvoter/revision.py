@@ -1,0 +1,148 @@
+"""Changes of the landstal during the year (BEK nr. 550/2022 § 2 stk. 5-6, § 4 stk. 7,
+§ 7 stk. 8-11).
+
+* The landstal **must** be changed when the expected number differs by more than 40 % (landstal
+  ≤ 8,000) or 25 % (landstal > 8,000); before 2018 the threshold was 50 %.  Smaller changes are
+  allowed.
+* A **decrease** scales the quotas in force proportionally: each municipality's exact new number
+  is q_k · L_new / L_old, rounded with the same named method over all municipalities, and each
+  region quota is again the sum of its municipalities.
+* An **increase** is a re-computation with the **same data** as the first announcement, and the
+  municipalities that volunteered in writing beforehand ("frivillige ønsker") are served first.
+  We read "served first" as: volunteers receive their offered extra persons (scaled down in
+  proportion to the offers if they exceed the increase), and the rest of the new landstal is
+  distributed by the key: q_k = key-quota(L_new − V)_k + extra_k, where V is what the volunteers
+  took.  Offers are used up across chained increases.
+* An existing KKR agreement lapses on a change unless it says how to handle one, so revisions
+  start from the § 7 quotas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+from visitering.domain import Fordelingsgrundlag
+from visitering.errors import InputError, Problem
+from visitering.kvoter.apportionment import Method, apportion
+from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
+
+THRESHOLD_SMALL = Fraction(40, 100)
+THRESHOLD_LARGE = Fraction(25, 100)
+THRESHOLD_BEFORE_2018 = Fraction(50, 100)
+LARGE_LANDSTAL = 8_000
+
+
+class Retning(StrEnum):
+    FORHOEJELSE = "forhøjelse"
+    NEDSAETTELSE = "nedsættelse"
+    UAENDRET = "uændret"
+
+
+@dataclass(frozen=True, slots=True)
+class Revisionstrin:
+    """One change of the landstal and its effect on every municipality."""
+
+    fra_landstal: int
+    til_landstal: int
+    retning: Retning
+    aendring: Fraction
+    """Relative change |L_new − L_old| / L_old."""
+    taerskel: Fraction
+    """The threshold above which the change is mandatory."""
+    kvoter_foer: dict[int, int]
+    kvoter_efter: dict[int, int]
+    frivillige: dict[int, int]
+    """Extra persons given to volunteer municipalities in this step."""
+
+    @property
+    def obligatorisk(self) -> bool:
+        """Whether the law required this change (strictly more than the threshold)."""
+        return self.aendring > self.taerskel
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """The original computation and each revision step in order."""
+
+    oprindelig: Kvoteberegning
+    trin: tuple[Revisionstrin, ...]
+
+    @property
+    def kvoter(self) -> dict[int, int]:
+        """The quotas in force after the last step."""
+        return self.trin[-1].kvoter_efter if self.trin else self.oprindelig.kvoter
+
+
+def taerskel(landstal: int, before_2018: bool = False) -> Fraction:
+    """The relative change above which the landstal must be changed (§ 2 stk. 5)."""
+    if before_2018:
+        return THRESHOLD_BEFORE_2018
+    return THRESHOLD_SMALL if landstal <= LARGE_LANDSTAL else THRESHOLD_LARGE
+
+
+def revider(
+    grundlag: Fordelingsgrundlag,
+    landstal: int,
+    nye_landstal: Sequence[int],
+    metode: Method = Method.LARGEST_REMAINDER,
+    frivillige: Mapping[int, int] | None = None,
+    before_2018: bool = False,
+) -> Revision:
+    """Apply a chain of landstal changes to the quotas computed for ``landstal``.
+
+    Raises
+    ------
+    InputError
+        If a new landstal is not a positive whole number.
+    """
+    problems = [
+        Problem(f"must be a positive whole number, got {n}", "--new-landstal")
+        for n in nye_landstal
+        if n <= 0
+    ]
+    if problems:
+        raise InputError(problems)
+    oprindelig = beregn_kvoter(grundlag, landstal, metode)
+    offers = dict(frivillige or {})
+    current = oprindelig.kvoter
+    old = landstal
+    steps = []
+    for new in nye_landstal:
+        change = Fraction(abs(new - old), old)
+        given: dict[int, int] = {}
+        if new < old:
+            retning = Retning.NEDSAETTELSE
+            codes = sorted(current)
+            scaled = [Fraction(current[k] * new, old) for k in codes]
+            after = dict(zip(codes, apportion(scaled, new, metode), strict=True))
+        elif new > old:
+            retning = Retning.FORHOEJELSE
+            given = _serve_volunteers(offers, new - old, metode)
+            for code, extra in given.items():
+                offers[code] -= extra
+            base = beregn_kvoter(grundlag, new - sum(given.values()), metode).kvoter
+            after = {k: q + given.get(k, 0) for k, q in base.items()}
+        else:
+            retning = Retning.UAENDRET
+            after = dict(current)
+        steps.append(
+            Revisionstrin(
+                old, new, retning, change, taerskel(old, before_2018), current, after, given
+            )
+        )
+        current, old = after, new
+    return Revision(oprindelig, tuple(steps))
+
+
+def _serve_volunteers(offers: Mapping[int, int], increase: int, metode: Method) -> dict[int, int]:
+    """Volunteers get their offers first; if the offers exceed the increase, they share it in
+    proportion to what they offered."""
+    codes = sorted(k for k, v in offers.items() if v > 0)
+    total = sum(offers[k] for k in codes)
+    if total <= increase:
+        return {k: offers[k] for k in codes}
+    shares = [Fraction(offers[k] * increase, total) for k in codes]
+    return dict(zip(codes, apportion(shares, increase, metode), strict=True))
