@@ -1,0 +1,1 @@
+"""Text and binary formats: parsing input tables and rendering exports (no file access)."""

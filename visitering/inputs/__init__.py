@@ -1,0 +1,1 @@
+"""Validated inputs: the embedded dataset and user-supplied tables, checked in full."""

@@ -1,0 +1,187 @@
+"""Validation of user-supplied tables into domain objects, reporting every problem at once.
+
+Each reader takes a parsed :class:`~visitering.formats.csvtext.Table` (which knows its file and
+row numbers) and the municipality list, and either returns validated objects or raises one
+:class:`~visitering.errors.InputError` carrying every problem with its file, row and column.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from visitering.domain import Fordelingsgrundlag, KommuneGrundlag, Kommuner
+from visitering.errors import InputError, Problem
+from visitering.formats.csvtext import Row, Table, parse_count, require_columns
+from visitering.kvoter.beregning import Aftale, Afvigelse, Kilde
+
+INPUT_ALIASES = {"familiesammenførte": "familiesammenfoerte"}
+INPUT_COLUMNS = ("kommunekode", "befolkning", "indvandrere", "familiesammenfoerte")
+
+
+def _kommunekode(
+    row: Row, column: str, kommuner: Kommuner, table: Table, problems: list[Problem]
+) -> int | None:
+    raw = row.cells.get(column, "")
+    if not raw:
+        problems.append(Problem("a kommunekode is required", table.source, row.number, column))
+        return None
+    if not raw.isdigit():
+        problems.append(Problem(f"{raw!r} is not a kommunekode", table.source, row.number, column))
+        return None
+    code = int(raw)
+    if code not in kommuner:
+        problems.append(
+            Problem(
+                f"{raw} is not the code of a Danish municipality", table.source, row.number, column
+            )
+        )
+        return None
+    return code
+
+
+def _count(row: Row, column: str, table: Table, problems: list[Problem]) -> int | None:
+    return parse_count(row.cells.get(column, ""), problems, table.source, row.number, column)
+
+
+def _report_missing(
+    seen: dict[int, int], table: Table, kommuner: Kommuner, problems: list[Problem]
+) -> None:
+    for code in kommuner:
+        if code not in seen:
+            problems.append(
+                Problem(
+                    f"kommunekode {code} ({kommuner[code].navn}) is missing; all "
+                    f"{len(kommuner)} municipalities must be present",
+                    table.source,
+                )
+            )
+
+
+def _note_duplicate(
+    code: int, row: Row, column: str, seen: dict[int, int], table: Table, problems: list[Problem]
+) -> bool:
+    if code in seen:
+        problems.append(
+            Problem(
+                f"kommunekode {code} appears again (first in row {seen[code]})",
+                table.source,
+                row.number,
+                column,
+            )
+        )
+        return True
+    seen[code] = row.number
+    return False
+
+
+def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrundlag:
+    """The key's inputs from a user file: one row per municipality, all 98 exactly once."""
+    require_columns(table, INPUT_COLUMNS)
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    figures: dict[int, KommuneGrundlag] = {}
+    for row in table.rows:
+        code = _kommunekode(row, "kommunekode", kommuner, table, problems)
+        values = [_count(row, c, table, problems) for c in INPUT_COLUMNS[1:]]
+        if code is None or _note_duplicate(code, row, "kommunekode", seen, table, problems):
+            continue
+        p, i, f = values
+        if p is not None and i is not None and f is not None:
+            figures[code] = KommuneGrundlag(kommuner[code], p, i, f)
+    _report_missing(seen, table, kommuner, problems)
+    if problems:
+        raise InputError(problems)
+    rows = tuple(figures[k] for k in kommuner)
+    kilde = f"user inputs: {table.source}" + (
+        " (read as Windows-1252)" if table.encoding == "cp1252" else ""
+    )
+    return Fordelingsgrundlag(rows, kilde, None)
+
+
+def read_aftaler(table: Table, kommuner: Kommuner) -> list[Aftale]:
+    """KKR agreements (§§ 5-6): columns ``kommunekode`` and ``kommunekvote``, grouped by region.
+
+    Whether each agreement covers its region and sums to the region quota is checked when the
+    quotas are computed, since that needs the region quota.
+    """
+    require_columns(table, ("kommunekode", "kommunekvote"))
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    by_region: dict[int, dict[int, int]] = defaultdict(dict)
+    sources: dict[int, dict[int, Kilde]] = defaultdict(dict)
+    for row in table.rows:
+        code = _kommunekode(row, "kommunekode", kommuner, table, problems)
+        quota = _count(row, "kommunekvote", table, problems)
+        if code is None or _note_duplicate(code, row, "kommunekode", seen, table, problems):
+            continue
+        if quota is not None:
+            region = kommuner[code].region
+            by_region[region.kode][code] = quota
+            sources[region.kode][code] = Kilde(table.source, row.number)
+    if problems:
+        raise InputError(problems)
+    return [
+        Aftale(kommuner.region(r), by_region[r], sources[r], table.source)
+        for r in sorted(by_region)
+    ]
+
+
+def read_afvigelser(table: Table, kommuner: Kommuner) -> list[Afvigelse]:
+    """Recorded deviations: columns ``kode`` (kommunekode or regionskode), ``kvote``,
+    ``begrundelse`` (the reason, required: § 4 stk. 6 and § 7 stk. 6 deviations must be
+    justified)."""
+    require_columns(table, ("kode", "kvote", "begrundelse"))
+    problems: list[Problem] = []
+    region_codes = {r.kode for r in kommuner.regioner}
+    out = []
+    for row in table.rows:
+        raw = row.cells["kode"]
+        quota = _count(row, "kvote", table, problems)
+        reason = row.cells["begrundelse"]
+        if not reason:
+            problems.append(
+                Problem("a deviation needs a reason", table.source, row.number, "begrundelse")
+            )
+        if not raw.isdigit() or (int(raw) not in kommuner and int(raw) not in region_codes):
+            problems.append(
+                Problem(
+                    f"{raw!r} is neither a kommunekode nor a regionskode",
+                    table.source,
+                    row.number,
+                    "kode",
+                )
+            )
+            continue
+        if quota is not None and reason:
+            code = int(raw)
+            out.append(
+                Afvigelse(
+                    code,
+                    quota,
+                    reason,
+                    Kilde(table.source, row.number),
+                    gaelder_region=code in region_codes,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def read_frivillige(table: Table, kommuner: Kommuner) -> dict[int, int]:
+    """Volunteer municipalities (§ 7 stk. 9): columns ``kommunekode`` and ``antal`` (extra persons
+    offered in writing before a landstal increase)."""
+    require_columns(table, ("kommunekode", "antal"))
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    out: dict[int, int] = {}
+    for row in table.rows:
+        code = _kommunekode(row, "kommunekode", kommuner, table, problems)
+        extra = _count(row, "antal", table, problems)
+        if code is None or _note_duplicate(code, row, "kommunekode", seen, table, problems):
+            continue
+        if extra is not None:
+            out[code] = extra
+    if problems:
+        raise InputError(problems)
+    return out

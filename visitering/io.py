@@ -1,0 +1,105 @@
+"""The only module that touches the file system.
+
+Everything else in :mod:`visitering` works on text, bytes and validated objects; this module
+reads files (user inputs and the embedded dataset) and writes exports.  Exports are written
+atomically: each file is first written in full to a temporary file in the target directory,
+flushed to disk, and then renamed over its final name, so a reader never sees a half-written
+file.  Callers render every file of a batch *before* calling :func:`write_files_atomically`, so
+bad input never leaves partial output.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from visitering.errors import InputError, Problem
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_dir() -> Path:
+    """The embedded dataset: ``visitering/_data`` in a wheel, ``data/`` in a source checkout."""
+    packaged = _PACKAGE_DIR / "_data"
+    return packaged if packaged.is_dir() else _PACKAGE_DIR.parent / "data"
+
+
+def read_embedded(name: str) -> bytes:
+    """The bytes of one file of the embedded dataset."""
+    return (data_dir() / name).read_bytes()
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a user-supplied file, or an :class:`InputError` naming it."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(Problem("file not found", str(path))) from None
+    except IsADirectoryError:
+        raise InputError(Problem("is a directory, not a file", str(path))) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read file ({exc.strerror})", str(path))) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_files_atomically(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write every file of ``files`` (name → content) into ``directory``, each atomically.
+
+    All temporary files are written and flushed first; only when every one succeeded are they
+    renamed into place.  On any failure the temporary files are removed and nothing is left.
+
+    Returns
+    -------
+    list of Path
+        The final paths, in the order given.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            Problem(f"cannot create output directory ({exc.strerror})", str(directory))
+        ) from None
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            staged.append((tmp, directory / name))
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; exports are ordinary files
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError(Problem(f"cannot write output ({exc.strerror})", str(directory))) from None
+    return [final for _, final in staged]
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the SQLite ledger at ``path``.
+
+    The connection is in autocommit mode: the ledger opens its own explicit transactions so
+    that a batch is all-or-nothing.
+    """
+    if path.exists() and path.is_dir():
+        raise InputError(Problem("is a directory, not a ledger file", str(path)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(Problem(f"cannot open the ledger ({exc})", str(path))) from None
+    return connection
