@@ -1,0 +1,277 @@
+"""CLI tests for ``visitering quotas`` and ``explain``: the text users see is pinned here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from visitering.cli import app
+from visitering.inputs.embedded import PROXY_NOTE, embedded_grundlag
+
+runner = CliRunner()
+
+HEADER_600 = """\
+Kommunekvoter, landstal 600 (BEK nr. 550/2022 §§ 4 og 7), visitering 0.1.0
+Rounding: largest remainder (Hamilton); exact ties go to the lower kommunekode
+Data: embedded data: population 1 January 2026 (DST FOLK1A/FOLK1AM); immigrants and descendants, \
+all origins, DST FOLK1E (same date); F_k = 0
+PROXY DATA - not official quotas: I_k is approximated by all immigrants and descendants \
+(DST FOLK1E) and F_k = 0; supply the real figures with --inputs.
+"""
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def inputs_csv(
+    path: Path,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    header: str = "familiesammenfoerte",
+    rows: list[str] | None = None,
+) -> Path:
+    """The embedded figures written as a user inputs file (optionally edited)."""
+    lines = [delimiter.join(["kommunekode", "befolkning", "indvandrere", header])]
+    lines += (
+        rows
+        if rows is not None
+        else [
+            delimiter.join(map(str, (g.kommune.kode, g.befolkning, g.indvandrere, 2)))
+            for g in embedded_grundlag().kommuner
+        ]
+    )
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def test_quotas_prints_header_regions_and_marked_zero_quotas():
+    result = run("quotas", "--landstal", "600")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(HEADER_600)
+    assert "  1081  Region Nordjylland            80.3421            81\n" in result.stdout
+    assert "  101   København          Hovedstaden         18.3062            18\n" in result.stdout
+    assert "nul-kvote (v_k <= 0)" in result.stdout
+    assert result.stdout.endswith(
+        "98 municipalities, 5 with zero quota (nul-kvote-kommuner); quotas sum to 600.\n"
+    )
+
+
+def test_default_landstal_is_the_latest_announced():
+    result = run("quotas")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Kommunekvoter, landstal 600 ")
+
+
+def test_user_inputs_have_no_proxy_notice_and_accept_danish_header_in_cp1252(tmp_path):
+    path = inputs_csv(tmp_path / "tal.csv", ";", "cp1252", header="familiesammenførte")
+    result = run("quotas", "--landstal", "600", "--inputs", str(path))
+    assert result.exit_code == 0, result.output
+    assert "PROXY" not in result.stdout
+    assert f"Data: user inputs: {path} (read as Windows-1252)\n" in result.stdout
+
+
+def test_utf8_bom_semicolon_inputs(tmp_path):
+    path = inputs_csv(tmp_path / "tal.csv", ";", "utf-8-sig", header="familiesammenførte")
+    result = run("quotas", "--landstal", "600", "--inputs", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["proxy"] is False
+    assert payload["summer"]["familiesammenfoerte"] == 196
+
+
+def test_json_carries_every_intermediate_and_the_proxy_note():
+    result = run("quotas", "--landstal", "600", "--json")
+    payload = json.loads(result.stdout)
+    assert payload["proxy_note"] == PROXY_NOTE
+    odense = next(k for k in payload["kommuner"] if k["kommunekode"] == 461)
+    assert odense["fordelingstal"] == "19.031812945982"
+    assert odense["kommunekvote"] == 19
+    assert sum(r["regionskvote"] for r in payload["regioner"]) == 600
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--landstal", "0"],
+            "error: 1 problem in the input:\n"
+            "  --landstal: must be a positive whole number, got 0\n",
+        ),
+        (
+            ["--landstal", "-5"],
+            "error: 1 problem in the input:\n"
+            "  --landstal: must be a positive whole number, got -5\n",
+        ),
+        (
+            ["--landstal", "12.5"],
+            "error: 1 problem in the input:\n  --landstal: '12.5' is not a whole number\n",
+        ),
+        (
+            ["--landstal", "abc"],
+            "error: 1 problem in the input:\n  --landstal: 'abc' is not a whole number\n",
+        ),
+        (
+            ["--data-year", "2010"],
+            "error: 1 problem in the input:\n  --data-year: no embedded data for 2010; "
+            "available years: 2008, 2011, 2015, 2019, 2022, 2023, 2024, 2025, 2026\n",
+        ),
+        (
+            ["--inputs", "/nonexistent/tal.csv"],
+            "error: 1 problem in the input:\n  /nonexistent/tal.csv: file not found\n",
+        ),
+    ],
+)
+def test_bad_command_line_values(args, message):
+    result = run("quotas", *args)
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert result.stdout == ""
+
+
+def test_every_problem_in_an_inputs_file_is_reported_at_once(tmp_path):
+    rows = [
+        f"{g.kommune.kode},{g.befolkning},{g.indvandrere},0" for g in embedded_grundlag().kommuner
+    ]
+    rows[0] = "101,abc,194193,0"  # non-numeric (file row 2)
+    rows[1] = "147,106150,-3,0"  # negative (row 3)
+    rows[2] = "999,1,1,0"  # unknown code (row 4), so 151 is missing
+    rows[3] = "101,671714,194193,0"  # duplicate (row 5), so 153 is missing too
+    path = inputs_csv(tmp_path / "tal.csv", rows=rows)
+    out = tmp_path / "out"
+    result = run("quotas", "--landstal", "600", "--inputs", str(path), "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: 6 problems in the input:\n"
+        f"  {path}, row 2, column befolkning: 'abc' is not a whole number\n"
+        f"  {path}, row 3, column indvandrere: '-3' is negative\n"
+        f"  {path}, row 4, column kommunekode: 999 is not the code of a Danish municipality\n"
+        f"  {path}, row 5, column kommunekode: kommunekode 101 appears again (first in row 2)\n"
+        f"  {path}: kommunekode 151 (Ballerup) is missing; all 98 municipalities must be present\n"
+        f"  {path}: kommunekode 153 (Brøndby) is missing; all 98 municipalities must be present\n"
+    )
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_missing_column_and_undecodable_file(tmp_path):
+    path = tmp_path / "tal.csv"
+    path.write_text("kommunekode,befolkning\n101,5\n", encoding="utf-8")
+    result = run("quotas", "--inputs", str(path))
+    assert result.exit_code == 2
+    assert (
+        f"  {path}, row 1: required column 'indvandrere' is missing (columns found: "
+        "kommunekode, befolkning)\n" in result.stderr
+    )
+    path.write_bytes(b"kommunekode\x81\x8d\n")
+    result = run("quotas", "--inputs", str(path))
+    assert result.exit_code == 2
+    assert "is neither UTF-8 nor Windows-1252/Latin-1 text" in result.stderr
+
+
+def test_problems_from_several_inputs_are_reported_together(tmp_path):
+    agreements = tmp_path / "aftale.csv"
+    agreements.write_text("kommunekode;kommunekvote\n101;x\n", encoding="utf-8")
+    result = run("quotas", "--landstal", "-1", "--agreements", str(agreements))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 2 problems in the input:\n"
+        "  --landstal: must be a positive whole number, got -1\n"
+        f"  {agreements}, row 2, column kommunekvote: 'x' is not a whole number\n"
+    )
+
+
+def test_agreement_that_does_not_sum_gives_exit_2_and_no_files(tmp_path):
+    agreements = tmp_path / "aftale.csv"
+    agreements.write_text(
+        "kommunekode;kommunekvote\n773;3\n787;6\n810;5\n813;8\n820;5\n825;0\n840;5\n846;6\n"
+        "849;6\n851;28\n860;10\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("quotas", "--landstal", "600", "--agreements", str(agreements), "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        f"  {agreements}, column kommunekvote: the agreement for Region Nordjylland sums to 82, "
+        "but the region quota is 81; an agreement must sum to the region quota (§ 6), otherwise "
+        "the § 7 quotas apply\n"
+    )
+    assert not out.exists()
+
+
+def test_valid_agreement_moves_laesoe_share_to_hjoerring(tmp_path):
+    """The real 2026 pattern: Læsø's share taken over by Hjørring (landstal_historik.csv).
+    Læsø rounds to 0 here anyway, so the KKR also moves one person from Aalborg to Hjørring."""
+    agreements = tmp_path / "aftale.csv"
+    agreements.write_text(
+        "kommunekode;kommunekvote\n773;3\n787;6\n810;5\n813;8\n820;5\n825;0\n840;5\n846;6\n"
+        "849;6\n851;27\n860;10\n",
+        encoding="utf-8",
+    )
+    result = run("quotas", "--landstal", "600", "--agreements", str(agreements))
+    assert result.exit_code == 0, result.output
+    assert (
+        "  860   Hjørring           Nordjylland          8.8756            10  aftale §§ 5-6 "
+        "(computed 9)\n"
+    ) in result.stdout
+
+
+def test_explain_cites_the_paragraphs_step_by_step():
+    result = run("explain", "--landstal", "600", "--kommune", "Odense")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    for line in (
+        "461 Odense (Region Syddanmark)\n",
+        "Step 1 (§ 4): fordelingsandel a_k = 2·p_k − i_k\n",
+        "  = 2 × 0.03537758 − 0.03864745 = 0.03210771\n",
+        "  = 19.264628 × 600 / 607.339754 = 19.031813\n",
+        "Step 6 (§ 7): rounding to whole persons by largest remainder (Hamilton); exact ties go "
+        "to the lower kommunekode.\n",
+        "Result: kommunekvote 19 (basis: § 7).\n",
+    ):
+        assert line in text
+    assert PROXY_NOTE in text
+
+
+def test_explain_zero_quota_municipality():
+    result = run("explain", "--landstal", "600", "--kommune", "825")
+    assert result.exit_code == 0
+    # Læsø has v_k > 0 but rounds to 0; Ishøj (183) is a nul-kvote-kommune.
+    result = run("explain", "--landstal", "600", "--kommune", "183")
+    assert "Step 4 (§ 4): v_k ≤ 0, so the fordelingstal is 0 (a nul-kvote-kommune)" in result.stdout
+
+
+def test_explain_unknown_kommune():
+    result = run("explain", "--kommune", "Atlantis")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        "  --kommune: 'Atlantis' is neither a kommunekode nor a municipality "
+        "name\n"
+    )
+
+
+def test_every_command_has_help():
+    for command in ("quotas", "explain", "revise"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "Usage" in result.stdout
+
+
+def test_module_entry_point_and_light_imports():
+    """``python -m visitering`` works, and the quota path imports neither OR-Tools nor pandas."""
+    code = (
+        "import sys, runpy; sys.argv = ['visitering', 'quotas', '--landstal', '600'];\n"
+        "try:\n    runpy.run_module('visitering', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('ortools', 'pandas', 'openpyxl') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Kommunekvoter, landstal 600")
+    assert out.stdout.rstrip().endswith("[]")

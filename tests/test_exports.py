@@ -1,0 +1,181 @@
+"""Exports: columns, dialects, per-KKR files, xlsx, atomic and byte-for-byte deterministic
+writes, and no cell a spreadsheet could run as a formula."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from visitering import io as vio
+from visitering.cli import app
+from visitering.errors import InputError
+from visitering.formats import csvtext
+from visitering.formats.csvtext import Dialect
+
+runner = CliRunner()
+
+REQUIRED = [
+    "kommunekode",
+    "kommune",
+    "regionskode",
+    "region",
+    "befolkning",
+    "indvandrere",
+    "familiesammenfoerte",
+    "fordelingsandel",
+    "beregnet_fordelingstal",
+    "foreloebigt_fordelingstal",
+    "fordelingstal",
+    "kommunekvote",
+]
+
+
+def export(tmp_path: Path, *extra: str) -> Path:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["quotas", "--landstal", "600", "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_files_and_columns(tmp_path):
+    out = export(tmp_path)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "kommunekvoter.csv",
+        "kommunekvoter_KKR_Hovedstaden.csv",
+        "kommunekvoter_KKR_Midtjylland.csv",
+        "kommunekvoter_KKR_Nordjylland.csv",
+        "kommunekvoter_KKR_Sjaelland.csv",
+        "kommunekvoter_KKR_Syddanmark.csv",
+        "kvoter.xlsx",
+        "regionskvoter.csv",
+    ]
+    raw = (out / "kommunekvoter.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf# Kommunekvoter, landstal 600")
+    frame = pd.read_csv(
+        out / "kommunekvoter.csv", sep=";", decimal=",", comment="#", encoding="utf-8-sig"
+    )
+    assert set(REQUIRED) <= set(frame.columns)
+    assert len(frame) == 98 and frame["kommunekvote"].sum() == 600
+    regions = pd.read_csv(
+        out / "regionskvoter.csv", sep=";", decimal=",", comment="#", encoding="utf-8-sig"
+    )
+    assert list(regions.columns[:2]) == ["regionskode", "region"]
+    assert regions["regionskvote"].sum() == 600
+    nord = pd.read_csv(
+        out / "kommunekvoter_KKR_Nordjylland.csv",
+        sep=";",
+        decimal=",",
+        comment="#",
+        encoding="utf-8-sig",
+    )
+    assert len(nord) == 11 and set(nord["region"]) == {"Region Nordjylland"}
+
+
+def test_every_export_carries_the_proxy_notice(tmp_path):
+    out = export(tmp_path)
+    for path in out.glob("*.csv"):
+        assert "# PROXY DATA - not official quotas" in path.read_text(encoding="utf-8-sig")
+    with zipfile.ZipFile(out / "kvoter.xlsx") as z:
+        for sheet in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+            assert "PROXY DATA - not official quotas" in z.read(sheet).decode()
+
+
+def test_exact_values_have_ten_decimals_in_both_dialects(tmp_path):
+    danish = (export(tmp_path) / "kommunekvoter.csv").read_text(encoding="utf-8-sig")
+    assert ";0,1114783460;0,1920730893;0,0308836027;18,5301615952;" in danish
+    standard = export(tmp_path / "s", "--csv-dialect", "standard") / "kommunekvoter.csv"
+    raw = standard.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(standard, comment="#")
+    assert frame.loc[frame.kommunekode == 101, "fordelingstal"].item() == pytest.approx(
+        18.3062229869
+    )
+
+
+def test_same_input_same_bytes(tmp_path):
+    first, second = export(tmp_path / "a"), export(tmp_path / "b")
+    for path in first.iterdir():
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+
+
+def test_no_cell_is_a_formula(tmp_path):
+    overrides = tmp_path / "afvigelser.csv"
+    overrides.write_text(
+        'kode;kvote;begrundelse\n101;20;"=HYPERLINK(""http://x"";""klik"")"\n', encoding="utf-8"
+    )
+    out = export(tmp_path, "--overrides", str(overrides))
+    text = (out / "kommunekvoter.csv").read_text(encoding="utf-8-sig")
+    assert ';"\'=HYPERLINK(""http://x"";""klik"")"' in text
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out / "kvoter.xlsx")["Kommunekvoter"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value.startswith("=HYPERLINK") for c in cells)
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_overrides_appear_in_the_exports(tmp_path):
+    overrides = tmp_path / "afvigelser.csv"
+    overrides.write_text(
+        "kode;kvote;begrundelse\n1085;100;særlige integrationsforhold\n101;20;boligsituation\n",
+        encoding="utf-8",
+    )
+    out = export(tmp_path, "--overrides", str(overrides))
+    frame = pd.read_csv(
+        out / "kommunekvoter.csv", sep=";", decimal=",", comment="#", encoding="utf-8-sig"
+    )
+    kbh = frame[frame.kommunekode == 101].iloc[0]
+    assert (kbh.kommunekvote, kbh.beregnet_kvote, kbh.grundlag) == (20, 18, "afvigelse § 7 stk. 6")
+    assert kbh.begrundelse == "boligsituation"
+    sjaelland = frame[frame.regionskode == 1085]
+    assert sjaelland.kommunekvote.sum() == 100
+    assert set(sjaelland.grundlag) == {"§ 4 stk. 6 og § 7"}
+    regions = pd.read_csv(
+        out / "regionskvoter.csv", sep=";", decimal=",", comment="#", encoding="utf-8-sig"
+    )
+    assert regions.set_index("regionskode").loc[1085, "grundlag"] == "afvigelse § 4 stk. 6"
+    assert "-4 against the landstal 600" in (out / "kommunekvoter.csv").read_text("utf-8-sig")
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "out"
+    real_replace = vio.os.replace
+    calls = []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vio.os, "replace", failing_replace)
+    with pytest.raises(InputError, match="cannot write output"):
+        vio.write_files_atomically(target, {"a.csv": b"1", "b.csv": b"2"})
+    assert list(target.iterdir()) == []
+    monkeypatch.setattr(vio.os, "replace", real_replace)
+    vio.write_files_atomically(target, {"a.csv": b"1"})
+    assert sorted(p.name for p in target.iterdir()) == ["a.csv"]
+
+
+def test_notes_round_trip_through_the_reader():
+    data = csvtext.render(["a", "b"], [[1, "x;y"]], Dialect.DANISH, ["note; with separator"])
+    text, _ = csvtext.decode(data, "t.csv")
+    table = csvtext.parse(text, "t.csv")
+    assert table.columns == ("a", "b")
+    assert table.rows[0].cells == {"a": "1", "b": "x;y"}
+    assert table.rows[0].number == 3
+
+
+def test_xlsx_has_numbers_as_numbers(tmp_path):
+    out = export(tmp_path)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO((out / "kvoter.xlsx").read_bytes()))["Kommunekvoter"]
+    header = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "kommunekode")
+    rows = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert len(rows) == 98
+    col = header.index("kommunekvote")
+    assert sum(r[col] for r in rows) == 600

@@ -1,0 +1,5 @@
+"""``python -m visitering`` runs the command-line interface."""
+
+from visitering.cli import main
+
+main()

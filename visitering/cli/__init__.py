@@ -1,0 +1,15 @@
+"""Command-line interface: parses arguments, calls the library, maps errors to exit codes.
+
+Exit codes: 0 success; 2 bad input (one message naming file, row and column of every problem,
+and no output files written).
+"""
+
+from __future__ import annotations
+
+from visitering.cli import quotas, revise  # noqa: F401  (registers the commands)
+from visitering.cli.app import app
+
+
+def main() -> None:
+    """Entry point of the ``visitering`` console script."""
+    app()

@@ -1,0 +1,120 @@
+"""What every command shares: option types, loading inputs, and turning errors into exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from visitering import io
+from visitering.domain import Fordelingsgrundlag
+from visitering.errors import InputError, Problem
+from visitering.formats import csvtext
+from visitering.formats.csvtext import Table
+from visitering.inputs import embedded, tables
+from visitering.kvoter.apportionment import Method
+
+EXIT_INPUT = 2
+T = TypeVar("T")
+
+LandstalOpt = Annotated[
+    str | None,
+    typer.Option("--landstal", help="National estimate L (default: the latest announced)."),
+]
+DataYearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--data-year",
+        help="Population vintage (1 January) of the embedded data (default: the newest).",
+    ),
+]
+InputsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--inputs",
+        help="CSV with kommunekode, befolkning, indvandrere, "
+        "familiesammenfoerte for all 98 municipalities (replaces the embedded proxy).",
+    ),
+]
+MethodOpt = Annotated[Method, typer.Option("--method", help="Rounding (apportionment) method.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory to write the exports to.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")]
+DialectOpt = Annotated[
+    csvtext.Dialect,
+    typer.Option(
+        "--csv-dialect",
+        help="danish: semicolon, decimal comma, UTF-8 BOM (opens in "
+        "Danish Excel); standard: comma, decimal point, no BOM.",
+    ),
+]
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Turn an :class:`InputError` into one message on stderr and exit code 2."""
+    try:
+        yield
+    except InputError as exc:
+        typer.echo(f"error: {exc.render()}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
+    """Run ``load``; on bad input add its problems to ``problems`` and return ``None``.
+
+    Lets a command check every input before it reports, so the user sees all problems at once.
+    """
+    try:
+        return load()
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def parse_landstal(raw: str | None, option: str = "--landstal") -> int:
+    """A landstal from the command line (a positive whole number); default the latest."""
+    if raw is None:
+        return embedded.latest_landstal()[1]
+    text = raw.strip().replace("_", "")
+    if not text.lstrip("+-").isdigit():
+        raise InputError(Problem(f"{raw!r} is not a whole number", option))
+    value = int(text)
+    if value <= 0:
+        raise InputError(Problem(f"must be a positive whole number, got {value}", option))
+    return value
+
+
+def read_table(path: Path, aliases: dict[str, str] | None = None) -> Table:
+    """Read and parse a user CSV file."""
+    text, encoding = csvtext.decode(io.read_input(path), str(path))
+    return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding)
+
+
+def load_grundlag(inputs: Path | None, data_year: int | None) -> Fordelingsgrundlag:
+    """The user's inputs file if given, else the embedded proxy data for ``data_year``."""
+    if inputs is None:
+        return embedded.embedded_grundlag(data_year)
+    if data_year is not None:
+        raise InputError(
+            Problem(
+                "--data-year selects embedded data; it cannot be combined with --inputs",
+                "--data-year",
+            )
+        )
+    return tables.read_fordelingsgrundlag(
+        read_table(inputs, tables.INPUT_ALIASES), embedded.kommuner()
+    )
+
+
+def print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_exports(out: Path, files: dict[str, bytes]) -> None:
+    paths = io.write_files_atomically(out, files)
+    typer.echo(f"Wrote {len(paths)} files to {out}: {', '.join(p.name for p in paths)}", err=True)

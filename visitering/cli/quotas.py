@@ -1,0 +1,130 @@
+"""``visitering quotas`` and ``visitering explain``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from visitering.cli.app import app
+from visitering.cli.common import (
+    DataYearOpt,
+    DialectOpt,
+    InputsOpt,
+    JsonOpt,
+    LandstalOpt,
+    MethodOpt,
+    OutOpt,
+    gather,
+    input_errors,
+    load_grundlag,
+    parse_landstal,
+    print_json,
+    read_table,
+    write_exports,
+)
+from visitering.errors import InputError, Problem
+from visitering.formats.csvtext import Dialect
+from visitering.inputs import embedded, tables
+from visitering.kvoter.apportionment import Method
+from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
+from visitering.report import forklaring
+from visitering.report import kvoter as report
+
+AgreementsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--agreements",
+        help="KKR agreements (§§ 5-6): kommunekode, kommunekvote; "
+        "each region covered must be covered in full and sum to its region quota.",
+    ),
+]
+OverridesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--overrides",
+        help="Recorded deviations (§ 4 stk. 6 / § 7 stk. 6): kode "
+        "(regionskode or kommunekode), kvote, begrundelse.",
+    ),
+]
+
+
+def compute(
+    landstal: str | None,
+    data_year: int | None,
+    inputs: Path | None,
+    method: Method,
+    agreements: Path | None = None,
+    overrides: Path | None = None,
+) -> Kvoteberegning:
+    """Validate every input, then compute; raises one InputError with all problems."""
+    problems: list[Problem] = []
+    kommuner = embedded.kommuner()
+    parsed = gather(problems, lambda: parse_landstal(landstal))
+    grundlag = gather(problems, lambda: load_grundlag(inputs, data_year))
+    aftaler = afvigelser = None
+    if agreements is not None:
+        aftaler = gather(problems, lambda: tables.read_aftaler(read_table(agreements), kommuner))
+    if overrides is not None:
+        afvigelser = gather(
+            problems, lambda: tables.read_afvigelser(read_table(overrides), kommuner)
+        )
+    if problems or parsed is None or grundlag is None:
+        raise InputError(problems)
+    return beregn_kvoter(grundlag, parsed, method, aftaler or [], afvigelser or [])
+
+
+@app.command()
+def quotas(
+    landstal: LandstalOpt = None,
+    data_year: DataYearOpt = None,
+    inputs: InputsOpt = None,
+    agreements: AgreementsOpt = None,
+    overrides: OverridesOpt = None,
+    method: MethodOpt = Method.LARGEST_REMAINDER,
+    out: OutOpt = None,
+    json: JsonOpt = False,
+    csv_dialect: DialectOpt = Dialect.DANISH,
+) -> None:
+    """Compute region and municipal quotas (§§ 4-7) from a landstal."""
+    with input_errors():
+        result = compute(landstal, data_year, inputs, method, agreements, overrides)
+        files = report.export_files(result, csv_dialect) if out is not None else None
+        if json:
+            print_json(report.to_json(result))
+        else:
+            typer.echo(report.terminal_text(result), nl=False)
+        if out is not None and files is not None:
+            write_exports(out, files)
+
+
+@app.command()
+def explain(
+    kommune: Annotated[str, typer.Option("--kommune", help="kommunekode or name.")],
+    landstal: LandstalOpt = None,
+    data_year: DataYearOpt = None,
+    inputs: InputsOpt = None,
+    agreements: AgreementsOpt = None,
+    overrides: OverridesOpt = None,
+    method: MethodOpt = Method.LARGEST_REMAINDER,
+) -> None:
+    """Show the computation trail for one municipality, step by step, citing the paragraphs."""
+    with input_errors():
+        kode = resolve_kommune(kommune)
+        result = compute(landstal, data_year, inputs, method, agreements, overrides)
+        typer.echo(forklaring.forklar(result, kode), nl=False)
+
+
+def resolve_kommune(text: str) -> int:
+    """A kommunekode from a code or a (case-insensitive) municipality name."""
+    kommuner = embedded.kommuner()
+    value = text.strip()
+    if value.isdigit() and int(value) in kommuner:
+        return int(value)
+    for kode, k in kommuner.items():
+        if k.navn.casefold() == value.casefold():
+            return kode
+    raise InputError(
+        Problem(f"{text!r} is neither a kommunekode nor a municipality name", "--kommune")
+    )

@@ -1,0 +1,1 @@
+"""Presentation: terminal tables, export tables, explanations and JSON (no file access)."""

@@ -1,0 +1,140 @@
+"""Landstal revisions as terminal text, CSV and JSON: per municipality old, new, difference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visitering.domain import Region
+from visitering.formats import csvtext
+from visitering.formats.csvtext import Cell, Dialect
+from visitering.kvoter.revision import Revision, Revisionstrin
+from visitering.report.kvoter import header_lines
+from visitering.report.numbers import dec
+
+COLUMNS = (
+    "kommunekode",
+    "kommune",
+    "regionskode",
+    "region",
+    "gammel_kvote",
+    "ny_kvote",
+    "forskel",
+    "heraf_frivillig",
+)
+
+
+def _verdict(step: Revisionstrin) -> str:
+    pct = dec(step.aendring * 100, 1)
+    limit = dec(step.taerskel * 100, 0)
+    if step.obligatorisk:
+        need = f"mandatory: the change of {pct} % exceeds the {limit} % threshold"
+    else:
+        need = f"optional: the change of {pct} % does not exceed the {limit} % threshold"
+    return (
+        f"Landstal {step.fra_landstal} -> {step.til_landstal} ({step.retning}); {need} (§ 2 stk. 5)"
+    )
+
+
+def _method_line(step: Revisionstrin) -> str:
+    if step.retning == "nedsættelse":
+        return "Decrease: the quotas in force are scaled proportionally (§ 4 stk. 7, § 7 stk. 8)."
+    if step.retning == "forhøjelse":
+        offered = sum(step.frivillige.values())
+        served = (
+            f"volunteers served first with {offered} extra" if step.frivillige else "no volunteers"
+        )
+        return (
+            "Increase: re-computed with the same data as the first announcement; "
+            f"{served} (§ 7 stk. 9-11)."
+        )
+    return "No change."
+
+
+def step_rows(revision: Revision, step: Revisionstrin) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for q in revision.oprindelig.kommuner:
+        k = q.kommune
+        old, new = step.kvoter_foer[k.kode], step.kvoter_efter[k.kode]
+        rows.append(
+            [
+                k.kode,
+                k.navn,
+                k.region.kode,
+                k.region.navn,
+                old,
+                new,
+                new - old,
+                step.frivillige.get(k.kode, 0),
+            ]
+        )
+    return rows
+
+
+def _region_totals(revision: Revision, quotas: dict[int, int]) -> dict[Region, int]:
+    totals = {r.region: 0 for r in revision.oprindelig.regioner}
+    for q in revision.oprindelig.kommuner:
+        totals[q.kommune.region] += quotas[q.kommune.kode]
+    return totals
+
+
+def terminal_text(revision: Revision) -> str:
+    out = header_lines(revision.oprindelig, "Revision of the landstal")
+    out.append(
+        "Agreed KKR splits lapse on a change unless they say otherwise; revisions start "
+        "from the § 7 quotas."
+    )
+    for number, step in enumerate(revision.trin, start=1):
+        out += ["", f"Step {number}: {_verdict(step)}", _method_line(step)]
+        out.append(
+            f"  {'kode':<5} {'kommune':<18} {'region':<12} {'old':>7} {'new':>7} {'diff':>6}"
+        )
+        by_region: dict[str, list[list[Cell]]] = {}
+        for row in step_rows(revision, step):
+            by_region.setdefault(str(row[3]), []).append(row)
+        for region in sorted(by_region, key=lambda r: int(str(by_region[r][0][2]))):
+            for row in by_region[region]:
+                out.append(
+                    f"  {row[0]!s:<5} {row[1]!s:<18} {region.removeprefix('Region '):<12} "
+                    f"{row[4]!s:>7} {row[5]!s:>7} {row[6]:>+6}"
+                )
+        before, after = (
+            _region_totals(revision, step.kvoter_foer),
+            _region_totals(revision, step.kvoter_efter),
+        )
+        out.append(
+            "  Regions: " + ", ".join(f"{r.kort_navn} {before[r]} -> {after[r]}" for r in before)
+        )
+    return "\n".join(out) + "\n"
+
+
+def export_files(revision: Revision, dialect: Dialect) -> dict[str, bytes]:
+    files = {}
+    for number, step in enumerate(revision.trin, start=1):
+        notes = header_lines(revision.oprindelig, "Revision of the landstal")
+        notes += [_verdict(step), _method_line(step)]
+        files[f"revision_{number}_{step.fra_landstal}_til_{step.til_landstal}.csv"] = (
+            csvtext.render(COLUMNS, step_rows(revision, step), dialect, notes)
+        )
+    return files
+
+
+def to_json(revision: Revision) -> dict[str, Any]:
+    return {
+        "landstal": revision.oprindelig.landstal,
+        "data": revision.oprindelig.grundlag.kilde,
+        "proxy_note": revision.oprindelig.grundlag.proxy_note,
+        "trin": [
+            {
+                "fra_landstal": s.fra_landstal,
+                "til_landstal": s.til_landstal,
+                "retning": str(s.retning),
+                "aendring_pct": dec(s.aendring * 100, 4),
+                "taerskel_pct": dec(s.taerskel * 100, 0),
+                "obligatorisk": s.obligatorisk,
+                "kommuner": [
+                    dict(zip(COLUMNS, row, strict=True)) for row in step_rows(revision, s)
+                ],
+            }
+            for s in revision.trin
+        ],
+    }
