@@ -1,0 +1,94 @@
+"""The ledger: quotas drawn down across batches, idempotent re-runs, all-or-nothing batches."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from visitering import io
+from visitering.errors import InputError
+from visitering.ledger import Decision, Ledger
+
+
+def d(case_id: str, kode: int, persons: int, grundlag: str = "kvote") -> Decision:
+    return Decision(case_id, kode, persons, grundlag, f"h-{case_id}")
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    book = Ledger(io.open_database(tmp_path / "ledger.sqlite"))
+    book.set_quotas({101: 10, 147: 5, 825: 0})
+    return book
+
+
+def test_batches_draw_down_the_same_quotas(ledger):
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4), d("B", 147, 2)])
+    ledger.record_batch("week-2", "OPTIMAL", "{}", [d("C", 101, 3)])
+    assert ledger.remaining() == {101: 3, 147: 3, 825: 0}
+    assert [(s.kommunekode, s.kvote, s.placeret, s.rest) for s in ledger.status()] == [
+        (101, 10, 7, 3),
+        (147, 5, 2, 3),
+        (825, 0, 0, 0),
+    ]
+
+
+def test_rerun_finds_the_batch_and_places_nobody_twice(ledger):
+    first = ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    assert ledger.find_batch("week-1") == first
+    assert ledger.placed_case_ids(["A", "Z"]) == {"A"}
+    with pytest.raises(sqlite3.IntegrityError):
+        ledger.record_batch("week-1", "OPTIMAL", "{}", [d("Z", 101, 1)])
+    with pytest.raises(sqlite3.IntegrityError):
+        ledger.record_batch("week-2", "OPTIMAL", "{}", [d("A", 147, 4)])
+    assert ledger.remaining()[101] == 6
+    assert ledger.remaining()[147] == 5
+
+
+def test_a_failed_batch_leaves_nothing(ledger, tmp_path):
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    # An unknown municipality fails the foreign key on the 2nd insert, mid-batch.
+    with pytest.raises(sqlite3.IntegrityError):
+        ledger.record_batch("week-2", "OPTIMAL", "{}", [d("B", 147, 1), d("C", 999, 1)])
+    assert ledger.find_batch("week-2") is None
+    assert ledger.placed_case_ids(["A", "B", "C"]) == {"A"}
+    reopened = Ledger(io.open_database(tmp_path / "ledger.sqlite"))
+    assert reopened.remaining() == {101: 6, 147: 5, 825: 0}
+
+
+def test_a_crash_mid_write_loses_nothing_committed(tmp_path):
+    """A process killed inside the batch transaction: the committed batch survives, the
+    half-written one is gone."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "ledger.sqlite"
+    book = Ledger(io.open_database(path))
+    book.set_quotas({101: 10})
+    book.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    script = f"""
+import os, sqlite3
+db = sqlite3.connect({str(path)!r}, isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("INSERT INTO batch (inputs_hash, status, cases, persons, summary) "
+           "VALUES ('week-2', 'OPTIMAL', 1, 1, '{{}}')")
+db.execute("INSERT INTO placering VALUES ('B', 2, 101, 1, 'kvote', 'h')")
+os._exit(9)  # crash before COMMIT
+"""
+    assert subprocess.run([sys.executable, "-c", script]).returncode == 9
+    reopened = Ledger(io.open_database(path))
+    assert reopened.find_batch("week-2") is None
+    assert reopened.placed_case_ids(["A", "B"]) == {"A"}
+
+
+def test_quotas_cannot_change_under_recorded_decisions(ledger):
+    ledger.set_quotas({101: 10, 147: 5, 825: 0})  # same quotas: fine
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    with pytest.raises(InputError, match="already holds decisions against other quotas"):
+        ledger.set_quotas({101: 12, 147: 5, 825: 0})
+
+
+def test_decision_lookup(ledger):
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4, "nærtstående familie")])
+    assert ledger.decision("A") == (d("A", 101, 4, "nærtstående familie"), 1)
+    assert ledger.decision("nobody") is None

@@ -1,0 +1,224 @@
+"""The ledger: an embedded SQLite record of a year's quotas and every visitering decision.
+
+Weekly batches through a year draw down the same quotas.  Guarantees:
+
+* **idempotence** — a batch is identified by the hash of its inputs; running the same batch
+  again returns the recorded decisions and places nobody twice.  A case already placed in an
+  earlier batch is never placed again (``case_id`` is the primary key of ``placering``);
+* **atomicity** — a batch is written in one transaction: a crash mid-write leaves no partial
+  batch and loses nothing committed before;
+* **traceability** — every decision records its batch, the inputs' hash and its legal basis
+  (BEK nr. 550/2022 § 11: quota or the exception used; § 14: decisions cannot be appealed, so
+  the recorded reason matters).
+
+The ledger holds case ids and placements, not personal details of the cases.  File access goes
+through :func:`visitering.io.open_database`; this module only issues SQL on a connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from visitering.errors import InputError, Problem
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kvote (
+    kommunekode INTEGER PRIMARY KEY,
+    kvote       INTEGER NOT NULL CHECK (kvote >= 0)
+);
+CREATE TABLE IF NOT EXISTS batch (
+    batch_no    INTEGER PRIMARY KEY,
+    inputs_hash TEXT NOT NULL UNIQUE,
+    status      TEXT NOT NULL,
+    cases       INTEGER NOT NULL,
+    persons     INTEGER NOT NULL,
+    summary     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS placering (
+    case_id     TEXT PRIMARY KEY,
+    batch_no    INTEGER NOT NULL REFERENCES batch (batch_no),
+    kommunekode INTEGER NOT NULL REFERENCES kvote (kommunekode),
+    persons     INTEGER NOT NULL CHECK (persons >= 1),
+    grundlag    TEXT NOT NULL,
+    case_hash   TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One recorded placement."""
+
+    case_id: str
+    kommunekode: int
+    persons: int
+    grundlag: str
+    """Legal basis: ``"kvote"`` (§ 11 stk. 1) or the § 11 stk. 3-4 exception used."""
+    case_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """A committed batch."""
+
+    batch_no: int
+    inputs_hash: str
+    status: str
+    cases: int
+    persons: int
+    summary: str
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KvoteStatus:
+    """Quota use of one municipality."""
+
+    kommunekode: int
+    kvote: int
+    placeret: int
+
+    @property
+    def rest(self) -> int:
+        """Remaining quota (negative when exceptions placed persons beyond it)."""
+        return self.kvote - self.placeret
+
+
+class Ledger:
+    """A year's ledger on an open SQLite connection (see :func:`visitering.io.open_database`)."""
+
+    def __init__(self, connection: sqlite3.Connection, source: str = "ledger") -> None:
+        self._db = connection
+        self._source = source
+        with self._transaction():
+            for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                self._db.execute(statement)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        if row is not None and int(row[0]) != SCHEMA_VERSION:
+            raise InputError(
+                Problem(
+                    f"ledger schema {row[0]} is not supported (expected {SCHEMA_VERSION})", source
+                )
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # quotas -------------------------------------------------------------------------------
+    def has_quotas(self) -> bool:
+        count: int = self._db.execute("SELECT COUNT(*) FROM kvote").fetchone()[0]
+        return count > 0
+
+    def set_quotas(self, quotas: Mapping[int, int]) -> None:
+        """Record the year's quotas; refuses to change them once decisions exist."""
+        with self._transaction():
+            current = dict(self._db.execute("SELECT kommunekode, kvote FROM kvote").fetchall())
+            if current == dict(quotas):
+                return
+            if current and self._db.execute("SELECT COUNT(*) FROM placering").fetchone()[0]:
+                raise InputError(
+                    Problem(
+                        "the ledger already holds decisions against other quotas; start a new "
+                        "ledger for a new year or a revised landstal",
+                        self._source,
+                    )
+                )
+            self._db.execute("DELETE FROM kvote")
+            self._db.executemany("INSERT INTO kvote VALUES (?, ?)", sorted(quotas.items()))
+
+    def status(self) -> list[KvoteStatus]:
+        """Quota, persons placed and remaining per municipality, by kommunekode."""
+        rows = self._db.execute(
+            "SELECT k.kommunekode, k.kvote, COALESCE(SUM(p.persons), 0) FROM kvote k "
+            "LEFT JOIN placering p ON p.kommunekode = k.kommunekode "
+            "GROUP BY k.kommunekode ORDER BY k.kommunekode"
+        ).fetchall()
+        return [KvoteStatus(*row) for row in rows]
+
+    def remaining(self) -> dict[int, int]:
+        """Remaining quota per municipality (never below 0)."""
+        return {s.kommunekode: max(s.rest, 0) for s in self.status()}
+
+    # batches ------------------------------------------------------------------------------
+    def placed_case_ids(self, case_ids: Sequence[str]) -> set[str]:
+        """Which of ``case_ids`` are already placed."""
+        placed: set[str] = set()
+        ids = list(case_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            placed.update(
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT case_id FROM placering WHERE case_id IN ({marks})", chunk
+                )
+            )
+        return placed
+
+    def find_batch(self, inputs_hash: str) -> BatchRecord | None:
+        """The committed batch with these inputs, if any."""
+        row = self._db.execute(
+            "SELECT batch_no, inputs_hash, status, cases, persons, summary FROM batch "
+            "WHERE inputs_hash = ?",
+            (inputs_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        decisions = tuple(
+            Decision(*d)
+            for d in self._db.execute(
+                "SELECT case_id, kommunekode, persons, grundlag, case_hash FROM placering "
+                "WHERE batch_no = ? ORDER BY case_id",
+                (row[0],),
+            )
+        )
+        batch_no, hash_, status, cases, persons, summary = row
+        return BatchRecord(batch_no, hash_, status, cases, persons, summary, decisions)
+
+    def record_batch(
+        self, inputs_hash: str, status: str, summary: str, decisions: Sequence[Decision]
+    ) -> BatchRecord:
+        """Commit a batch and its decisions in one transaction (all or nothing)."""
+        with self._transaction():
+            batch_no = self._db.execute(
+                "INSERT INTO batch (inputs_hash, status, cases, persons, summary) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (inputs_hash, status, len(decisions), sum(d.persons for d in decisions), summary),
+            ).lastrowid
+            self._db.executemany(
+                "INSERT INTO placering VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (d.case_id, batch_no, d.kommunekode, d.persons, d.grundlag, d.case_hash)
+                    for d in decisions
+                ],
+            )
+        record = self.find_batch(inputs_hash)
+        assert record is not None
+        return record
+
+    def decision(self, case_id: str) -> tuple[Decision, int] | None:
+        """The recorded decision for ``case_id`` and its batch number."""
+        row = self._db.execute(
+            "SELECT case_id, kommunekode, persons, grundlag, case_hash, batch_no FROM placering "
+            "WHERE case_id = ?",
+            (case_id,),
+        ).fetchone()
+        return None if row is None else (Decision(*row[:5]), row[5])
