@@ -1,0 +1,123 @@
+"""Synthetic cases: deterministic for a seed, plausible in mix, and quotas that fit the batch."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import tiny_grundlag
+from visitering import synth
+from visitering.cases import FamilyType
+from visitering.domain import Kommuner
+from visitering.formats.csvtext import Dialect
+from visitering.inputs import embedded
+
+KOMMUNER = embedded.kommuner()
+
+
+@pytest.fixture(scope="module")
+def big() -> list:
+    return synth.generate_cases(5000, 2024, KOMMUNER)
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes():
+    first = synth.cases_csv(synth.generate_cases(300, 7, KOMMUNER), Dialect.DANISH)
+    again = synth.cases_csv(synth.generate_cases(300, 7, KOMMUNER), Dialect.DANISH)
+    other = synth.cases_csv(synth.generate_cases(300, 8, KOMMUNER), Dialect.DANISH)
+    assert first == again
+    assert first != other
+
+
+def test_a_longer_batch_starts_with_the_shorter_one():
+    assert synth.generate_cases(50, 3, KOMMUNER) == synth.generate_cases(80, 3, KOMMUNER)[:50]
+
+
+def test_ids_are_synthetic_and_numbered(big):
+    assert [c.case_id for c in big[:3]] == ["SYN-000001", "SYN-000002", "SYN-000003"]
+    assert all(re.fullmatch(r"SYN-\d{6}", c.case_id) for c in big)
+    assert len({c.case_id for c in big}) == len(big)
+    assert synth.generate_cases(0, 1, KOMMUNER) == []
+
+
+def test_households_are_consistent(big):
+    for case in big:
+        assert case.persons >= 1
+        assert case.adults is not None and case.children is not None
+        assert case.adults + case.children == case.persons
+        if case.family_type in (FamilyType.SINGLE_MAN, FamilyType.SINGLE_WOMAN):
+            assert case.persons == 1
+        if case.family_type is FamilyType.UNACCOMPANIED_MINOR:
+            assert case.adults == 0 and case.job_offer_kommune is None
+        if case.job_offer_hours is not None:
+            assert case.job_offer_kommune is not None and 0 < case.job_offer_hours <= 37.5
+
+
+def share(cases, predicate) -> float:
+    return sum(1 for c in cases if predicate(c)) / len(cases)
+
+
+def test_family_type_mix_is_near_the_stated_shares(big):
+    counts = Counter(c.family_type for c in big)
+    for family_type, expected in synth.FAMILY_TYPES.items():
+        assert abs(counts[family_type] / len(big) - expected) < 0.03, family_type
+    mean_family = [c.persons for c in big if c.family_type is FamilyType.FAMILY]
+    assert 3.5 < sum(mean_family) / len(mean_family) < 5
+
+
+def test_nationality_and_needs_mix(big):
+    counts = Counter(c.nationality for c in big)
+    assert [n for n, _ in counts.most_common(3)] == ["SYR", "ERI", "AFG"]
+    assert "UKR" not in counts  # placed outside the landstal
+    assert all(c.language for c in big)
+    assert 0.12 < share(big, lambda c: "trauma" in c.needs) < 0.18
+    assert 0.09 < share(big, lambda c: c.close_family_kommune is not None) < 0.15
+    assert 0.08 < share(big, lambda c: c.quota_refugee) < 0.12
+    assert 0 < share(big, lambda c: c.job_offer_kommune is not None) < 0.05
+    assert 0 < share(big, lambda c: c.institution_kommune is not None) < 0.03
+    assert 0 < share(big, lambda c: c.special_circumstances is not None) < 0.03
+
+
+def test_latest_stay_is_an_asylum_centre_except_for_quota_refugees(big):
+    for case in big:
+        if case.quota_refugee:
+            assert case.latest_stay_kommune is None
+        else:
+            assert case.latest_stay_kommune in synth.ASYLUM_CENTRES
+
+
+def test_matching_quotas_sum_to_persons_and_stay_within_quota(big):
+    quotas = synth.matching_quotas(big, KOMMUNER)
+    total = sum(c.persons for c in big)
+    assert list(quotas) == list(KOMMUNER)
+    assert sum(quotas.values()) == total
+    population = {g.kommune.kode: g.befolkning for g in embedded.embedded_grundlag().kommuner}
+    whole = sum(population.values())
+    for code, quota in quotas.items():
+        exact = Fraction(total * population[code], whole)
+        assert math.floor(exact) <= quota <= math.ceil(exact)
+
+
+def test_other_municipality_lists_need_a_population():
+    tiny = Kommuner([g.kommune for g in tiny_grundlag().kommuner])
+    with pytest.raises(ValueError, match="no population for kommunekoder"):
+        synth.generate_cases(5, 1, tiny)
+    population = {11: 500, 12: 300, 21: 150, 22: 50}
+    cases = synth.generate_cases(40, 1, tiny, population)
+    assert {c.latest_stay_kommune for c in cases} <= {None, 11, 12, 21, 22}
+    quotas = synth.matching_quotas(cases, tiny, population)
+    assert sum(quotas.values()) == sum(c.persons for c in cases)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 2**32 - 1))
+def test_quotas_fit_any_batch(n, seed):
+    cases = synth.generate_cases(n, seed, KOMMUNER)
+    quotas = synth.matching_quotas(cases, KOMMUNER)
+    assert sum(quotas.values()) == sum(c.persons for c in cases)
+    assert min(quotas.values()) >= 0
