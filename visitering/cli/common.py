@@ -111,10 +111,24 @@ def load_grundlag(inputs: Path | None, data_year: int | None) -> Fordelingsgrund
     )
 
 
-def print_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+def emit(
+    as_json: bool,
+    payload: Callable[[], dict[str, Any]],
+    text: Callable[[], str],
+    out: Path | None,
+    files: Callable[[], dict[str, bytes]],
+) -> None:
+    """Print the result (JSON or text) and write the exports to ``out``, if given.
 
-
-def write_exports(out: Path, files: dict[str, bytes]) -> None:
-    paths = io.write_files_atomically(out, files)
-    typer.echo(f"Wrote {len(paths)} files to {out}: {', '.join(p.name for p in paths)}", err=True)
+    The export files are rendered before anything is printed or written, so a failure while
+    rendering leaves no partial output.
+    """
+    rendered = files() if out is not None else None
+    if as_json:
+        sys.stdout.write(json.dumps(payload(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(text(), nl=False)
+    if out is not None and rendered is not None:
+        paths = io.write_files_atomically(out, rendered)
+        names = ", ".join(p.name for p in paths)
+        typer.echo(f"Wrote {len(paths)} files to {out}: {names}", err=True)

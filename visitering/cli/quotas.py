@@ -16,13 +16,12 @@ from visitering.cli.common import (
     LandstalOpt,
     MethodOpt,
     OutOpt,
+    emit,
     gather,
     input_errors,
     load_grundlag,
     parse_landstal,
-    print_json,
     read_table,
-    write_exports,
 )
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
@@ -90,13 +89,13 @@ def quotas(
     """Compute region and municipal quotas (§§ 4-7) from a landstal."""
     with input_errors():
         result = compute(landstal, data_year, inputs, method, agreements, overrides)
-        files = report.export_files(result, csv_dialect) if out is not None else None
-        if json:
-            print_json(report.to_json(result))
-        else:
-            typer.echo(report.terminal_text(result), nl=False)
-        if out is not None and files is not None:
-            write_exports(out, files)
+        emit(
+            json,
+            lambda: report.to_json(result),
+            lambda: report.terminal_text(result),
+            out,
+            lambda: report.export_files(result, csv_dialect),
+        )
 
 
 @app.command()

@@ -16,13 +16,12 @@ from visitering.cli.common import (
     JsonOpt,
     MethodOpt,
     OutOpt,
+    emit,
     gather,
     input_errors,
     load_grundlag,
     parse_landstal,
-    print_json,
     read_table,
-    write_exports,
 )
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
@@ -75,10 +74,10 @@ def revise(
             raise InputError(problems)
         values = [n for n in chain if n is not None]
         result = revider(grundlag, first, values, method, offers, before_2018)
-        files = report.export_files(result, csv_dialect) if out is not None else None
-        if json:
-            print_json(report.to_json(result))
-        else:
-            typer.echo(report.terminal_text(result), nl=False)
-        if out is not None and files is not None:
-            write_exports(out, files)
+        emit(
+            json,
+            lambda: report.to_json(result),
+            lambda: report.terminal_text(result),
+            out,
+            lambda: report.export_files(result, csv_dialect),
+        )

@@ -17,14 +17,7 @@ def kommuner_frame(result: Kvoteberegning) -> pd.DataFrame:
     import pandas as pd
 
     frame = pd.DataFrame(kvoter.kommune_rows(result), columns=list(kvoter.KOMMUNE_COLUMNS))
-    exact = [
-        "befolkningsandel",
-        "indvandrerandel",
-        "fordelingsandel",
-        "beregnet_fordelingstal",
-        "foreloebigt_fordelingstal",
-        "fordelingstal",
-    ]
+    exact = list(kvoter.EXACT_COLUMNS)
     frame[exact] = frame[exact].astype(float)
     return frame
 

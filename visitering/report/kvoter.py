@@ -15,6 +15,16 @@ from visitering.report.numbers import dec
 
 TIE_BREAK = "exact ties go to the lower kommunekode"
 
+EXACT_COLUMNS = (
+    "befolkningsandel",
+    "indvandrerandel",
+    "fordelingsandel",
+    "beregnet_fordelingstal",
+    "foreloebigt_fordelingstal",
+    "fordelingstal",
+)
+"""The columns of the § 4 key held as exact fractions."""
+
 KOMMUNE_COLUMNS = (
     "kommunekode",
     "kommune",
