@@ -120,6 +120,21 @@ class Kvoteberegning:
         return {k.kommune.kode: k.kommunekvote for k in self.kommuner}
 
 
+@dataclass
+class _Split:
+    """The municipal quotas while the steps are applied, with each quota's basis and reason."""
+
+    kvoter: dict[int, int]
+    basis: dict[int, Grundlag]
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def set(self, kode: int, kvote: int, basis: Grundlag, reason: str = "") -> None:
+        self.kvoter[kode] = kvote
+        self.basis[kode] = basis
+        if reason:
+            self.reasons[kode] = reason
+
+
 def beregn_kvoter(
     grundlag: Fordelingsgrundlag,
     landstal: int,
@@ -127,7 +142,7 @@ def beregn_kvoter(
     aftaler: Sequence[Aftale] = (),
     afvigelser: Sequence[Afvigelse] = (),
 ) -> Kvoteberegning:
-    """Compute region and municipal quotas for ``landstal``.
+    """Compute region and municipal quotas for ``landstal`` (steps 1-5 of the module docstring).
 
     Raises
     ------
@@ -135,18 +150,56 @@ def beregn_kvoter(
         For an invalid agreement or deviation, with every problem found.
     """
     noegle = beregn_noegle(grundlag, landstal)
-    exact = [k.fordelingstal for k in noegle.kommuner]
-    beregnet = apportion(exact, landstal, metode)
-    kvoter = {k.kode: q for k, q in zip(noegle.kommuner, beregnet, strict=True)}
-    basis = {k.kode: Grundlag.BEREGNET for k in noegle.kommuner}
-    reasons: dict[int, str] = {}
+    beregnet = apportion([k.fordelingstal for k in noegle.kommuner], landstal, metode)
+    split = _Split(
+        {k.kode: q for k, q in zip(noegle.kommuner, beregnet, strict=True)},
+        {k.kode: Grundlag.BEREGNET for k in noegle.kommuner},
+    )
     region_of = {k.kode: k.grundlag.kommune.region for k in noegle.kommuner}
-    regioner = sorted(set(region_of.values()))
     problems: list[Problem] = []
-
     region_overrides = _unique_overrides([a for a in afvigelser if a.gaelder_region], problems)
-    for afv in region_overrides.values():
-        if afv.kode not in {r.kode for r in regioner}:
+    _deviate_regions(noegle, region_overrides, region_of, metode, split, problems)
+    _apply_agreements(aftaler, region_of, split, problems)
+    _deviate_municipalities(
+        _unique_overrides([a for a in afvigelser if not a.gaelder_region], problems),
+        split,
+        problems,
+    )
+    if problems:
+        raise InputError(problems)
+
+    kommuner = tuple(
+        Kommunekvote(
+            k, q0, split.kvoter[k.kode], split.basis[k.kode], split.reasons.get(k.kode, "")
+        )
+        for k, q0 in zip(noegle.kommuner, beregnet, strict=True)
+    )
+    regionskvoter = tuple(
+        _region_quota(r, noegle, kommuner, region_overrides.get(r.kode))
+        for r in sorted(set(region_of.values()))
+    )
+    total = sum(r.regionskvote for r in regionskvoter)
+    advarsler: tuple[str, ...] = ()
+    if total != landstal:
+        advarsler = (
+            f"The recorded deviations make the quotas sum to {total}, "
+            f"{total - landstal:+d} against the landstal {landstal}.",
+        )
+    return Kvoteberegning(landstal, metode, grundlag, noegle, kommuner, regionskvoter, advarsler)
+
+
+def _deviate_regions(
+    noegle: Noegle,
+    overrides: dict[int, Afvigelse],
+    region_of: dict[int, Region],
+    metode: Method,
+    split: _Split,
+    problems: list[Problem],
+) -> None:
+    """§ 4 stk. 6: a recorded region quota, re-split over its municipalities as § 7 does."""
+    region_codes = {r.kode for r in region_of.values()}
+    for afv in overrides.values():
+        if afv.kode not in region_codes:
             problems.append(
                 Problem(f"{afv.kode} is not a regionskode", afv.kilde.source, afv.kilde.row, "kode")
             )
@@ -166,57 +219,55 @@ def beregn_kvoter(
             continue
         shares = [k.fordelingstal * afv.kvote / weight if weight else Fraction(0) for k in members]
         for k, q in zip(members, apportion(shares, afv.kvote, metode), strict=True):
-            kvoter[k.kode] = q
-            basis[k.kode] = Grundlag.REGION_AFVIGELSE
-            reasons[k.kode] = afv.begrundelse
+            split.set(k.kode, q, Grundlag.REGION_AFVIGELSE, afv.begrundelse)
 
-    region_total = {r: sum(kvoter[k] for k in kvoter if region_of[k] == r) for r in regioner}
+
+def _apply_agreements(
+    aftaler: Sequence[Aftale],
+    region_of: dict[int, Region],
+    split: _Split,
+    problems: list[Problem],
+) -> None:
+    """§§ 5-6: a valid KKR agreement replaces its region's split."""
+    totals: dict[Region, int] = {}
+    for kode, q in split.kvoter.items():
+        totals[region_of[kode]] = totals.get(region_of[kode], 0) + q
     for aftale in aftaler:
-        problems.extend(_check_agreement(aftale, region_of, region_total[aftale.region]))
+        problems.extend(_check_agreement(aftale, region_of, totals[aftale.region]))
         for kode, q in aftale.kvoter.items():
-            kvoter[kode] = q
-            basis[kode] = Grundlag.AFTALE
+            split.set(kode, q, Grundlag.AFTALE)
 
-    for afv in _unique_overrides(
-        [a for a in afvigelser if not a.gaelder_region], problems
-    ).values():
-        if afv.kode not in kvoter:
+
+def _deviate_municipalities(
+    overrides: dict[int, Afvigelse], split: _Split, problems: list[Problem]
+) -> None:
+    """§ 7 stk. 6: a recorded municipal quota."""
+    for afv in overrides.values():
+        if afv.kode not in split.kvoter:
             problems.append(
                 Problem(f"{afv.kode} is not a kommunekode", afv.kilde.source, afv.kilde.row, "kode")
             )
             continue
-        kvoter[afv.kode] = afv.kvote
-        basis[afv.kode] = Grundlag.AFVIGELSE
-        reasons[afv.kode] = afv.begrundelse
-    if problems:
-        raise InputError(problems)
+        split.set(afv.kode, afv.kvote, Grundlag.AFVIGELSE, afv.begrundelse)
 
-    kommuner = tuple(
-        Kommunekvote(k, q0, kvoter[k.kode], basis[k.kode], reasons.get(k.kode, ""))
-        for k, q0 in zip(noegle.kommuner, beregnet, strict=True)
+
+def _region_quota(
+    region: Region,
+    noegle: Noegle,
+    kommuner: tuple[Kommunekvote, ...],
+    override: Afvigelse | None,
+) -> Regionskvote:
+    """§ 4 stk. 1: the exact Σ t_k of the region, and the sum of its municipal quotas."""
+    return Regionskvote(
+        region=region,
+        fordelingstal=sum(
+            (k.fordelingstal for k in noegle.kommuner if k.grundlag.kommune.region == region),
+            Fraction(0),
+        ),
+        regionskvote=sum(q.kommunekvote for q in kommuner if q.kommune.region == region),
+        grundlag=Grundlag.AFVIGELSE_REGION if override else Grundlag.BEREGNET_REGION,
+        begrundelse=override.begrundelse if override else "",
     )
-    regionskvoter = tuple(
-        Regionskvote(
-            region=r,
-            fordelingstal=sum(
-                (k.fordelingstal for k in noegle.kommuner if region_of[k.kode] == r), Fraction(0)
-            ),
-            regionskvote=sum(q.kommunekvote for q in kommuner if q.kommune.region == r),
-            grundlag=Grundlag.AFVIGELSE_REGION
-            if r.kode in region_overrides
-            else Grundlag.BEREGNET_REGION,
-            begrundelse=region_overrides[r.kode].begrundelse if r.kode in region_overrides else "",
-        )
-        for r in regioner
-    )
-    total = sum(r.regionskvote for r in regionskvoter)
-    advarsler: tuple[str, ...] = ()
-    if total != landstal:
-        advarsler = (
-            f"The recorded deviations make the quotas sum to {total}, "
-            f"{total - landstal:+d} against the landstal {landstal}.",
-        )
-    return Kvoteberegning(landstal, metode, grundlag, noegle, kommuner, regionskvoter, advarsler)
 
 
 def _unique_overrides(afvigelser: list[Afvigelse], problems: list[Problem]) -> dict[int, Afvigelse]:
