@@ -1,0 +1,115 @@
+"""The exceptions of BEK nr. 550/2022 § 11 stk. 3-4: each opens a zero-quota or full
+municipality, and is recorded as the placement's legal basis; a job offer under 15 hours, or
+one within commuting reach of a quota municipality, does not."""
+
+from __future__ import annotations
+
+import pytest
+from assignment_helpers import LINE, employment, make_problem, singles
+
+from visitering.assignment import LegalBasis, Weights, solve
+from visitering.assignment.eligibility import Basis, eligibility
+from visitering.assignment.instance import compile_problem
+from visitering.cases import Case
+
+PAIR_TERMS_ONLY = Weights(even_distribution=0, concentration=0)
+#: 101 is full, the others have room; 101 is where the cases would like to go.
+FULL_101 = {101: 0, 102: 5, 103: 5, 104: 5, 105: 5}
+
+
+def _placed(case: Case, quota: dict[int, int] = FULL_101, best: int = 101):
+    problem = make_problem([case], quota, employment(best, sorted(quota)), PAIR_TERMS_ONLY)
+    return solve(problem).placement_of(case.case_id)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "basis"),
+    [
+        ("institution_kommune", 101, LegalBasis.INSTITUTION),
+        ("close_family_kommune", 101, LegalBasis.CLOSE_FAMILY),
+        ("special_circumstances", "medical", LegalBasis.SPECIAL_CIRCUMSTANCES),
+    ],
+)
+def test_section_11_3_opens_a_full_municipality(
+    field: str, value: object, basis: LegalBasis
+) -> None:
+    placement = _placed(Case("c", persons=2, **{field: value}))  # type: ignore[arg-type]
+    assert (placement.kommunekode, placement.legal_basis) == (101, basis)
+    assert basis.paragraph == "§ 11 stk. 3"
+
+
+def test_without_exception_the_full_municipality_stays_closed() -> None:
+    placement = _placed(Case("c", persons=2))
+    assert placement.kommunekode != 101
+    assert placement.legal_basis is LegalBasis.QUOTA
+
+
+def test_exception_is_not_recorded_when_the_quota_holds_the_case() -> None:
+    placement = _placed(Case("c", persons=2, close_family_kommune=101), {101: 5, 102: 5})
+    assert (placement.kommunekode, placement.legal_basis) == (101, LegalBasis.QUOTA)
+
+
+def test_institution_opens_only_its_own_municipality() -> None:
+    inst = compile_problem(
+        make_problem([Case("c", persons=1, institution_kommune=103)], FULL_101 | {103: 0})
+    )
+    basis = eligibility(inst)[0]
+    assert basis.tolist() == [0, 1, Basis.INSTITUTION, 1, 1]
+
+
+# -- § 11 stk. 4: job offers ---------------------------------------------------------------------
+
+#: Quota left only at the west end (101-102); the workplace 105 is 60-80 km away.
+WEST_ONLY = {101: 5, 102: 5, 103: 0, 104: 0, 105: 0}
+
+
+def test_job_offer_far_from_every_quota_municipality_opens_workplace_or_neighbour() -> None:
+    case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=20)
+    inst = compile_problem(make_problem([case], WEST_ONLY))
+    assert eligibility(inst)[0].tolist() == [1, 1, 0, Basis.JOB_OFFER, Basis.JOB_OFFER]
+    placement = _placed(case, WEST_ONLY, best=102)
+    assert placement.kommunekode in (104, 105)
+    assert (placement.legal_basis, placement.legal_basis.paragraph) == (
+        LegalBasis.JOB_OFFER,
+        "§ 11 stk. 4",
+    )
+
+
+def test_job_offer_under_15_hours_does_not_open_the_exception() -> None:
+    case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=14.5)
+    placement = _placed(case, WEST_ONLY, best=105)
+    assert placement.kommunekode in (101, 102)
+    assert placement.legal_basis is LegalBasis.QUOTA
+
+
+def test_job_offer_within_commuting_reach_does_not_open_the_exception() -> None:
+    # 103 has quota and is 20 km (87 min a day) from the workplace 104.
+    quota = {101: 5, 102: 5, 103: 5, 104: 0, 105: 0}
+    case = Case("c", persons=2, job_offer_kommune=104, job_offer_hours=37)
+    basis = eligibility(compile_problem(make_problem([case], quota)))[0]
+    assert Basis.JOB_OFFER not in basis.tolist()
+    placement = _placed(case, quota, best=104)
+    assert (placement.kommunekode, placement.legal_basis) == (103, LegalBasis.QUOTA)
+
+
+def test_commute_threshold_is_a_parameter() -> None:
+    quota = {101: 5, 102: 5, 103: 5, 104: 0, 105: 0}
+    case = Case("c", persons=2, job_offer_kommune=104, job_offer_hours=37)
+    strict = make_problem([case], quota, commute_threshold_min=60)
+    assert Basis.JOB_OFFER in eligibility(compile_problem(strict))[0].tolist()
+
+
+def test_exception_cases_do_not_use_up_the_quota_of_others() -> None:
+    # Two close-family cases at full 101 and three singles wanting 102 (quota 3).
+    cases = [
+        Case("f1", persons=2, close_family_kommune=101),
+        Case("f2", persons=3, close_family_kommune=101),
+        *singles(3),
+    ]
+    result = solve(make_problem(cases, {101: 0, 102: 3, 103: 9}, employment(102, (101, 102, 103))))
+    assert {result.placement_of(c).legal_basis for c in ("f1", "f2")} == {LegalBasis.CLOSE_FAMILY}
+    assert all(result.placement_of(f"s{i}").kommunekode == 102 for i in range(3))
+
+
+def test_line_has_five_municipalities() -> None:
+    assert len(LINE) == 5

@@ -1,0 +1,168 @@
+"""Hypothesis properties on small random batches, checked against brute force.
+
+For every batch: each case is placed exactly once; persons placed under the quota basis never
+exceed a municipality's remaining quota (+ tolerance); every other basis is an exception that
+really applies to the case there; nothing lands where the case is forbidden; the bound never
+exceeds the objective.  And on batches small enough to enumerate: the solver is INFEASIBLE
+exactly when no placement exists, and otherwise optimal.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from assignment_helpers import LINE, make_problem
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from visitering.assignment import LegalBasis, Problem, Status, Weights, solve, solver
+from visitering.assignment.costs import PairCosts, coupling
+from visitering.assignment.eligibility import Basis, eligibility
+from visitering.assignment.instance import compile_problem
+from visitering.assignment.placements import objective_of
+from visitering.assignment.relaxation import Pairs
+from visitering.cases import Case, Education, KommuneProfil
+
+
+@st.composite
+def problems(draw: st.DrawFn, max_cases: int = 5, max_kommuner: int = 3) -> Problem:
+    k = draw(st.integers(2, max_kommuner))
+    codes = LINE[:k]
+    quota = {c: draw(st.integers(0, 6)) for c in codes}
+    maybe_kommune = st.none() | st.sampled_from(codes)
+    cases = []
+    for i in range(draw(st.integers(1, max_cases))):
+        job = draw(maybe_kommune)
+        cases.append(
+            Case(
+                case_id=f"c{i}",
+                persons=draw(st.integers(1, 4)),
+                nationality=draw(st.sampled_from(["SY", "ER"])),
+                education=draw(st.sampled_from(list(Education))),
+                needs=draw(st.sampled_from([(), ("trauma",)])),
+                close_family_kommune=draw(st.none() | st.none() | maybe_kommune),
+                institution_kommune=draw(st.none() | st.none() | st.none() | maybe_kommune),
+                job_offer_kommune=job,
+                job_offer_hours=None if job is None else draw(st.sampled_from([10.0, 20.0])),
+                latest_stay_kommune=draw(maybe_kommune),
+                special_circumstances=draw(st.sampled_from([None] * 6 + ["medical"])),
+            )
+        )
+    profiles = {
+        c: KommuneProfil(
+            kode=c,
+            treatment_offers=draw(st.sampled_from([frozenset(), frozenset({"trauma"})])),
+            employment={e: draw(st.integers(0, 100)) for e in Education},
+            dwellings=draw(st.none() | st.none() | st.just({2: 3})),
+        )
+        for c in codes
+    }
+    return make_problem(
+        cases,
+        quota,
+        profiles,
+        Weights(even_distribution=draw(st.sampled_from([0, 2])), concentration=2),
+        capacity_tolerance=draw(st.sampled_from([0, 0, 1])),
+        concentration_min_persons=draw(st.sampled_from([1, 10])),
+        commute_threshold_min=draw(st.sampled_from([120.0, 60.0])),
+        allow_overshoot=draw(st.sampled_from([False, False, True])),
+    )
+
+
+def _exception_applies(problem: Problem, case: Case, kode: int, basis: LegalBasis) -> bool:
+    if basis is LegalBasis.INSTITUTION:
+        return case.institution_kommune == kode
+    if basis is LegalBasis.CLOSE_FAMILY:
+        return case.close_family_kommune == kode
+    if basis is LegalBasis.SPECIAL_CIRCUMSTANCES:
+        return case.special_circumstances is not None
+    if basis is LegalBasis.JOB_OFFER:
+        work = case.job_offer_kommune
+        near = work == kode or kode in problem.neighbours.get(work or 0, ())
+        return work is not None and (case.job_offer_hours or 0) >= 15 and near
+    return basis is LegalBasis.OVERSHOOT and problem.parameters.allow_overshoot
+
+
+def _check_rules(problem: Problem) -> None:
+    result = solve(problem)
+    if not result.is_ok:
+        assert result.status is Status.INFEASIBLE and result.diagnosis
+        return
+    by_case = {c.case_id: c for c in problem.cases}
+    assert sorted(p.case_id for p in result.placements) == sorted(by_case)
+    tolerance = problem.parameters.capacity_tolerance
+    under_quota: dict[int, int] = {}
+    for p in result.placements:
+        case = by_case[p.case_id]
+        assert p.persons == case.persons
+        profile = problem.profiles[p.kommunekode]
+        assert profile.dwellings is None or case.persons <= max(profile.dwellings)
+        if p.legal_basis is LegalBasis.QUOTA:
+            under_quota[p.kommunekode] = under_quota.get(p.kommunekode, 0) + p.persons
+        else:
+            assert _exception_applies(problem, case, p.kommunekode, p.legal_basis), p
+    for kode, persons in under_quota.items():
+        assert persons <= problem.remaining_quota[kode] + tolerance
+    assert result.bound is not None and result.objective is not None
+    assert result.bound <= result.objective + 1e-6
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_every_case_placed_once_and_capacities_hold_unless_excepted(problem: Problem) -> None:
+    _check_rules(problem)
+
+
+def _brute_force(problem: Problem) -> float | None:
+    """The least objective over every assignment the rules allow (None if there is none)."""
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    cost = PairCosts(inst).matrix()
+    cp = coupling(inst)
+    pairs = Pairs.select(basis, cost, basis != Basis.CLOSED)
+    options = [np.flatnonzero(basis[i] != Basis.CLOSED) for i in range(inst.n)]
+    best: float | None = None
+    for cols in itertools.product(*options):
+        arr = np.array(cols, dtype=np.int64)
+        quota = basis[np.arange(inst.n), arr] == Basis.QUOTA
+        load = np.bincount(arr[quota], weights=inst.persons[quota], minlength=inst.k)
+        over = np.maximum(load - inst.capacity, 0).sum()
+        if over and not problem.parameters.allow_overshoot:
+            continue
+        value = objective_of(inst, cp, pairs, arr)
+        key = (over, value)
+        if best is None or key < best:  # type: ignore[operator]
+            best = key  # type: ignore[assignment]
+    return None if best is None else best[1]  # type: ignore[index]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=4, max_kommuner=3))
+def test_optimal_against_brute_force(problem: Problem) -> None:
+    result = solve(problem)
+    expected = _brute_force(problem)
+    if expected is None:
+        assert result.status is Status.INFEASIBLE
+    else:
+        assert result.status is Status.OPTIMAL
+        assert result.objective == expected
+        assert result.bound == result.objective
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=5, max_kommuner=3), st.sampled_from([1, 2]))
+def test_restricted_mip_and_proof_round_stay_exact(problem: Problem, per_case: int) -> None:
+    """The pruning by floors (relaxation and Lagrangian) never loses the optimum."""
+    problem = replace(problem, parameters=replace(problem.parameters, candidates_per_case=per_case))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solver, "FULL_MIP_PAIRS", 0)  # always restrict, price and prove
+        result = solve(problem)
+    expected = _brute_force(problem)
+    if expected is None:
+        assert result.status is Status.INFEASIBLE
+    else:
+        assert result.status is Status.OPTIMAL
+        assert result.objective == expected

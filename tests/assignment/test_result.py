@@ -1,0 +1,138 @@
+"""What a result carries per case and in summary; determinism; input validation; the textbook
+model agrees with the solver."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from assignment_helpers import LINE, employment, make_problem, singles
+
+from visitering.assignment import Parameters, Problem, Status, Weights, solve
+from visitering.assignment.textbook import solve_textbook
+from visitering.cases import Case, Education, FamilyType, KommuneProfil
+from visitering.errors import InputError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from bench_assign import instance
+
+
+def _mixed_problem(**params: object) -> Problem:
+    profiles = {
+        c: KommuneProfil(
+            kode=c,
+            treatment_offers=frozenset({"trauma"} if c == 103 else ()),
+            wished_nationalities=frozenset({"ER"} if c == 105 else ()),
+            reception_projects=frozenset({"single_men"} if c == 104 else ()),
+            employment={e: 30 + 10 * i for e in Education},
+            occupations=frozenset({"nurse"} if c == 102 else ()),
+        )
+        for i, c in enumerate(LINE)
+    }
+    cases = [
+        Case("a", 4, nationality="SY", education=Education.TERTIARY, occupation="nurse"),
+        Case("b", 1, family_type=FamilyType.SINGLE_MAN, nationality="SY"),
+        Case("c", 2, needs=("trauma",), nationality="ER"),
+        Case("d", 3, close_family_kommune=101, latest_stay_kommune=105),
+        Case("e", 1, nationality="ER"),
+    ]
+    return make_problem(cases, dict.fromkeys(LINE, 4), profiles, **params)
+
+
+def test_each_placement_explains_itself() -> None:
+    result = solve(_mixed_problem())
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(sum(p.cost for p in result.placements))
+    for p in result.placements:
+        assert set(p.terms) == set(Weights().active())
+        assert p.cost == pytest.approx(sum(p.terms.values()))
+        assert p.alternative_kommune is not None and p.alternative_kommune != p.kommunekode
+        assert p.alternative_extra_cost is not None
+    d = result.placement_of("d")
+    assert (d.kommunekode, d.terms["close_family"]) == (101, 0.0)  # § 12 stk. 2 beats the rest
+    assert result.placement_of("c").terms["treatment"] <= 5 * 50
+
+
+def test_summary_and_frame() -> None:
+    result = solve(_mixed_problem())
+    assert result.bound is not None and result.objective is not None
+    assert result.bound <= result.objective
+    assert result.gap == 0
+    assert result.counts["cases"] == 5 and result.counts["persons"] == 11
+    assert result.counts["placed"] == 5
+    assert "optimal" in result.summary()
+    frame = result.to_frame()
+    assert list(frame["case_id"]) == ["a", "b", "c", "d", "e"]
+    assert {"legal_basis", "paragraph", "term_employment", "alternative_kommune"} <= set(frame)
+
+
+def test_same_inputs_same_placements() -> None:
+    first = solve(instance(80, 12, 3, 500, Parameters(time_limit_s=20)))
+    second = solve(instance(80, 12, 3, 500, Parameters(time_limit_s=20)))
+    assert first.status is Status.OPTIMAL
+    assert [(p.case_id, p.kommunekode, p.legal_basis) for p in first.placements] == [
+        (p.case_id, p.kommunekode, p.legal_basis) for p in second.placements
+    ]
+    assert first.objective == second.objective
+
+
+def test_textbook_model_agrees_on_a_small_batch() -> None:
+    problem = instance(40, 8, 5, 300, Parameters(time_limit_s=20))
+    ours = solve(problem)
+    theirs = solve_textbook(problem)
+    assert ours.status is Status.OPTIMAL and theirs.status == "OPTIMAL"
+    assert ours.objective == pytest.approx(theirs.objective)
+
+
+def test_external_employment_scores_replace_the_profiles() -> None:
+    cases = singles(2)
+    scores = np.array([[0, 100], [100, 0]])
+    problem = make_problem(cases, {101: 5, 102: 5}, employment(101, (101, 102)))
+    problem = replace(problem, employment_scores=scores)
+    result = solve(problem)
+    assert [p.kommunekode for p in result.placements] == [102, 101]
+
+
+def test_annual_quota_paces_by_the_share_of_the_year() -> None:
+    # 101 has already taken most of its year: an even pace sends the batch to 102.
+    problem = make_problem(singles(4), {101: 10, 102: 10}, weights=Weights(employment=0))
+    problem = replace(problem, annual_quota={101: 40, 102: 10})
+    assert set(solve(problem).persons_by_kommune()) == {102}
+
+
+def test_bad_input_lists_every_problem() -> None:
+    with pytest.raises(InputError) as err:
+        Problem(
+            cases=(Case("x", 0, close_family_kommune=999), Case("x", 1)),
+            remaining_quota={101: -1},
+            employment_scores=np.zeros((1, 1)),
+        )
+    text = str(err.value)
+    for part in ("persons must be ≥ 1", "unknown kommune 999", "duplicate case_id x", "quota"):
+        assert part in text
+    assert "shape (2, 1)" in text
+
+
+def test_weights_must_let_section_12_2_dominate_employment() -> None:
+    with pytest.raises(InputError, match=r"§ 12 stk\. 2 must dominate employment"):
+        Weights(employment=3, close_family=5)
+    with pytest.raises(InputError, match="whole number"):
+        Weights(employment=-1)
+    assert Weights(even_distribution=0).active().keys() >= {"employment", "close_family"}
+
+
+def test_parameters_are_validated() -> None:
+    with pytest.raises(InputError) as err:
+        Parameters(capacity_tolerance=-1, commute_speed_kmh=0, pace_tiers=((1.0, 5), (0.5, 1)))
+    assert str(err.value).startswith("4 problems")  # the points fall too
+
+
+def test_job_offer_needs_distances() -> None:
+    with pytest.raises(InputError, match="distances to the workplace"):
+        Problem(
+            cases=(Case("c", 1, job_offer_kommune=102, job_offer_hours=20),),
+            remaining_quota={101: 1, 102: 0},
+        )

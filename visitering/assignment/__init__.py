@@ -1,0 +1,42 @@
+"""Visitering: placing refugee cases in municipalities (BEK nr. 550/2022 §§ 9-14).
+
+Build a :class:`Problem` and call :func:`solve`::
+
+    from visitering.assignment import Parameters, Problem, solve
+
+    result = solve(Problem(cases, remaining_quota, profiles, neighbours, distance_km,
+                           parameters=Parameters(time_limit_s=10)))
+    result.status, result.objective, result.bound
+    result.placement_of("case-17").legal_basis
+
+Importing this package is cheap: OR-Tools is imported only inside :func:`solve` (and the
+benchmark's :func:`visitering.assignment.textbook.solve_textbook`).
+"""
+
+from __future__ import annotations
+
+from visitering.assignment.problem import Parameters, Problem, Weights
+from visitering.assignment.result import Diagnosis, LegalBasis, Placement, Result, Status
+
+__all__ = [
+    "Diagnosis",
+    "LegalBasis",
+    "Parameters",
+    "Placement",
+    "Problem",
+    "Result",
+    "Status",
+    "Weights",
+    "solve",
+]
+
+
+def solve(problem: Problem) -> Result:
+    """Place every case of ``problem``; see :mod:`visitering.assignment.solver`.
+
+    Never raises for a batch that cannot be placed: that is ``Status.INFEASIBLE`` with a
+    diagnosis (or, with ``allow_overshoot``, a placement with the least total overshoot).
+    """
+    from visitering.assignment.solver import solve as _solve
+
+    return _solve(problem)

@@ -1,0 +1,335 @@
+"""The soft terms: per-pair costs (§ 12, municipal wishes) and the coupling terms.
+
+*Pair terms* depend on one case and one municipality only; each is worth 0-100 points per case
+(0 = best) times its integer weight (:class:`~visitering.assignment.problem.Weights`), so every
+cost is an integer.  They are evaluated on index arrays, so the same code gives a whole
+``(n, K)`` matrix, a chunk of it, or the breakdown of the chosen pairs.
+
+*Coupling terms* depend on how many persons a municipality receives, so they live on the
+municipality in the models, as convex piecewise-linear costs in persons:
+
+* even distribution — persons placed under the quota beyond the municipality's *pace target*
+  (its share of the batch: the same fraction of every remaining quota, or of every annual quota
+  when given) cost rising points per person (:attr:`Parameters.pace_tiers`);
+* concentration — persons of one nationality (language) group beyond a soft limit in a
+  municipality cost :data:`CONCENTRATION_POINTS` per person.
+
+Both are convex, so in the flow relaxation they are parallel arcs of rising unit cost and the
+relaxation stays a min-cost flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from visitering.assignment.instance import NONE, BoolArray, FloatArray, Instance, IntArray
+from visitering.assignment.problem import FULL_POINTS, NEAR_POINTS
+from visitering.cases import Education, FamilyType
+
+#: Points per person of a group beyond its soft limit in a municipality.
+CONCENTRATION_POINTS = 25
+#: Employment points added where the case's occupation is in local demand (half next door).
+OCCUPATION_POINTS = 30
+#: Employment score where a municipality has no score for the education.
+NEUTRAL_SCORE = 50
+#: Reception projects (KommuneProfil.reception_projects) that welcome a family type.
+PROJECT_FAMILY_TYPES = {
+    "single_men": FamilyType.SINGLE_MAN,
+    "single_women": FamilyType.SINGLE_WOMAN,
+    "couples": FamilyType.COUPLE,
+    "families": FamilyType.FAMILY,
+    "large_families": FamilyType.FAMILY,
+    "unaccompanied_minors": FamilyType.UNACCOMPANIED_MINOR,
+} | {ft.value: ft for ft in FamilyType}
+
+PAIR_TERMS = ("employment", "close_family", "treatment", "latest_stay", "wishes")
+COUPLING_TERMS = ("even_distribution", "concentration")
+
+
+def _ids(values: list[str | None]) -> tuple[IntArray, list[str]]:
+    names = sorted({v for v in values if v})
+    where = {v: i for i, v in enumerate(names)}
+    return np.array([where[v] if v else NONE for v in values], dtype=np.int64), names
+
+
+class PairCosts:
+    """Weighted pair terms of one instance, evaluated on ``(rows, cols)`` index arrays."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.weights = inst.problem.weights.active()
+        problem = inst.problem
+        cases = problem.cases
+        profiles = [problem.profiles.get(int(c)) for c in inst.codes]
+        k = inst.k
+        # -- employment (§ 12 stk. 1) --------------------------------------------------------
+        levels = list(Education)
+        own = np.full((k, len(levels) + 1), float(NEUTRAL_SCORE))  # last column: unknown
+        for j, prof in enumerate(profiles):
+            if prof is not None and prof.employment:
+                for e, level in enumerate(levels):
+                    own[j, e] = prof.employment.get(level, NEUTRAL_SCORE)
+                own[j, -1] = float(np.mean(list(prof.employment.values())))
+        nb = inst.neighbour.astype(float)
+        count = nb.sum(axis=1, keepdims=True)
+        around = np.where(count > 0, nb @ own / np.maximum(count, 1), own)
+        self.local_score = np.rint((2 * own + around) / 3)
+        self.education = np.array(
+            [levels.index(c.education) if c.education else len(levels) for c in cases],
+            dtype=np.int64,
+        )
+        self.occupation, occupations = _ids([c.occupation for c in cases])
+        demand = np.zeros((k, len(occupations) + 1), dtype=bool)
+        for j, prof in enumerate(profiles):
+            for o, name in enumerate(occupations):
+                demand[j, o] = prof is not None and name in prof.occupations
+        self.occ_here = demand
+        self.occ_near = (inst.neighbour.astype(np.int64) @ demand.astype(np.int64)) > 0
+        params = problem.parameters
+        self.job_reach = inst.commute_min <= params.commute_threshold_min  # NaN → False
+        self.job_counts = inst.job_hours >= params.min_job_hours
+        self.scores = problem.employment_scores
+        # -- treatment (§ 12 stk. 2), as bit masks ------------------------------------------
+        needs = sorted({need for c in cases for need in c.needs})
+        if len(needs) > 62:
+            raise ValueError("at most 62 distinct treatment needs are supported")
+        bit = {need: 1 << b for b, need in enumerate(needs)}
+        self.needs = np.array([sum(bit[x] for x in set(c.needs)) for c in cases], dtype=np.int64)
+        offers = np.array(
+            [
+                0 if prof is None else sum(bit[x] for x in prof.treatment_offers if x in bit)
+                for prof in profiles
+            ],
+            dtype=np.int64,
+        )
+        self.offer_here = offers
+        self.offer_near = np.array(
+            [np.bitwise_or.reduce(offers[inst.near[j]]) for j in range(k)], dtype=np.int64
+        )
+        # -- municipal wishes ----------------------------------------------------------------
+        self.nationality, nationalities = _ids([c.nationality for c in cases])
+        family_types = list(FamilyType)
+        self.family_type = np.array(
+            [family_types.index(c.family_type) if c.family_type else NONE for c in cases],
+            dtype=np.int64,
+        )
+        wish_nat = np.zeros((k, len(nationalities) + 1), dtype=bool)
+        wish_ft = np.zeros((k, len(family_types) + 1), dtype=bool)
+        for j, prof in enumerate(profiles):
+            if prof is None:
+                continue
+            for n, name in enumerate(nationalities):
+                wish_nat[j, n] = name in prof.wished_nationalities
+            welcomed = set(prof.wished_family_types)
+            welcomed |= {
+                PROJECT_FAMILY_TYPES[p]
+                for p in prof.reception_projects
+                if p in PROJECT_FAMILY_TYPES
+            }
+            for f, ft in enumerate(family_types):
+                wish_ft[j, f] = ft in welcomed
+        self.wish_nat, self.wish_ft = wish_nat, wish_ft
+        self.wished_anywhere: BoolArray = np.logical_or(
+            wish_nat[:, self.nationality].any(axis=0), wish_ft[:, self.family_type].any(axis=0)
+        )
+
+    # -- terms, in points ----------------------------------------------------------------------
+
+    def employment(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """§ 12 stk. 1: 100 minus the employment score of the case in the municipality.
+
+        Without external scores: the municipality's score for the case's education, weighed
+        2:1 with the mean of its neighbours; +30 where the case's occupation is in local demand
+        (+15 next door); 100 within commuting reach of a job offer of ≥ ``min_job_hours``.
+        """
+        if self.scores is not None:
+            score = np.asarray(self.scores[rows, cols], dtype=np.float64)
+        else:
+            score = self.local_score[cols, self.education[rows]].copy()
+            occ = self.occupation[rows]
+            has = occ != NONE
+            bonus = np.where(
+                self.occ_here[cols, occ],
+                OCCUPATION_POINTS,
+                np.where(self.occ_near[cols, occ], OCCUPATION_POINTS // 2, 0),
+            )
+            score += np.where(has, bonus, 0)
+            job = self.inst.job[rows]
+            counts = (job != NONE) & self.job_counts[rows]
+            score = np.where(counts & self.job_reach[cols, job], FULL_POINTS, score)
+        return (FULL_POINTS - np.clip(np.rint(score), 0, FULL_POINTS)).astype(np.int64)
+
+    def _near_points(self, where: IntArray, cols: IntArray) -> IntArray:
+        has = where != NONE
+        same = where == cols
+        next_door = self.inst.neighbour[where, cols]
+        points = np.where(same, 0, np.where(next_door, NEAR_POINTS, FULL_POINTS))
+        return np.where(has, points, 0).astype(np.int64)
+
+    def close_family(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """§ 12 stk. 2: 0 where close family lives, 50 next door, 100 elsewhere."""
+        return self._near_points(self.inst.close_family[rows], cols)
+
+    def latest_stay(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """§ 12 stk. 3: 0 at the latest place of stay, 50 next door, 100 elsewhere."""
+        return self._near_points(self.inst.latest_stay[rows], cols)
+
+    def treatment(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """§ 12 stk. 2: per treatment need, 0 if offered there, 50 next door, 100 otherwise."""
+        needs = self.needs[rows]
+        missing = needs & ~self.offer_here[cols]
+        far = missing & ~self.offer_near[cols]
+        points: IntArray = (
+            NEAR_POINTS * np.bitwise_count(missing) + NEAR_POINTS * np.bitwise_count(far)
+        ).astype(np.int64)
+        return points
+
+    def wishes(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """Municipal wishes: 0 where a municipality asked for the case's group, else 100.
+
+        Only for cases some municipality asked for; a wish is weighed, never guaranteed.
+        """
+        wished: BoolArray = np.logical_or(
+            self.wish_nat[cols, self.nationality[rows]], self.wish_ft[cols, self.family_type[rows]]
+        )
+        return np.where(self.wished_anywhere[rows] & ~wished, FULL_POINTS, 0).astype(np.int64)
+
+    # -- weighted ------------------------------------------------------------------------------
+
+    def terms(self, rows: IntArray, cols: IntArray) -> dict[str, IntArray]:
+        """Each active pair term, weighted, for the pairs ``(rows[j], cols[j])``."""
+        return {
+            name: weight * getattr(self, name)(rows, cols)
+            for name, weight in self.weights.items()
+            if name in PAIR_TERMS
+        }
+
+    def total(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """Weighted pair cost of the pairs ``(rows[j], cols[j])``."""
+        out = np.zeros(len(rows), dtype=np.int64)
+        for value in self.terms(rows, cols).values():
+            out += value
+        return out
+
+    def matrix(self, case_rows: IntArray | None = None) -> IntArray:
+        """The ``(len(case_rows), K)`` weighted pair-cost matrix (all cases by default)."""
+        rows_idx = np.arange(self.inst.n) if case_rows is None else case_rows
+        k = self.inst.k
+        rows = np.repeat(rows_idx, k)
+        cols = np.tile(np.arange(k), len(rows_idx))
+        return self.total(rows, cols).reshape(len(rows_idx), k)
+
+
+@dataclass(frozen=True, eq=False)
+class Coupling:
+    """The municipality-level terms as convex piecewise-linear costs in persons.
+
+    Attributes
+    ----------
+    target:
+        Pace target per municipality (persons under the quota this batch should bring).
+    tier_cap, tier_cost:
+        ``(K, T)`` widths in persons of the pace tiers and ``(T,)`` weighted cost per person
+        of each; the widths of a municipality sum to its capacity (the § 11 stk. 1 limit).
+    group_cap:
+        ``(K, G)`` soft limit of persons per group and municipality, or None when the
+        concentration term is off.
+    group_cost:
+        Weighted cost per person beyond ``group_cap``.
+    """
+
+    target: FloatArray
+    tier_cap: IntArray
+    tier_cost: IntArray
+    group_cap: IntArray | None
+    group_cost: int
+
+
+def pace_targets(inst: Instance) -> FloatArray:
+    """Persons each municipality should receive this batch to fill at an even pace.
+
+    Without annual quotas every remaining quota is filled by the same fraction; with them, the
+    fraction of the *annual* quota filled is equalised (water-filling: municipalities already
+    ahead get nothing until the others catch up).
+    """
+    remaining = inst.remaining.astype(np.float64)
+    total = min(float(inst.persons.sum()), float(remaining.sum()))
+    if total <= 0:
+        return np.zeros(inst.k)
+    if inst.annual is None:
+        result: FloatArray = total * remaining / remaining.sum()
+        return result
+    annual = inst.annual.astype(np.float64)
+    done = annual - remaining
+
+    def fill(level: float) -> FloatArray:
+        out: FloatArray = np.clip(level * annual - done, 0.0, remaining)
+        return out
+
+    lo, hi = 0.0, 1.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fill(mid).sum() < total else (lo, mid)
+    return fill(hi)
+
+
+def coupling(inst: Instance) -> Coupling:
+    """The pace tiers and concentration limits of ``inst``."""
+    problem = inst.problem
+    weights, params = problem.weights, problem.parameters
+    target = pace_targets(inst)
+    capacity = np.maximum(inst.capacity, 0)
+    if weights.even_distribution:
+        bounds = [np.zeros(inst.k, dtype=np.int64)]
+        costs = [0]
+        for multiple, points in params.pace_tiers:
+            bounds.append(np.minimum(capacity, np.rint(multiple * target).astype(np.int64)))
+            costs.append(points * weights.even_distribution)
+        bounds.append(capacity)
+        edges = np.maximum.accumulate(np.stack(bounds, axis=1), axis=1)
+        tier_cap = np.diff(edges, axis=1)
+        tier_cost = np.array(costs, dtype=np.int64)
+    else:
+        tier_cap = capacity[:, None].copy()
+        tier_cost = np.zeros(1, dtype=np.int64)
+    group_cap: IntArray | None = None
+    if weights.concentration and inst.groups:
+        persons = inst.persons
+        share = np.bincount(
+            inst.group[inst.group != NONE],
+            weights=persons[inst.group != NONE],
+            minlength=len(inst.groups),
+        ) / max(int(persons.sum()), 1)
+        raw = params.concentration_factor * target[:, None] * share[None, :]
+        group_cap = np.maximum(
+            params.concentration_min_persons, np.ceil(raw - 1e-9).astype(np.int64)
+        )
+    return Coupling(
+        target=target,
+        tier_cap=tier_cap.astype(np.int64),
+        tier_cost=tier_cost,
+        group_cap=group_cap,
+        group_cost=CONCENTRATION_POINTS * weights.concentration,
+    )
+
+
+def tier_costs(load: IntArray, cp: Coupling, capacity: IntArray) -> IntArray:
+    """Even-distribution cost per municipality for the given persons under the quota.
+
+    Persons beyond the capacity (only under ``allow_overshoot``) cost the top tier's price.
+    """
+    edges = np.concatenate([np.zeros((len(load), 1), dtype=np.int64), cp.tier_cap.cumsum(1)], 1)
+    within = np.clip(load[:, None] - edges[:, :-1], 0, cp.tier_cap)
+    beyond = np.maximum(load - np.maximum(capacity, 0), 0)
+    cost: IntArray = within @ cp.tier_cost + beyond * cp.tier_cost[-1]
+    return cost
+
+
+def group_costs(load: IntArray, cp: Coupling) -> IntArray:
+    """Concentration cost per (municipality, group) for the given ``(K, G)`` persons."""
+    if cp.group_cap is None:
+        return np.zeros_like(load)
+    result: IntArray = np.maximum(load - cp.group_cap, 0) * cp.group_cost
+    return result

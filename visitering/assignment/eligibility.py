@@ -1,0 +1,149 @@
+"""The pair-level hard rules: which municipality each case may go to, and on which basis.
+
+The result is a ``(n, K)`` matrix of :class:`Basis` codes.  A pair open on the ``QUOTA`` basis
+counts against the municipality's remaining quota in every model
+(``respect_remaining_quota``); a pair open on an exception basis (§ 11 stk. 3-4) does not,
+because the exception is exactly what allows a zero-quota or full municipality.  After solving,
+an exception placement that the quota could have held anyway is reported as ``QUOTA``
+(see :func:`visitering.assignment.placements.legal_bases`).
+
+The coupling hard rules (each case placed once, remaining quota) live in the models:
+:mod:`.relaxation`, :mod:`.mip` and :mod:`.textbook`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from visitering.assignment.instance import NONE, BoolArray, Instance
+from visitering.assignment.result import LegalBasis
+
+
+class Basis(IntEnum):
+    """Basis code of a (case, municipality) pair; 0 means closed."""
+
+    CLOSED = 0
+    QUOTA = 1
+    INSTITUTION = 2
+    CLOSE_FAMILY = 3
+    JOB_OFFER = 4
+    SPECIAL_CIRCUMSTANCES = 5
+
+    @property
+    def legal_basis(self) -> LegalBasis:
+        """The reported :class:`LegalBasis` (``CLOSED`` has none)."""
+        return LegalBasis[self.name]
+
+
+Matrix = np.ndarray[tuple[int, int], np.dtype[np.int8]]
+
+
+class Eligibility:
+    """Builds the basis matrix; :meth:`build` applies the rules in order, one method each."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.params = inst.problem.parameters
+        self.basis: Matrix = np.full((inst.n, inst.k), Basis.QUOTA, dtype=np.int8)
+
+    def build(self) -> Matrix:
+        """The ``(n, K)`` :class:`Basis` matrix under all pair-level rules."""
+        self._zero_quota_only_with_exception()
+        self._forbidden_by_case_data()
+        return self.basis
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _zero_quota_only_with_exception(self) -> None:
+        """§ 11 stk. 1 and 3-4: a zero-quota or full municipality only under an exception.
+
+        Under § 11 stk. 1 a case goes to a municipality whose remaining quota (plus the
+        configured tolerance) can still hold the whole family; all other pairs are closed unless
+        an exception of § 11 stk. 3-4 opens them: institution or foster care there, close family
+        living there, a job offer (see :meth:`_job_offer`), or other "ganske særlige forhold".
+        With ``allow_overshoot`` every pair stays open under the quota basis and the models
+        minimise the persons beyond the quotas instead.
+        """
+        inst = self.inst
+        if not self.params.allow_overshoot:
+            room = inst.capacity[None, :] >= inst.persons[:, None]
+            self.basis[~room] = Basis.CLOSED
+        # From the most general ground to the most specific: the last one opened is recorded.
+        self._special_circumstances()
+        self._job_offer()
+        self._close_family()
+        self._institution()
+
+    def _forbidden_by_case_data(self) -> None:
+        """Housing (BEK nr. 550/2022 § 12, rules.md § 2 "Housing"): no dwelling, no placement.
+
+        When housing data is given, a municipality without a free dwelling large enough for the
+        family is closed to it, whatever the basis; so are municipalities the problem forbids
+        explicitly for a case.  The law states no paragraph for this: dwelling sizes are a
+        practical constraint of boligplacering.
+        """
+        inst = self.inst
+        too_small = inst.persons[:, None] > inst.largest_dwelling[None, :]
+        self.basis[too_small | inst.forbidden] = Basis.CLOSED
+
+    # -- the exceptions of § 11 stk. 3-4 ------------------------------------------------------
+
+    def _open(self, rows: np.ndarray, cols: np.ndarray, basis: Basis) -> None:
+        self.basis[rows, cols] = basis
+
+    def _institution(self) -> None:
+        """§ 11 stk. 3: placed in an institution or foster care in the municipality before."""
+        rows = np.flatnonzero(self.inst.institution != NONE)
+        self._open(rows, self.inst.institution[rows], Basis.INSTITUTION)
+
+    def _close_family(self) -> None:
+        """§ 11 stk. 3: close family members ("nærtstående familiemedlemmer") live there."""
+        rows = np.flatnonzero(self.inst.close_family != NONE)
+        self._open(rows, self.inst.close_family[rows], Basis.CLOSE_FAMILY)
+
+    def _special_circumstances(self) -> None:
+        """§ 11 stk. 3: other "ganske særlige forhold", recorded with their reason.
+
+        The case data name no municipality for them, so the exception opens every municipality
+        and the soft terms choose; the reason is recorded in the case.
+        """
+        rows = np.flatnonzero(self.inst.special)
+        self.basis[rows, :] = Basis.SPECIAL_CIRCUMSTANCES
+
+    def _job_offer(self) -> None:
+        """§ 11 stk. 4: a real job offer whose commute from a quota municipality is too long.
+
+        Opens the workplace municipality and its neighbours ("en nærliggende kommune") when the
+        offer is for at least ``min_job_hours`` a week and the total daily public-transport
+        commute (:meth:`Parameters.commute_minutes`) from *every* municipality that could take
+        the family under its quota exceeds ``commute_threshold_min``.  The quota municipality is
+        not known before the placement, so the test uses the nearest one that could be: if even
+        that is beyond reach, every quota placement would be.  With a quota municipality in
+        reach the case stays under the quota, and the offer counts for employment (§ 12 stk. 1).
+        """
+        inst = self.inst
+        rows = np.flatnonzero((inst.job != NONE) & (inst.job_hours >= self.params.min_job_hours))
+        if rows.size == 0:
+            return
+        quota_open = self._quota_open()
+        for i in rows:
+            work = inst.job[i]
+            commute = inst.commute_min[quota_open[i], work]
+            if np.all(commute > self.params.commute_threshold_min):
+                cols = np.flatnonzero(inst.near[work])
+                self._open(np.full(cols.size, i), cols, Basis.JOB_OFFER)
+
+    def _quota_open(self) -> BoolArray:
+        """Pairs a quota placement could use: room for the family, not forbidden."""
+        inst = self.inst
+        room = inst.capacity[None, :] >= inst.persons[:, None]
+        housed = inst.persons[:, None] <= inst.largest_dwelling[None, :]
+        result: BoolArray = room & housed & ~inst.forbidden
+        return result
+
+
+def eligibility(inst: Instance) -> Matrix:
+    """The ``(n, K)`` :class:`Basis` matrix of ``inst`` (see :class:`Eligibility`)."""
+    return Eligibility(inst).build()

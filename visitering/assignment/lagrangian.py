@@ -1,0 +1,223 @@
+"""A bound stronger than the flow relaxation: Lagrangian relaxation with whole families.
+
+The flow relaxation lets a family split at a municipality's pace-tier boundary, which is where
+most of its gap to the best placement comes from.  Here the rule "each case placed once" is
+priced instead (multipliers ``v``), and so is the concentration limit (``μ`` per municipality
+and group, 0 ≤ μ ≤ its cost); what is left falls apart into one problem per municipality:
+choose *whole* families, each at its priced cost, to minimise their cost plus the convex pace
+cost of their persons, within the remaining quota (§ 11 stk. 1).  That is a small knapsack,
+solved exactly by dynamic programming over persons — for all municipalities at once.
+
+Any multipliers give a valid lower bound; a subgradient ascent from the relaxation's prices
+improves it.  It also gives every pair a lower bound on the cost of any placement that uses it
+(bound + ``rc``), which :mod:`.solver` uses to leave pairs out of the MIP without losing
+optimality.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from visitering.assignment.costs import Coupling
+from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
+from visitering.assignment.relaxation import Pairs, Relaxation
+
+
+@dataclass(frozen=True, eq=False)
+class LagrangianBound:
+    """The best bound found and, per pair of ``pairs``, the extra cost of using that pair."""
+
+    value: float
+    rc: FloatArray
+    iterations: int
+    picked: IntArray
+
+
+class _Dual:
+    """Evaluates the Lagrangian function for given case multipliers ``v``."""
+
+    def __init__(self, inst: Instance, cp: Coupling, pairs: Pairs, mu: FloatArray) -> None:
+        self.inst, self.cp, self.pairs = inst, cp, pairs
+        persons = inst.persons
+        self.size = persons[pairs.rows]
+        g = inst.group[pairs.rows]
+        has = pairs.quota & (g != NONE)
+        # The priced concentration limit: μ per person of the group, -Σ μ · limit overall.
+        self.base = pairs.cost.astype(np.float64)
+        self.base[has] += mu[pairs.cols[has], g[has]] * self.size[has]
+        self.constant = -float((mu * cp.group_cap).sum()) if cp.group_cap is not None else 0.0
+        cap = np.maximum(inst.capacity, 0)
+        quota_persons = np.bincount(
+            pairs.cols[pairs.quota], weights=self.size[pairs.quota], minlength=inst.k
+        )
+        self.width = int(min(cap.max(initial=0), quota_persons.max(initial=0))) + 1
+        loads = np.arange(self.width)
+        caps = cp.tier_cap
+        edges = np.concatenate([np.zeros((inst.k, 1), dtype=np.int64), caps.cumsum(1)[:, :-1]], 1)
+        within = np.clip(loads[None, :, None] - edges[:, None, :], 0, caps[:, None, :])
+        self.pace = (within @ cp.tier_cost).astype(np.float64)
+        self.pace[loads[None, :] > cap[:, None]] = np.inf
+        self.max_size = int(persons.max(initial=1))
+
+    def __call__(
+        self, v: FloatArray, want_rc: bool = False
+    ) -> tuple[float, IntArray, FloatArray | None, IntArray]:
+        """Lagrangian value, times each case is chosen, each pair's rc (if asked), and the
+        chosen pairs."""
+        pairs, inst = self.pairs, self.inst
+        adj = self.base - v[pairs.rows]
+        total = float(v.sum()) + self.constant
+        count = np.zeros(inst.n, dtype=np.int64)
+        ex = ~pairs.quota
+        ex_take = ex & (adj < 0)
+        total += float(adj[ex_take].sum())
+        np.add.at(count, pairs.rows[ex_take], 1)
+        items = np.flatnonzero(pairs.quota & (adj < 0))
+        k = inst.k
+        # Loads beyond the persons of the attractive families never pay: a narrow table.
+        reach = np.bincount(pairs.cols[items], weights=self.size[items], minlength=k)
+        w = min(int(reach.max(initial=0)) + 1 + self.max_size, self.width)
+        pace = self.pace[:, :w]
+        best = np.full((k, w), np.inf)
+        best[:, 0] = 0.0
+        # Knapsack by family size: of the families of one size, the cheapest go first, so a
+        # municipality only chooses how many of each size (shifts by m × size, no gathers).
+        classes: list[tuple[int, IntArray, IntArray, IntArray, IntArray]] = []
+        for size in np.unique(self.size[items]):
+            sel = items[self.size[items] == size]
+            order = np.lexsort((adj[sel], pairs.cols[sel]))
+            sel = sel[order]
+            col = pairs.cols[sel]
+            rank = np.arange(len(sel)) - np.searchsorted(col, col)
+            depth = int(rank.max()) + 1
+            prefix = np.full((k, depth + 1), np.inf)
+            prefix[:, 0] = 0.0
+            cum = np.zeros((k, depth))
+            cum[col, rank] = adj[sel]
+            present = np.zeros((k, depth), dtype=bool)
+            present[col, rank] = True
+            prefix[:, 1:] = np.where(present, np.cumsum(cum, axis=1), np.inf)
+            arg = np.zeros((k, w), dtype=np.int64)
+            new = best.copy()
+            for m in range(1, depth + 1):
+                shift = m * int(size)
+                if shift >= w:
+                    break
+                cand = best[:, : w - shift] + prefix[:, m : m + 1]
+                better = cand < new[:, shift:]
+                new[:, shift:] = np.where(better, cand, new[:, shift:])
+                arg[:, shift:] = np.where(better, m, arg[:, shift:])
+            best = new
+            classes.append((int(size), sel, col, rank, arg))
+        total_k = best + pace
+        at = np.argmin(total_k, axis=1)
+        opt = total_k[np.arange(k), at]
+        total += float(opt.sum())
+        load = at.copy()
+        picked_parts: list[IntArray] = []
+        for size, sel, col, rank, arg in reversed(classes):
+            m = arg[np.arange(k), load]
+            load = load - m * size
+            picked_parts.append(sel[rank < m[col]])
+        picked = np.concatenate(picked_parts) if picked_parts else np.zeros(0, dtype=np.int64)
+        np.add.at(count, pairs.rows[picked], 1)
+        picked = np.concatenate([picked, np.flatnonzero(ex_take)])
+        rc = None
+        if want_rc:
+            rc = np.maximum(adj, 0.0)  # exception pairs; quota pairs below
+            h = np.full((k, self.max_size + 1), np.inf)
+            for s in range(1, min(self.max_size, w - 1) + 1):
+                h[:, s] = np.min(best[:, : w - s] + pace[:, s:], axis=1)
+            q = np.flatnonzero(pairs.quota)
+            qc = pairs.cols[q]
+            rc[q] = np.maximum(adj[q] + h[qc, self.size[q]] - opt[qc], 0.0)
+        return total, count, rc, picked
+
+
+def lagrangian_bound(
+    inst: Instance,
+    cp: Coupling,
+    pairs: Pairs,
+    relax: Relaxation,
+    upper: float,
+    deadline: float,
+    max_iterations: int = 60,
+) -> LagrangianBound | None:
+    """Subgradient ascent from the flow relaxation's prices (Polyak steps towards ``upper``).
+
+    None without relaxation prices.  Stops at ``max_iterations``, at ``deadline``
+    (``time.perf_counter()``), or when the bound proves ``upper`` optimal.
+    """
+    if relax.potential is None:
+        return None
+    net = relax.network
+    scale = net.scale
+    pi = relax.potential
+    heads = net.entry(pairs.rows, pairs.cols, pairs.quota) - net.n_cases
+    per_person = (net.unit_cost(pairs.rows, pairs.cost) - pi[heads]).astype(np.float64)
+    v = np.full(inst.n, np.inf)
+    np.minimum.at(v, pairs.rows, per_person)
+    v = v * inst.persons / scale
+    mu = np.zeros((inst.k, max(len(inst.groups), 1)))
+    if cp.group_cap is not None:
+        q_node = net.q0 - net.n_cases + np.arange(inst.k)
+        for group in range(cp.group_cap.shape[1]):
+            g_node = group * inst.k + np.arange(inst.k)
+            mu[:, group] = np.clip((pi[q_node] - pi[g_node]) / scale, 0.0, cp.group_cost)
+        mu = mu[:, : cp.group_cap.shape[1]]
+    dual = _Dual(inst, cp, pairs, mu)
+    best_value, best_v = -np.inf, v
+    step, stall, it = 1.0, 0, 0
+    for it in range(1, max_iterations + 1):  # noqa: B007
+        value, count, _, _ = dual(v)
+        if value > best_value + 1e-9:
+            best_value, best_v, stall = value, v.copy(), 0
+        else:
+            stall += 1
+            if stall >= 8:
+                step, stall = step / 2, 0
+        g: FloatArray = 1.0 - count.astype(np.float64)
+        norm = float(g @ g)
+        if norm == 0 or best_value >= upper - 1 + 1e-6 or time.perf_counter() > deadline:
+            break
+        v = v + step * max(upper - value, 1.0) / norm * g
+    value, _, rc, picked = dual(best_v, want_rc=True)
+    assert rc is not None
+    return LagrangianBound(value, rc, it, picked)
+
+
+def lagrangian_placement(
+    inst: Instance, pairs: Pairs, picked: IntArray, key: np.ndarray
+) -> IntArray | None:
+    """A placement from the Lagrangian solution: its whole-family choices, made consistent.
+
+    A case chosen by several municipalities keeps the pair with the lowest ``key``; a case
+    chosen by none goes, largest first, to its lowest-``key`` pair with room.  None if some case
+    finds no room.
+    """
+    persons = inst.persons
+    cap = np.maximum(inst.capacity, 0)
+    order = picked[np.lexsort((key[picked], pairs.rows[picked]))]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pairs.rows[order][1:] != pairs.rows[order][:-1]
+    pos = np.full(inst.n, -1, dtype=np.int64)
+    pos[pairs.rows[order[first]]] = order[first]
+    placed = pos >= 0
+    q = placed.copy()
+    q[placed] = pairs.quota[pos[placed]]
+    load = np.bincount(pairs.cols[pos[q]], weights=persons[q], minlength=inst.k).astype(np.int64)
+    starts = np.searchsorted(pairs.rows, np.arange(inst.n + 1))
+    for i in sorted(np.flatnonzero(~placed), key=lambda c: -persons[c]):
+        seg = np.arange(starts[i], starts[i + 1])
+        room = ~pairs.quota[seg] | (load[pairs.cols[seg]] + persons[i] <= cap[pairs.cols[seg]])
+        if not room.any():
+            return None
+        j = seg[room][np.argmin(key[seg[room]])]
+        pos[i] = j
+        if pairs.quota[j]:
+            load[pairs.cols[j]] += persons[i]
+    result: IntArray = pairs.cols[pos]
+    return result

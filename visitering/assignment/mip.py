@@ -1,0 +1,393 @@
+"""The exact model on a restricted set of pairs: a MIP through OR-Tools MathOpt.
+
+Split like PyJobShop's solver: :class:`Variables`, :class:`Constraints` (one private method per
+rule; :meth:`Constraints.add_all` reads like the table of contents) and :class:`Objective` (one
+term per non-zero weight).  Cases with a single candidate pair are constants, not variables.
+
+The model is assembled from numpy blocks into a MathOpt ``ModelProto`` (:class:`LinearModel`):
+tens of thousands of variables in milliseconds, where one Python object per variable would
+take most of the time budget.  Solved with HiGHS (default) or CP-SAT; ``highspy`` is never
+imported (OR-Tools bundles its own HiGHS, and the two crash in one process).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from visitering.assignment.costs import Coupling, group_costs, tier_costs
+from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
+from visitering.assignment.relaxation import Pairs
+
+
+class MipStatus(Enum):
+    """Outcome of one MIP solve."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"
+
+
+@dataclass(frozen=True, eq=False)
+class MipSolution:
+    """Chosen pair (index into ``MipData.pairs``) per case, -1 without a solution."""
+
+    status: MipStatus
+    choice: IntArray
+    objective: float
+    dual_bound: float
+
+
+@dataclass(frozen=True, eq=False)
+class MipData:
+    """A restricted problem: candidate pairs, of which ``free`` are variables, ``fixed`` set."""
+
+    inst: Instance
+    cp: Coupling
+    pairs: Pairs
+    free: IntArray
+    fixed: IntArray
+    overshoot_mode: bool
+    overshoot_budget: int | None
+
+    def fixed_loads(self) -> tuple[IntArray, IntArray]:
+        """Persons under the quota from the fixed pairs, per municipality and per group."""
+        inst, pairs = self.inst, self.pairs
+        f = self.fixed[pairs.quota[self.fixed]]
+        rows, cols = pairs.rows[f], pairs.cols[f]
+        load = np.bincount(cols, weights=inst.persons[rows], minlength=inst.k).astype(np.int64)
+        groups = np.zeros((inst.k, max(len(inst.groups), 1)), dtype=np.int64)
+        g = inst.group[rows]
+        has = g != NONE
+        np.add.at(groups, (cols[has], g[has]), inst.persons[rows][has])
+        return load, groups
+
+
+@dataclass
+class LinearModel:
+    """A linear model assembled from numpy blocks, exported as a MathOpt ``ModelProto``."""
+
+    lb: list[FloatArray] = field(default_factory=list)
+    ub: list[FloatArray] = field(default_factory=list)
+    integer: list[np.ndarray] = field(default_factory=list)
+    cost: list[FloatArray] = field(default_factory=list)
+    row_lb: list[FloatArray] = field(default_factory=list)
+    row_ub: list[FloatArray] = field(default_factory=list)
+    entries: list[tuple[IntArray, IntArray, FloatArray]] = field(default_factory=list)
+    n_vars: int = 0
+    n_rows: int = 0
+    offset: float = 0.0
+
+    def add_variables(self, lb: FloatArray, ub: FloatArray, integer: bool) -> IntArray:
+        """New variables (costs 0 until :meth:`set_costs`); their ids."""
+        count = len(lb)
+        self.lb.append(np.asarray(lb, dtype=np.float64))
+        self.ub.append(np.asarray(ub, dtype=np.float64))
+        self.integer.append(np.full(count, integer))
+        self.cost.append(np.zeros(count))
+        ids = np.arange(self.n_vars, self.n_vars + count, dtype=np.int64)
+        self.n_vars += count
+        return ids
+
+    def add_rows(
+        self, row: IntArray, col: IntArray, coef: FloatArray, lb: FloatArray, ub: FloatArray
+    ) -> None:
+        """Rows ``lb ≤ Σ coef · x[col] ≤ ub``; ``row`` numbers the new rows from 0."""
+        self.entries.append((row + self.n_rows, col, np.asarray(coef, dtype=np.float64)))
+        self.row_lb.append(np.asarray(lb, dtype=np.float64))
+        self.row_ub.append(np.asarray(ub, dtype=np.float64))
+        self.n_rows += len(lb)
+
+    def set_upper(self, ids: IntArray, ub: FloatArray) -> None:
+        """Tighten the upper bounds of variables."""
+        flat = np.concatenate(self.ub)
+        flat[ids] = np.minimum(flat[ids], ub)
+        self.ub = [flat]
+
+    def set_costs(self, ids: IntArray, costs: FloatArray) -> None:
+        """Objective coefficients of variables (minimised)."""
+        flat = np.concatenate(self.cost)
+        flat[ids] = costs
+        self.cost = [flat]
+
+    def proto(self) -> object:
+        """The MathOpt ``ModelProto``."""
+        from ortools.math_opt import model_pb2
+
+        mp = model_pb2.ModelProto(name="visitering")
+        v = mp.variables
+        v.ids.extend(range(self.n_vars))
+        v.lower_bounds.extend(np.concatenate(self.lb).tolist())
+        v.upper_bounds.extend(np.concatenate(self.ub).tolist())
+        v.integers.extend(np.concatenate(self.integer).tolist())
+        c = mp.linear_constraints
+        c.ids.extend(range(self.n_rows))
+        c.lower_bounds.extend(np.concatenate(self.row_lb).tolist() if self.row_lb else [])
+        c.upper_bounds.extend(np.concatenate(self.row_ub).tolist() if self.row_ub else [])
+        if self.entries:
+            row = np.concatenate([e[0] for e in self.entries])
+            col = np.concatenate([e[1] for e in self.entries])
+            coef = np.concatenate([e[2] for e in self.entries])
+            order = np.lexsort((col, row))
+            m = mp.linear_constraint_matrix
+            m.row_ids.extend(row[order].tolist())
+            m.column_ids.extend(col[order].tolist())
+            m.coefficients.extend(coef[order].tolist())
+        cost = np.concatenate(self.cost)
+        nz = np.flatnonzero(cost)
+        mp.objective.offset = self.offset
+        mp.objective.linear_coefficients.ids.extend(nz.tolist())
+        mp.objective.linear_coefficients.values.extend(cost[nz].tolist())
+        return mp
+
+
+class Variables:
+    """A Boolean per free pair; pace tiers, group excess and overshoot per municipality."""
+
+    def __init__(self, lm: LinearModel, data: MipData) -> None:
+        inst, cp, pairs = data.inst, data.cp, data.pairs
+        free = data.free
+        n_free = len(free)
+        self.x = lm.add_variables(np.zeros(n_free), np.ones(n_free), integer=True)
+        q = free[pairs.quota[free]]
+        self.touched = np.unique(pairs.cols[q])
+        # The last pace tier is unbounded here: the quota is the rule's job
+        # (respect_remaining_quota), and persons beyond it (overshoot) pay the top tier.
+        caps = cp.tier_cap[self.touched].astype(np.float64)
+        caps[:, -1] = np.inf
+        self.tier: np.ndarray[tuple[int, ...], np.dtype[np.int64]] = lm.add_variables(
+            np.zeros(caps.size), caps.ravel(), integer=False
+        ).reshape(caps.shape)
+        self.overshoot = np.zeros(0, dtype=np.int64)
+        if data.overshoot_mode:
+            self.overshoot = lm.add_variables(np.zeros(inst.k), np.full(inst.k, np.inf), False)
+        self.group_keys = np.zeros((0, 2), dtype=np.int64)
+        if cp.group_cap is not None:
+            g = inst.group[pairs.rows[q]]
+            has = g != NONE
+            keys = np.unique(np.stack([pairs.cols[q][has], g[has]], axis=1), axis=0)
+            self.group_keys = keys.reshape(-1, 2)
+        n_keys = len(self.group_keys)
+        self.excess = lm.add_variables(np.zeros(n_keys), np.full(n_keys, np.inf), False)
+
+
+class Constraints:
+    """The hard rules that couple cases; :meth:`add_all` is the table of contents."""
+
+    def __init__(self, lm: LinearModel, data: MipData, v: Variables) -> None:
+        self.lm, self.data, self.v = lm, data, v
+        pairs, free = data.pairs, data.free
+        self.rows = pairs.rows[free]
+        self.cols = pairs.cols[free]
+        self.quota = pairs.quota[free]
+        self.persons = data.inst.persons[self.rows].astype(np.float64)
+        self.fixed_load, self.fixed_group = data.fixed_loads()
+
+    def add_all(self) -> None:
+        """Every rule of the exact model."""
+        self._every_case_placed_once()
+        self._respect_remaining_quota()
+        self._even_distribution_tiers()
+        self._concentration_limits()
+        self._least_overshoot_budget()
+
+    def _every_case_placed_once(self) -> None:
+        """integrationsloven § 10, BEK nr. 550/2022 § 11: each case once, in one municipality."""
+        cases, row = np.unique(self.rows, return_inverse=True)
+        ones = np.ones(len(cases))
+        self.lm.add_rows(row, self.v.x, np.ones(len(row)), ones, ones)
+
+    def _respect_remaining_quota(self) -> None:
+        """§ 11 stk. 1: persons under the quota ≤ remaining quota + tolerance (+ overshoot).
+
+        Exception pairs (§ 11 stk. 3-4) carry no quota load.  Without ``allow_overshoot`` the
+        rule also closes the top pace tier at the quota (the tiers then hold exactly the quota,
+        a tighter formulation); with it, the persons beyond are the municipality's overshoot.
+        """
+        inst, v = self.data.inst, self.v
+        ks = np.arange(inst.k)  # also where only fixed cases load the quota
+        row, col, coef = [self.cols[self.quota]], [self.v.x[self.quota]], [self.persons[self.quota]]
+        if len(v.overshoot):
+            row.append(ks)
+            col.append(v.overshoot)
+            coef.append(-np.ones(inst.k))
+        else:
+            caps = self.data.cp.tier_cap[v.touched]
+            self.lm.set_upper(v.tier[:, -1], caps[:, -1].astype(np.float64))
+        rhs = (inst.capacity - self.fixed_load).astype(np.float64)
+        self.lm.add_rows(
+            np.concatenate(row),
+            np.concatenate(col),
+            np.concatenate(coef),
+            np.full(inst.k, -np.inf),
+            rhs,
+        )
+
+    def _even_distribution_tiers(self) -> None:
+        """Even distribution: the quota load of a municipality fills its pace tiers.
+
+        Convex tier costs, so the cheapest tiers fill first without binary variables.
+        """
+        v = self.v
+        ks = v.touched
+        at = np.searchsorted(ks, self.cols[self.quota])
+        t = int(v.tier.shape[-1])
+        rhs = -self.fixed_load[ks].astype(np.float64)
+        self.lm.add_rows(
+            np.concatenate([at, np.repeat(np.arange(len(ks)), t)]),
+            np.concatenate([self.v.x[self.quota], v.tier.ravel()]),
+            np.concatenate([self.persons[self.quota], -np.ones(v.tier.size)]),
+            rhs,
+            rhs,
+        )
+
+    def _concentration_limits(self) -> None:
+        """Soft limit per nationality (language) group: excess ≥ group load - limit."""
+        cp, inst, v = self.data.cp, self.data.inst, self.v
+        if cp.group_cap is None or len(v.group_keys) == 0:
+            return
+        keys = v.group_keys
+        g = inst.group[self.rows]
+        use = self.quota & (g != NONE)
+        key = self.cols[use] * (len(inst.groups) + 1) + g[use]
+        table = keys[:, 0] * (len(inst.groups) + 1) + keys[:, 1]
+        at = np.searchsorted(table, key)
+        n = len(keys)
+        rhs = (
+            cp.group_cap[keys[:, 0], keys[:, 1]] - self.fixed_group[keys[:, 0], keys[:, 1]]
+        ).astype(np.float64)
+        self.lm.add_rows(
+            np.concatenate([at, np.arange(n)]),
+            np.concatenate([self.v.x[use], v.excess]),
+            np.concatenate([self.persons[use], -np.ones(n)]),
+            np.full(n, -np.inf),
+            rhs,
+        )
+
+    def _least_overshoot_budget(self) -> None:
+        """``allow_overshoot`` phase 2: total overshoot within the least total found."""
+        budget = self.data.overshoot_budget
+        o = self.v.overshoot
+        if len(o) and budget is not None:
+            self.lm.add_rows(
+                np.zeros(len(o), dtype=np.int64),
+                o,
+                np.ones(len(o)),
+                np.full(1, -np.inf),
+                np.full(1, float(budget)),
+            )
+
+
+class Objective:
+    """Total cost (pair costs, pace tiers, concentration), or total overshoot (phase 1)."""
+
+    def __init__(self, lm: LinearModel, data: MipData, v: Variables) -> None:
+        self.lm, self.data, self.v = lm, data, v
+
+    def set(self, minimise_overshoot: bool) -> None:
+        """Set the objective: one term per non-zero weight."""
+        lm, data, v = self.lm, self.data, self.v
+        if minimise_overshoot:
+            lm.set_costs(v.overshoot, np.ones(len(v.overshoot)))
+            return
+        cp = data.cp
+        ids = [v.x, v.tier.ravel(), v.excess, v.overshoot]
+        costs = [
+            data.pairs.cost[data.free].astype(np.float64),
+            np.tile(cp.tier_cost, len(v.touched)).astype(np.float64),
+            np.full(len(v.excess), float(cp.group_cost)),
+            np.zeros(len(v.overshoot)),
+        ]
+        lm.set_costs(np.concatenate(ids), np.concatenate(costs))
+        lm.offset = self.constant()
+
+    def constant(self) -> float:
+        """Cost of the fixed part outside the variables' reach."""
+        data, v = self.data, self.v
+        inst, cp = data.inst, data.cp
+        load, group = data.fixed_loads()
+        untouched = np.setdiff1d(np.arange(inst.k), v.touched)
+        pace = tier_costs(load, cp, inst.capacity)[untouched].sum()
+        excess = 0
+        if cp.group_cap is not None:
+            cost = group_costs(group[:, : cp.group_cap.shape[1]], cp)
+            cost[v.group_keys[:, 0], v.group_keys[:, 1]] = 0
+            excess = int(cost.sum())
+        return float(data.pairs.cost[data.fixed].sum() + pace + excess)
+
+
+def solve_mip(
+    data: MipData,
+    time_limit_s: float,
+    relative_gap: float,
+    seed: int,
+    solver: str,
+    minimise_overshoot: bool = False,
+    cutoff: float | None = None,
+    hint: IntArray | None = None,
+) -> MipSolution:
+    """Build and solve the restricted MIP.
+
+    ``cutoff``: an objective value known to be reachable (an incumbent); HiGHS prunes with it.
+    ``hint``: the incumbent's pair index (into ``data.pairs``) per case; CP-SAT starts from it.
+    """
+    from ortools.math_opt.python import mathopt
+
+    lm = LinearModel()
+    v = Variables(lm, data)
+    Constraints(lm, data, v).add_all()
+    Objective(lm, data, v).set(minimise_overshoot)
+    model = mathopt.Model.from_model_proto(lm.proto())
+    params = mathopt.SolveParameters(
+        time_limit=datetime.timedelta(seconds=max(time_limit_s, 0.05)),
+        relative_gap_tolerance=relative_gap,
+        absolute_gap_tolerance=0.5 if relative_gap == 0 else None,
+        random_seed=seed,
+    )
+    if solver == "highs":
+        # Presolve pays off little on these assignment structures and costs a fixed setup.
+        params.highs.string_options["presolve"] = "off"
+        if cutoff is not None:
+            params.highs.double_options["objective_bound"] = cutoff + 0.5
+        kind = mathopt.SolverType.HIGHS
+    else:
+        params.threads = 2
+        kind = mathopt.SolverType.CP_SAT
+    model_params = None
+    if hint is not None and solver != "highs":
+        on = np.zeros(len(data.pairs.rows), dtype=bool)
+        on[hint[hint >= 0]] = True
+        values = {
+            model.get_variable(int(x)): float(on[p]) for x, p in zip(v.x, data.free, strict=True)
+        }
+        model_params = mathopt.ModelSolveParameters(
+            solution_hints=[mathopt.SolutionHint(variable_values=values)]
+        )
+    result = mathopt.solve(model, kind, params=params, model_params=model_params)
+    reason = result.termination.reason
+    choice = np.full(data.inst.n, -1, dtype=np.int64)
+    choice[data.pairs.rows[data.fixed]] = data.fixed
+    bound = float(result.termination.objective_bounds.dual_bound)
+    if reason == mathopt.TerminationReason.INFEASIBLE:
+        return MipSolution(MipStatus.INFEASIBLE, choice, math.nan, math.inf)
+    if not result.has_primal_feasible_solution():
+        return MipSolution(MipStatus.NO_SOLUTION, choice, math.nan, bound)
+    values = result.solutions[0].primal_solution
+    assert values is not None
+    x = np.zeros(lm.n_vars)
+    for var, val in values.variable_values.items():
+        x[var.id] = val
+    on = data.free[x[v.x] > 0.5]
+    choice[data.pairs.rows[on]] = on
+    optimal = reason == mathopt.TerminationReason.OPTIMAL
+    return MipSolution(
+        MipStatus.OPTIMAL if optimal else MipStatus.FEASIBLE,
+        choice,
+        float(result.objective_value()),
+        bound,
+    )

@@ -1,0 +1,141 @@
+"""From chosen municipalities to reported placements: objective, legal bases, explanations.
+
+Shared by the solver and the textbook model, so both are measured by the same objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from visitering.assignment.costs import Coupling, PairCosts, group_costs, tier_costs
+from visitering.assignment.eligibility import Basis
+from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
+from visitering.assignment.relaxation import Pairs
+from visitering.assignment.result import LegalBasis, Placement
+
+#: Cases per chunk when a whole (cases × municipalities) cost matrix would be large.
+CHUNK = 4_000
+
+
+def positions(inst: Instance, pairs: Pairs, cols: IntArray) -> IntArray:
+    """Index in ``pairs`` of each case's pair in a placement (the pair must exist)."""
+    key = pairs.rows * inst.k + pairs.cols
+    result: IntArray = np.searchsorted(key, np.arange(inst.n) * inst.k + cols)
+    return result
+
+
+def loads(inst: Instance, quota: np.ndarray, cols: IntArray) -> tuple[IntArray, IntArray]:
+    """Persons under the quota per municipality, and per (municipality, group)."""
+    persons = inst.persons
+    load = np.bincount(cols[quota], weights=persons[quota], minlength=inst.k).astype(np.int64)
+    g = inst.group
+    has = quota & (g != NONE)
+    group_load = np.zeros((inst.k, max(len(inst.groups), 1)), dtype=np.int64)
+    np.add.at(group_load, (cols[has], g[has]), persons[has])
+    return load, group_load
+
+
+def objective_of(inst: Instance, cp: Coupling, pairs: Pairs, cols: IntArray) -> float:
+    """Total cost of a placement: pair costs, pace tiers and concentration excess."""
+    pos = positions(inst, pairs, cols)
+    quota = pairs.quota[pos]
+    load, group_load = loads(inst, quota, cols)
+    total = pairs.cost[pos].sum() + tier_costs(load, cp, inst.capacity).sum()
+    if cp.group_cap is not None:
+        total += group_costs(group_load[:, : cp.group_cap.shape[1]], cp).sum()
+    return float(total)
+
+
+def legal_bases(inst: Instance, basis: np.ndarray, cols: IntArray) -> list[LegalBasis]:
+    """The legal basis of each placement (BEK nr. 550/2022 § 11).
+
+    A case on a quota pair is ``QUOTA`` while its municipality's quota (+ tolerance) lasts, in
+    case order, and ``OVERSHOOT`` beyond it.  A case placed by an exception is reported as
+    ``QUOTA`` when the quota left after all quota cases can hold it anyway (the exception was
+    not needed), else with its exception.
+    """
+    rows = np.arange(inst.n)
+    b = basis[rows, cols]
+    used = np.zeros(inst.k, dtype=np.int64)
+    out: list[LegalBasis] = [LegalBasis.QUOTA] * inst.n
+    for i in rows[b == Basis.QUOTA]:
+        k = cols[i]
+        used[k] += inst.persons[i]
+        if used[k] > inst.capacity[k]:
+            out[i] = LegalBasis.OVERSHOOT
+    for i in rows[b != Basis.QUOTA]:
+        k = cols[i]
+        if used[k] + inst.persons[i] <= inst.capacity[k]:
+            used[k] += inst.persons[i]
+        else:
+            out[i] = Basis(int(b[i])).legal_basis
+    return out
+
+
+def _alternatives(
+    inst: Instance, basis: np.ndarray, pc: PairCosts, cols: IntArray
+) -> tuple[IntArray, FloatArray]:
+    """Per case: the open municipality of lowest pair cost other than the chosen one (-1 if
+    none), and its pair cost minus the chosen one's."""
+    alt = np.full(inst.n, -1, dtype=np.int64)
+    extra = np.full(inst.n, np.nan)
+    top = np.iinfo(np.int64).max
+    for start in range(0, inst.n, CHUNK):
+        rows = np.arange(start, min(start + CHUNK, inst.n))
+        cost = pc.matrix(rows)
+        open_ = basis[rows] != Basis.CLOSED
+        local = np.arange(len(rows))
+        chosen = cost[local, cols[rows]]
+        masked = np.where(open_, cost, top)
+        masked[local, cols[rows]] = top
+        best = masked.argmin(axis=1)
+        has = open_.sum(axis=1) > 1
+        alt[rows[has]] = best[has]
+        extra[rows[has]] = (cost[local, best] - chosen)[has]
+    return alt, extra
+
+
+def placements(
+    inst: Instance, basis: np.ndarray, pc: PairCosts, cp: Coupling, cols: IntArray
+) -> tuple[tuple[Placement, ...], IntArray]:
+    """The reported placements, and the overshoot (persons beyond the quota) per municipality.
+
+    Pair terms are exact per case; the coupling terms of a municipality (group) are shared by
+    its persons under the quota.
+    """
+    rows = np.arange(inst.n)
+    quota = basis[rows, cols] == Basis.QUOTA
+    load, group_load = loads(inst, quota, cols)
+    persons = inst.persons.astype(np.float64)
+    terms = {name: value.astype(np.float64) for name, value in pc.terms(rows, cols).items()}
+    if inst.problem.weights.even_distribution:
+        pace = tier_costs(load, cp, inst.capacity).astype(np.float64)
+        share = np.where(quota, persons / np.maximum(load[cols], 1), 0.0)
+        terms["even_distribution"] = pace[cols] * share
+    if cp.group_cap is not None:
+        g = inst.group
+        excess = group_costs(group_load[:, : cp.group_cap.shape[1]], cp).astype(np.float64)
+        has = quota & (g != NONE)
+        gi = np.where(has, g, 0)
+        denom = np.maximum(group_load[cols, gi], 1)
+        terms["concentration"] = np.where(has, excess[cols, gi] * persons / denom, 0.0)
+    bases = legal_bases(inst, basis, cols)
+    alt, extra = _alternatives(inst, basis, pc, cols)
+    ids = inst.case_ids
+    out = []
+    for i in range(inst.n):
+        t = {name: float(v[i]) for name, v in terms.items()}
+        out.append(
+            Placement(
+                case_id=ids[i],
+                kommunekode=int(inst.codes[cols[i]]),
+                persons=int(inst.persons[i]),
+                legal_basis=bases[i],
+                terms=t,
+                cost=float(sum(t.values())),
+                alternative_kommune=int(inst.codes[alt[i]]) if alt[i] >= 0 else None,
+                alternative_extra_cost=float(extra[i]) if alt[i] >= 0 else None,
+            )
+        )
+    overshoot: IntArray = np.maximum(load - np.maximum(inst.capacity, 0), 0)
+    return tuple(out), overshoot

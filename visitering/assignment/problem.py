@@ -1,0 +1,357 @@
+"""Validated inputs of visitering (BEK nr. 550/2022 §§ 9-14, integrationsloven §§ 10-12).
+
+Three plain dataclasses, kept apart from any solver:
+
+* :class:`Weights` — integer weights of the soft terms of § 12 and of the municipal wishes, even
+  distribution and concentration limits (one term per non-zero weight);
+* :class:`Parameters` — the tolerances, the § 11 stk. 4 commute test and the solver limits;
+* :class:`Problem` — the cases, the remaining quota of each municipality (kommunekode), the
+  municipalities' profiles, neighbours and distances.
+
+Nothing here reads files or imports OR-Tools.  Bad input raises
+:class:`visitering.errors.InputError` carrying every problem found; a problem that merely has no
+solution is not bad input (it is an ``INFEASIBLE`` result).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from itertools import pairwise
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from visitering.cases import Case, KommuneProfil
+from visitering.errors import ProblemCollector
+
+#: Points of a soft term where the case's wish is fully met (0) or not at all (100); a
+#: neighbouring municipality scores half (50).  See :mod:`visitering.assignment.costs`.
+FULL_POINTS = 100
+NEAR_POINTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Integer weights of the soft terms; a term with weight 0 is left out of the model.
+
+    Each pair term is worth 0-100 *points* per case (0 = best), multiplied by its weight; the
+    coupling terms are worth points per person.  Defaults:
+
+    ========================  ====  ===========================================================
+    term                      wt.   meaning
+    ========================  ====  ===========================================================
+    ``employment``            2     § 12 stk. 1: 100 - employment score of the municipality and
+                                    its neighbours for the case's education/occupation
+    ``close_family``          5     § 12 stk. 2: 0 where close family lives, 50 next door, 100
+                                    elsewhere
+    ``treatment``             5     § 12 stk. 2: per treatment need, 0 if offered, 50 next door,
+                                    100 otherwise
+    ``latest_stay``           1     § 12 stk. 3: 0 at the latest place of stay, 50 next door,
+                                    100 elsewhere
+    ``wishes``                1     municipal wishes: 0 where a municipality asked for the
+                                    case's group, 100 elsewhere (only for wished-for cases)
+    ``even_distribution``     2     per person placed beyond the municipality's pace (see
+                                    :attr:`Parameters.pace_tiers`)
+    ``concentration``         2     per person of one nationality (language) group beyond its
+                                    soft limit in a municipality, worth 25 points
+    ========================  ====  ===========================================================
+
+    § 12 stk. 2 "goes before" employment: the smallest step of a § 12 stk. 2 term (50 points)
+    must outweigh the largest employment difference (100 points), i.e.
+    ``close_family * 50 > employment * 100`` and the same for ``treatment``.
+    """
+
+    employment: int = 2
+    close_family: int = 5
+    treatment: int = 5
+    latest_stay: int = 1
+    wishes: int = 1
+    even_distribution: int = 2
+    concentration: int = 2
+
+    def __post_init__(self) -> None:
+        problems = ProblemCollector()
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.add(f"must be a whole number ≥ 0, got {value!r}", "weights", None, f.name)
+        problems.raise_if_any()
+        for name in ("close_family", "treatment"):
+            if getattr(self, name) * NEAR_POINTS <= self.employment * FULL_POINTS:
+                problems.add(
+                    f"§ 12 stk. 2 must dominate employment: {name} × {NEAR_POINTS} must exceed "
+                    f"employment × {FULL_POINTS} ({getattr(self, name)} × {NEAR_POINTS} ≤ "
+                    f"{self.employment} × {FULL_POINTS})",
+                    "weights",
+                    None,
+                    name,
+                )
+        problems.raise_if_any()
+
+    def active(self) -> dict[str, int]:
+        """The terms with a non-zero weight, in a fixed order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+#: Default pace tiers: (fill as a multiple of the municipality's pace target, points per person
+#: placed beyond it).  Convex (points rise), so the relaxation stays a flow problem.
+DEFAULT_PACE_TIERS: tuple[tuple[float, int], ...] = (
+    (1.0, 5),
+    (1.25, 10),
+    (1.5, 20),
+    (2.0, 40),
+    (3.0, 100),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """Tolerances, the commute test of § 11 stk. 4, and solver limits.
+
+    Parameters
+    ----------
+    capacity_tolerance:
+        Persons a municipality may receive beyond its remaining quota (§ 11 stk. 1 is exact:
+        default 0).
+    commute_threshold_min:
+        § 11 stk. 4: the *total daily* travel time (both ways) by public transport above which
+        a job offer opens the exception.  The law says 2 hours: 120.
+    commute_speed_kmh, commute_detour_factor, commute_overhead_min:
+        The commute is approximated from the centroid distance ``d`` (km) as
+        ``2 × (overhead + 60 × detour × d / speed)`` minutes: door-to-door public transport at
+        ``speed`` along a route ``detour`` times the straight line, plus walking and waiting
+        per trip.  Defaults 45 km/h, 1.25, 10 min: the 2-hour test opens beyond ≈ 30 km.
+    min_job_hours:
+        § 11 stk. 4: a job offer counts from 15 hours a week.
+    pace_tiers:
+        Even distribution: ``(multiple of pace target, points per person)``; a person placed
+        beyond ``multiple × target`` costs the points (times the weight).  Points must rise.
+    concentration_by, concentration_factor, concentration_min_persons:
+        A group (nationality, or language) may make up ``factor`` times its share of the batch
+        in a municipality's pace target, and at least ``min_persons``, before each further
+        person costs 25 points (times the weight).
+    time_limit_s:
+        Wall-clock limit for the whole solve.
+    relative_gap:
+        Stop when the placement is within this fraction of the best bound (0: prove optimal).
+    seed:
+        Random seed of the MIP solver; same inputs and seed give identical placements as long
+        as the solve ends by optimality or gap rather than by the time limit.
+    allow_overshoot:
+        Place everyone, with the least total number of persons beyond the quotas, instead of
+        reporting ``INFEASIBLE`` (``--allow-overshoot``).
+    candidates_per_case:
+        Municipalities per case kept in the restricted MIP besides those the relaxation uses
+        and those that cannot be excluded by the bound (see :mod:`.solver`).
+    mip_solver:
+        ``"highs"`` (default) or ``"cp_sat"``, through OR-Tools MathOpt.
+    """
+
+    capacity_tolerance: int = 0
+    commute_threshold_min: float = 120.0
+    commute_speed_kmh: float = 45.0
+    commute_detour_factor: float = 1.25
+    commute_overhead_min: float = 10.0
+    min_job_hours: float = 15.0
+    pace_tiers: tuple[tuple[float, int], ...] = DEFAULT_PACE_TIERS
+    concentration_by: Literal["nationality", "language"] = "nationality"
+    concentration_factor: float = 2.0
+    concentration_min_persons: int = 10
+    time_limit_s: float = 30.0
+    relative_gap: float = 0.0
+    seed: int = 0
+    allow_overshoot: bool = False
+    candidates_per_case: int = 3
+    mip_solver: Literal["highs", "cp_sat"] = "highs"
+
+    def __post_init__(self) -> None:
+        p = ProblemCollector()
+
+        def need(ok: bool, column: str, message: str) -> None:
+            if not ok:
+                p.add(message, "parameters", None, column)
+
+        need(self.capacity_tolerance >= 0, "capacity_tolerance", "must be ≥ 0")
+        for name in ("commute_threshold_min", "commute_speed_kmh", "time_limit_s"):
+            value = getattr(self, name)
+            need(math.isfinite(value) and value > 0, name, "must be a positive number")
+        need(self.commute_detour_factor >= 1, "commute_detour_factor", "must be ≥ 1")
+        need(self.commute_overhead_min >= 0, "commute_overhead_min", "must be ≥ 0")
+        need(self.min_job_hours >= 0, "min_job_hours", "must be ≥ 0")
+        need(0 <= self.relative_gap < 1, "relative_gap", "must be in [0, 1)")
+        need(self.candidates_per_case >= 1, "candidates_per_case", "must be ≥ 1")
+        need(self.concentration_factor > 0, "concentration_factor", "must be > 0")
+        need(self.concentration_min_persons >= 0, "concentration_min_persons", "must be ≥ 0")
+        need(self.mip_solver in ("highs", "cp_sat"), "mip_solver", "must be highs or cp_sat")
+        need(
+            self.concentration_by in ("nationality", "language"),
+            "concentration_by",
+            "must be nationality or language",
+        )
+        multiples = [m for m, _ in self.pace_tiers]
+        points = [q for _, q in self.pace_tiers]
+        need(
+            all(b > a for a, b in pairwise(multiples)) and all(m >= 0 for m in multiples),
+            "pace_tiers",
+            "multiples must be ≥ 0 and increasing",
+        )
+        need(
+            all(q >= 0 for q in points) and all(b >= a for a, b in pairwise(points)),
+            "pace_tiers",
+            "points must be ≥ 0 and non-decreasing (a convex cost)",
+        )
+        p.raise_if_any()
+
+    def commute_minutes(self, km: float) -> float:
+        """Approximate total daily public-transport commute for a distance (§ 11 stk. 4)."""
+        one_way = self.commute_overhead_min + 60.0 * self.commute_detour_factor * km / (
+            self.commute_speed_kmh
+        )
+        return 2.0 * one_way
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """One batch of cases to place, and what is known about the municipalities.
+
+    Parameters
+    ----------
+    cases:
+        The cases (families or single persons) to place, each as a whole (§ 10).
+    remaining_quota:
+        Remaining quota in persons per kommunekode (§ 11 stk. 1).  Its keys are the
+        municipalities of the problem; a zero-quota or full municipality has 0.
+    profiles:
+        What is known per municipality (employment, treatment offers, wishes, dwellings);
+        a municipality without a profile is neutral.
+    neighbours:
+        Land neighbours per kommunekode ("the municipality and its neighbours", § 12);
+        unknown codes are ignored.
+    distance_km:
+        Distance between municipalities, ``(a, b) → km`` (one direction suffices); used for the
+        § 11 stk. 4 commute test, and required for every workplace of a job offer that could
+        open it.  Unknown codes are ignored.
+    employment_scores:
+        Optional external § 12 stk. 1 scores, 0-100 (higher is better), shape
+        ``(len(cases), len(remaining_quota))``: rows in case order, columns in ascending
+        kommunekode.  Replaces the profile-based score.
+    annual_quota:
+        Optional whole-year kommunekvote per kommunekode; the even distribution then equalises
+        the fraction of the *annual* quota filled, otherwise the fraction of the remaining one.
+    forbidden:
+        Optional municipalities a case must not go to, by ``case_id`` (e.g. known housing
+        limits not expressed by the dwellings of the profiles).
+    weights, parameters:
+        See :class:`Weights` and :class:`Parameters`.
+    """
+
+    cases: tuple[Case, ...]
+    remaining_quota: Mapping[int, int]
+    profiles: Mapping[int, KommuneProfil] = field(default_factory=dict)
+    neighbours: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    distance_km: Mapping[tuple[int, int], float] = field(default_factory=dict)
+    employment_scores: npt.NDArray[Any] | None = None
+    annual_quota: Mapping[int, int] | None = None
+    forbidden: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    weights: Weights = field(default_factory=Weights)
+    parameters: Parameters = field(default_factory=Parameters)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cases", tuple(self.cases))
+        p = ProblemCollector()
+        self._check_quota(p)
+        self._check_cases(p)
+        self._check_profiles(p)
+        self._check_scores(p)
+        p.raise_if_any()
+
+    @property
+    def kommuner(self) -> tuple[int, ...]:
+        """The kommunekoder of the problem, ascending (the column order of every matrix)."""
+        return tuple(sorted(self.remaining_quota))
+
+    def distance(self, a: int, b: int) -> float | None:
+        """km between ``a`` and ``b`` in either direction; 0 for ``a == b``; None if unknown."""
+        if a == b:
+            return 0.0
+        d = self.distance_km.get((a, b))
+        return self.distance_km.get((b, a)) if d is None else d
+
+    def _check_quota(self, p: ProblemCollector) -> None:
+        if not self.remaining_quota:
+            p.add("no municipalities given", "remaining_quota")
+        for kode, quota in self.remaining_quota.items():
+            if isinstance(quota, bool) or not isinstance(quota, int | np.integer) or quota < 0:
+                p.add(f"kommune {kode}: remaining quota must be a whole number ≥ 0", "quota")
+        if self.annual_quota is not None:
+            missing = sorted(set(self.remaining_quota) - set(self.annual_quota))
+            if missing:
+                p.add(f"annual quota missing for kommuner {missing[:10]}", "annual_quota")
+            for kode, quota in self.annual_quota.items():
+                if quota < self.remaining_quota.get(kode, 0):
+                    p.add(f"kommune {kode}: annual quota below remaining quota", "annual_quota")
+
+    def _check_cases(self, p: ProblemCollector) -> None:
+        known = set(self.remaining_quota)
+        seen: set[str] = set()
+        for row, case in enumerate(self.cases, start=1):
+            if case.case_id in seen:
+                p.add(f"duplicate case_id {case.case_id}", "cases", row, "case_id")
+            seen.add(case.case_id)
+            if (
+                isinstance(case.persons, bool)
+                or not isinstance(case.persons, int)
+                or case.persons < 1
+            ):
+                p.add(f"case {case.case_id}: persons must be ≥ 1", "cases", row, "persons")
+            for column in (
+                "close_family_kommune",
+                "institution_kommune",
+                "job_offer_kommune",
+                "latest_stay_kommune",
+            ):
+                kode = getattr(case, column)
+                if kode is not None and kode not in known:
+                    p.add(f"case {case.case_id}: unknown kommune {kode}", "cases", row, column)
+            if case.job_offer_hours is not None and not case.job_offer_hours >= 0:
+                p.add(f"case {case.case_id}: hours must be ≥ 0", "cases", row, "job_offer_hours")
+            job = case.job_offer_kommune
+            if (
+                job in known
+                and (case.job_offer_hours or 0) >= self.parameters.min_job_hours
+                and any(self.distance(k, job) is None for k in known)
+            ):
+                p.add(
+                    f"case {case.case_id}: distances to the workplace {job} are needed for the "
+                    "§ 11 stk. 4 commute test",
+                    "distance_km",
+                )
+        for case_id, codes in self.forbidden.items():
+            if case_id not in seen:
+                p.add(f"forbidden: unknown case {case_id}", "forbidden")
+            unknown = sorted(set(codes) - known)
+            if unknown:
+                p.add(f"forbidden for case {case_id}: unknown kommuner {unknown}", "forbidden")
+
+    def _check_profiles(self, p: ProblemCollector) -> None:
+        for kode, profile in self.profiles.items():
+            if profile.kode != kode:
+                p.add(f"profile under {kode} is for kommune {profile.kode}", "profiles")
+            if kode not in self.remaining_quota:
+                p.add(f"profile for unknown kommune {kode}", "profiles")
+            for edu, score in profile.employment.items():
+                if not 0 <= score <= 100:
+                    p.add(f"kommune {kode}: employment score {edu} must be 0-100", "profiles")
+
+    def _check_scores(self, p: ProblemCollector) -> None:
+        scores = self.employment_scores
+        if scores is None:
+            return
+        shape = (len(self.cases), len(self.remaining_quota))
+        if scores.shape != shape:
+            p.add(f"employment_scores must have shape {shape}, got {scores.shape}", "scores")
+        elif scores.size and (scores.min() < 0 or scores.max() > 100):
+            p.add("employment_scores must lie in 0-100", "employment_scores")

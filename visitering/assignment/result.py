@@ -1,0 +1,191 @@
+"""What a solve returns: a status, one :class:`Placement` per case, the bound, a diagnosis.
+
+Solver outcomes are results, not exceptions: a batch that cannot be placed under the rules is
+``Status.INFEASIBLE`` with a :class:`Diagnosis` naming the cases and the binding rule.  Every
+placement records its legal basis (BEK nr. 550/2022 § 11), because a visitering decision cannot
+be appealed (§ 14) and so must carry its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Status(StrEnum):
+    """Outcome of a solve."""
+
+    OPTIMAL = "optimal"
+    """Every case placed; no placement has a lower objective (proven)."""
+    FEASIBLE = "feasible"
+    """Every case placed within the rules; ``gap`` says how far from the bound at most."""
+    INFEASIBLE = "infeasible"
+    """The rules cannot all hold; see ``diagnosis``.  No placements."""
+    UNKNOWN = "unknown"
+    """The time limit ran out before any placement was found."""
+
+
+class LegalBasis(StrEnum):
+    """Why a case may go to its municipality (BEK nr. 550/2022 § 11)."""
+
+    QUOTA = "quota"
+    """§ 11 stk. 1: the municipality's remaining quota (kommunekvote) holds the case."""
+    INSTITUTION = "institution"
+    """§ 11 stk. 3: earlier placement in an institution or foster care there."""
+    CLOSE_FAMILY = "close_family"
+    """§ 11 stk. 3: close family members ("nærtstående familiemedlemmer") live there."""
+    SPECIAL_CIRCUMSTANCES = "special_circumstances"
+    """§ 11 stk. 3: other "ganske særlige forhold", with the recorded reason."""
+    JOB_OFFER = "job_offer"
+    """§ 11 stk. 4: a job offer ≥ 15 h/week too far from any quota municipality; the workplace
+    municipality or a neighbour."""
+    OVERSHOOT = "overshoot"
+    """Beyond the remaining quota with no legal exception, only under ``allow_overshoot``."""
+
+    @property
+    def paragraph(self) -> str:
+        """The paragraph of BEK nr. 550/2022 the basis rests on."""
+        return {
+            LegalBasis.QUOTA: "§ 11 stk. 1",
+            LegalBasis.INSTITUTION: "§ 11 stk. 3",
+            LegalBasis.CLOSE_FAMILY: "§ 11 stk. 3",
+            LegalBasis.SPECIAL_CIRCUMSTANCES: "§ 11 stk. 3",
+            LegalBasis.JOB_OFFER: "§ 11 stk. 4",
+            LegalBasis.OVERSHOOT: "none (overshoot allowed by the user)",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where one case goes, on what legal basis, and why there.
+
+    Parameters
+    ----------
+    case_id, kommunekode, persons:
+        The case, its municipality and its size.
+    legal_basis:
+        :class:`LegalBasis`.
+    terms:
+        Each soft term's weighted value for this case (0 = best).  Pair terms (employment,
+        close_family, treatment, latest_stay, wishes) are exact; the coupling terms
+        (even_distribution, concentration) are the municipality's (group's) cost shared per
+        person.
+    cost:
+        Sum of ``terms``.
+    alternative_kommune, alternative_extra_cost:
+        The open municipality with the lowest pair cost for this case other than the chosen
+        one, and its pair cost minus the chosen one's.  Negative when the case itself would
+        have been better off there but that quota served others better; None if no other
+        municipality is open to the case.
+    """
+
+    case_id: str
+    kommunekode: int
+    persons: int
+    legal_basis: LegalBasis
+    terms: Mapping[str, float]
+    cost: float
+    alternative_kommune: int | None
+    alternative_extra_cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Why a batch cannot be placed: the binding rule and the cases it binds.
+
+    ``rule`` is the name of the rule's method (e.g. ``"respect_remaining_quota"``) and
+    ``paragraph`` its legal source.  ``case_ids`` are ids only (never personal data).
+    """
+
+    rule: str
+    paragraph: str
+    case_ids: tuple[str, ...]
+    kommuner: tuple[int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.paragraph}): {self.message}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of :func:`visitering.assignment.solve`.
+
+    ``objective`` is the total cost of the placement and ``bound`` the limit no placement can
+    beat (the flow relaxation, or better when proven); ``gap`` is ``(objective - bound) /
+    max(|bound|, 1)``.  ``counts`` has ``cases``, ``persons``, ``placed`` and one entry per
+    legal basis used.  ``overshoot`` is persons beyond the remaining quota (+ tolerance) under
+    ``allow_overshoot``, by kommunekode.
+    """
+
+    status: Status
+    placements: tuple[Placement, ...] = ()
+    objective: float | None = None
+    bound: float | None = None
+    solve_time_s: float = 0.0
+    counts: Mapping[str, int] = field(default_factory=dict)
+    diagnosis: tuple[Diagnosis, ...] = ()
+    overshoot: Mapping[int, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_ok(self) -> bool:
+        """True when every case is placed (``OPTIMAL`` or ``FEASIBLE``)."""
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative distance of the objective from the bound (0 when proven optimal)."""
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, self.objective - self.bound) / max(abs(self.bound), 1.0)
+
+    def placement_of(self, case_id: str) -> Placement:
+        """The placement of one case (KeyError if it has none)."""
+        for p in self.placements:
+            if p.case_id == case_id:
+                return p
+        raise KeyError(case_id)
+
+    def persons_by_kommune(self) -> dict[int, int]:
+        """Persons placed per kommunekode (all legal bases)."""
+        out: dict[int, int] = {}
+        for p in self.placements:
+            out[p.kommunekode] = out.get(p.kommunekode, 0) + p.persons
+        return out
+
+    def summary(self) -> str:
+        """One line: status, objective, bound, gap, time and counts."""
+        gap = "n/a" if self.gap is None else f"{100 * self.gap:.3f} %"
+        obj = "n/a" if self.objective is None else f"{self.objective:,.0f}"
+        bound = "n/a" if self.bound is None else f"{self.bound:,.1f}"
+        counts = ", ".join(f"{k} {v}" for k, v in self.counts.items())
+        return (
+            f"{self.status}: objective {obj}, bound {bound}, gap {gap}, "
+            f"{self.solve_time_s:.2f} s; {counts}"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per placement, one column per soft term."""
+        import pandas as pd
+
+        rows = []
+        for p in self.placements:
+            row: dict[str, object] = {
+                "case_id": p.case_id,
+                "kommunekode": p.kommunekode,
+                "persons": p.persons,
+                "legal_basis": str(p.legal_basis),
+                "paragraph": p.legal_basis.paragraph,
+                "cost": p.cost,
+                "alternative_kommune": p.alternative_kommune,
+                "alternative_extra_cost": p.alternative_extra_cost,
+            }
+            row.update({f"term_{k}": v for k, v in p.terms.items()})
+            rows.append(row)
+        return pd.DataFrame(rows)

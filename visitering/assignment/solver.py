@@ -1,0 +1,472 @@
+"""Solve a batch: relaxation → bound and prices → incumbent → restricted MIP → proof → result.
+
+1. The pair-level rules (:mod:`.eligibility`) and a check that every case has an open
+   municipality (else ``INFEASIBLE`` naming the cases and the rule).
+2. The flow relaxation (:mod:`.relaxation`; for large batches by column generation,
+   :mod:`.columns`): the bound no placement can beat, a nearly integral placement, and node
+   prices that give every pair a *floor*, a lower bound on any placement using it.
+3. An incumbent: the relaxation rounded and repaired, then improved by local search
+   (:mod:`.rounding`).  Done if it is within ``relative_gap`` of the bound.
+4. A first MIP (:mod:`.mip`) over the pairs the relaxation uses and each case's
+   ``candidates_per_case`` lowest floors, in a worker thread, while this thread strengthens the
+   bound and the floors with the Lagrangian relaxation (:mod:`.lagrangian`).
+5. A *proof round*: one MIP over every pair whose floor is below the incumbent.  Any placement
+   using a pair left out costs at least its floor, so the global bound is the smaller of the
+   MIP's own bound and the least floor left out; when the MIP is solved, that proves optimality.
+6. Legal bases, the soft-term breakdown and the best alternative per case (:mod:`.placements`).
+
+With ``allow_overshoot`` a first MIP finds the least total overshoot and the rest minimises the
+cost within it.  Every objective is a whole number, so bounds are rounded up.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from visitering.assignment.columns import (
+    COLUMN_PAIRS,
+    Matrix,
+    cost_matrix,
+    initial_mask,
+    least_outside_total,
+    pairs_of,
+    price,
+)
+from visitering.assignment.costs import Coupling, PairCosts, coupling
+from visitering.assignment.diagnosis import (
+    families_do_not_fit,
+    quota_shortfall,
+    unplaceable_cases,
+)
+from visitering.assignment.eligibility import Basis, eligibility
+from visitering.assignment.instance import Instance, IntArray, compile_problem
+from visitering.assignment.lagrangian import (
+    LagrangianBound,
+    lagrangian_bound,
+    lagrangian_placement,
+)
+from visitering.assignment.mip import MipData, MipSolution, MipStatus, solve_mip
+from visitering.assignment.placements import objective_of, placements, positions
+from visitering.assignment.problem import Problem
+from visitering.assignment.relaxation import Network, Pairs, Relaxation
+from visitering.assignment.result import (
+    Diagnosis,
+    LegalBasis,
+    Result,
+    Status,
+)
+from visitering.assignment.rounding import local_search, round_relaxation
+
+#: Below this many open pairs the MIP simply uses them all (exact, no pricing needed).
+FULL_MIP_PAIRS = 5_000
+#: A proof round is attempted when it needs at most this many pairs (or 8 per case).
+PROOF_PAIRS = 40_000
+#: The Lagrangian bound and proof round are for batches up to this many cases; larger batches
+#: give the whole time to one MIP (their gap to the flow bound is small anyway).
+PROOF_MAX_CASES = 2_000
+#: Share of the time left that the local search may use on the rounded relaxation.
+LOCAL_SEARCH_SHARE = 0.15
+#: Share of the time left for the first (restricted) MIP when a proof round may follow.
+FIRST_MIP_SHARE = 0.4
+#: Share of the time left that the Lagrangian bound may use.
+LAGRANGIAN_SHARE = 0.5
+#: Column generation stops after this many pricing rounds (or half the time).
+MAX_PRICING_ROUNDS = 12
+#: Time kept back for building the result.
+RESERVE_S = 0.05
+
+
+class _Clock:
+    def __init__(self, limit_s: float) -> None:
+        self.start = time.perf_counter()
+        self.limit = limit_s
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def left(self) -> float:
+        return self.limit - self.elapsed() - RESERVE_S
+
+
+@dataclass
+class _Best:
+    """The incumbent: chosen municipality per case, its cost and the global bound."""
+
+    cols: IntArray
+    objective: float
+    bound: float
+    proven: bool
+
+
+def solve(problem: Problem) -> Result:
+    """Place every case of ``problem`` (see the module docstring); never raises for a batch
+    that merely cannot be placed."""
+    clock = _Clock(problem.parameters.time_limit_s)
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    stuck = unplaceable_cases(inst, basis)
+    if stuck:
+        return _without_placement(Status.INFEASIBLE, inst, stuck, clock)
+    if inst.n == 0:
+        return Result(Status.OPTIMAL, (), 0.0, 0.0, clock.elapsed(), {"cases": 0, "persons": 0})
+    pc = PairCosts(inst)
+    cp = coupling(inst)
+    search = _Search(inst, basis, cost_matrix(inst, pc), cp, clock)
+    outcome = search.run()
+    if isinstance(outcome, tuple):
+        status = Status.INFEASIBLE if outcome else Status.UNKNOWN
+        return _without_placement(status, inst, outcome, clock, search.bound)
+    return _assemble(inst, basis, pc, cp, outcome, clock, search.notes)
+
+
+class _Search:
+    """Relaxation, restricted MIP and proof rounds (and the overshoot phase)."""
+
+    def __init__(
+        self, inst: Instance, basis: np.ndarray, cost: Matrix, cp: Coupling, clock: _Clock
+    ) -> None:
+        self.inst, self.basis, self.cost, self.cp, self.clock = inst, basis, cost, cp, clock
+        self.params = inst.problem.parameters
+        self.bound = math.nan
+        self.notes: list[str] = []
+        self.budget: int | None = None
+        self.relax_has_prices = False
+        open_ = basis != Basis.CLOSED
+        self.columns = int(open_.sum()) > COLUMN_PAIRS
+        self.in_network = initial_mask(basis, cost) if self.columns else open_
+        self.pairs = pairs_of(basis, cost, self.in_network)
+        # Pairs outside the network: bound correction and least reduced cost (column generation).
+        self.correction = 0.0
+        self.least_outside = math.inf
+
+    def run(self) -> _Best | tuple[Diagnosis, ...]:
+        """The best placement found, or the diagnosis (empty: time ran out)."""
+        if self.params.allow_overshoot:
+            self.budget = self._relaxed_overshoot()
+        relax = self._relax()
+        if not relax.feasible:
+            return quota_shortfall(self.inst, self.basis)
+        self.bound = relax.bound + self.correction
+        if self.params.allow_overshoot:
+            least = self._least_overshoot(relax)
+            if least is None:
+                return ()
+            if least != self.budget:
+                self.budget = least
+                relax = self._relax()
+                self.bound = relax.bound + self.correction
+        return self._minimise_cost(relax)
+
+    def _relax(self) -> Relaxation:
+        """The flow relaxation; for large batches by column generation (:mod:`.columns`)."""
+        for _ in range(MAX_PRICING_ROUNDS):
+            relax = Network(self.inst, self.cp, self.budget).solve(self.pairs)
+            if not self.columns:
+                return relax
+            if not relax.feasible:
+                # The cheapest pairs cannot hold everyone: let every pair in.
+                self.columns = False
+                self.in_network = self.basis != Basis.CLOSED
+                self.pairs = pairs_of(self.basis, self.cost, self.in_network)
+                continue
+            if relax.potential is None:
+                break
+            pricing = price(self.inst, self.basis, self.cost, self.in_network, relax)
+            self.correction, self.least_outside = least_outside_total(pricing.least_outside)
+            if not pricing.add.any() or self.clock.left() < 0.5 * self.clock.limit:
+                break
+            self.in_network |= pricing.add
+            self.pairs = pairs_of(self.basis, self.cost, self.in_network)
+        if self.columns and relax.potential is None:
+            self.notes.append("relaxation over the cheapest pairs only: bound not proven")
+            self.correction = -math.inf
+        if self.correction < 0:
+            self.notes.append("pricing stopped early: bound corrected by the reduced costs")
+        return relax
+
+    def _relaxed_overshoot(self) -> int:
+        """Least persons beyond the quotas with families split: a lower bound of overshoot."""
+        taken = Network(self.inst, self.cp).max_flow(self.pairs)
+        return int(self.inst.persons.sum()) - taken
+
+    # -- candidate sets ------------------------------------------------------------------------
+
+    def _keys(self, relax: Relaxation) -> np.ndarray:
+        """``persons × reduced cost`` of every pair, objective units (without prices: cost)."""
+        p = self.pairs
+        if relax.potential is None:
+            self.notes.append("no relaxation prices: candidates by pair cost, no proof")
+            return p.cost.astype(np.float64)
+        result: np.ndarray = (
+            relax.reduced_costs(p.rows, p.cols, p.cost, p.quota) / relax.network.scale
+        )
+        return result
+
+    def _candidates(
+        self,
+        relax: Relaxation,
+        floor: np.ndarray,
+        per_case: int,
+        threshold: float,
+        best: _Best | None,
+    ) -> tuple[IntArray, float]:
+        """Candidate pair indices, and a bound on every placement that uses a left-out pair.
+
+        ``floor`` is, per pair, a lower bound on the cost of any placement that uses it; pairs
+        with ``floor ≤ threshold`` are kept, with the relaxation's support, each case's
+        ``per_case`` lowest floors and the incumbent's pairs.
+        """
+        p = self.pairs
+        outside = math.inf
+        if self.columns:
+            outside = math.ceil(self.bound - 1e-6) + max(self.least_outside, 0.0)
+        if len(p.rows) <= FULL_MIP_PAIRS:
+            return np.arange(len(p.rows)), outside
+        order = np.lexsort((floor, p.rows))
+        starts = np.searchsorted(p.rows[order], p.rows[order], side="left")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - starts
+        keep = (relax.flow > 0) | (rank < per_case) | (floor <= threshold + 1e-6)
+        if best is not None:
+            keep[positions(self.inst, p, best.cols)] = True
+        left_out = floor[~keep]
+        if relax.potential is None:
+            return np.flatnonzero(keep), -math.inf
+        inside = float(left_out.min()) if left_out.size else math.inf
+        return np.flatnonzero(keep), min(inside, outside)
+
+    def _data(self, idx: IntArray, budget: int | None) -> MipData:
+        p = self.pairs
+        sub = Pairs(p.rows[idx], p.cols[idx], p.cost[idx], p.quota[idx])
+        counts = np.bincount(sub.rows, minlength=self.inst.n)
+        single = counts[sub.rows] == 1
+        return MipData(
+            self.inst,
+            self.cp,
+            sub,
+            free=np.flatnonzero(~single),
+            fixed=np.flatnonzero(single),
+            overshoot_mode=self.params.allow_overshoot,
+            overshoot_budget=budget,
+        )
+
+    def _mip(
+        self,
+        idx: IntArray,
+        overshoot: bool = False,
+        cutoff: float | None = None,
+        share: float = 1.0,
+    ) -> tuple[MipSolution, MipData]:
+        data = self._data(idx, None if overshoot else self.budget)
+        sol = solve_mip(
+            data,
+            share * self.clock.left(),
+            0.0 if overshoot else self.params.relative_gap,
+            self.params.seed,
+            self.params.mip_solver,
+            minimise_overshoot=overshoot,
+            cutoff=cutoff,
+        )
+        return sol, data
+
+    # -- phases ------------------------------------------------------------------------------
+
+    def _least_overshoot(self, relax: Relaxation) -> int | None:
+        """``allow_overshoot`` phase 1: the least total persons beyond the quotas.
+
+        First over the candidate pairs; if that overshoots more than the relaxation must, again
+        over every pair, so that the least overshoot is proven whenever the MIP solves.
+        """
+        floor = relax.bound + self._keys(relax)
+        idx, _ = self._candidates(relax, floor, self.params.candidates_per_case, -math.inf, None)
+        sol, _ = self._mip(idx, overshoot=True)
+        restricted = len(idx) < len(self.pairs.rows)
+        least = self.budget or 0
+        if restricted and (sol.status is not MipStatus.OPTIMAL or sol.objective > least):
+            sol, _ = self._mip(np.arange(len(self.pairs.rows)), overshoot=True)
+            restricted = False
+        if sol.status in (MipStatus.INFEASIBLE, MipStatus.NO_SOLUTION):
+            return None
+        if sol.status is not MipStatus.OPTIMAL or self.columns:
+            self.notes.append("least overshoot not proven over all municipalities")
+        return round(sol.objective)
+
+    def _minimise_cost(self, relax: Relaxation) -> _Best | tuple[Diagnosis, ...]:
+        lower = math.ceil(self.bound - 1e-6)  # every objective is a whole number
+        self.relax_has_prices = relax.potential is not None
+        floor = lower + self._keys(relax)
+        best: _Best | None = None
+        if not self.params.allow_overshoot:
+            rounded = round_relaxation(self.inst, self.pairs, relax, floor)
+            if rounded is not None:
+                deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * self.clock.left()
+                rounded = local_search(self.inst, self.cp, self.pairs, rounded, deadline)
+                z = objective_of(self.inst, self.cp, self.pairs, rounded)
+                best = _Best(rounded, z, float(lower), z <= lower)
+        if best is not None and not self._worth_proving(best):
+            self.bound = best.bound
+            return best
+        per_case = self.params.candidates_per_case
+        lag: LagrangianBound | None = None
+        # The first MIP runs in a worker thread (the solver releases the GIL) while this thread
+        # computes the Lagrangian bound: the machine has two cores.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            while True:
+                idx, left_out = self._candidates(relax, floor, per_case, lower, best)
+                proof = self._proof_possible(len(idx))
+                job = pool.submit(
+                    self._mip,
+                    idx,
+                    cutoff=None if best is None else best.objective,
+                    share=FIRST_MIP_SHARE if proof else 1.0,
+                )
+                if lag is None and best is not None and proof:
+                    lag = self._lagrangian_bound(relax, best)
+                sol, data = job.result()
+                if sol.status is MipStatus.INFEASIBLE and best is None and len(idx) < len(floor):
+                    # The packing needs more freedom than the cheapest pairs give.
+                    per_case = per_case * 4 if per_case * 4 < self.inst.k else self.inst.k
+                    self.notes.append(f"restricted MIP infeasible: widened to {per_case} per case")
+                    continue
+                break
+        best = self._merge(best, sol, data, lower, left_out)
+        if best is None:
+            if sol.status is MipStatus.INFEASIBLE:
+                return families_do_not_fit(self.inst, relax.split_cases())
+            self.bound = max(lower, min(sol.dual_bound, left_out))
+            return ()
+        if self._worth_proving(best) and self._proof_possible(len(idx)):
+            if lag is None:
+                lag = self._lagrangian_bound(relax, best)
+            if lag is not None:
+                best, floor = self._use_lagrangian(lag, best, floor)
+        if self._worth_proving(best) and self._proof_possible(len(idx)):
+            idx2, left2 = self._candidates(relax, floor, per_case, best.objective - 1, best)
+            merged = None
+            if np.array_equal(idx, idx2):
+                # The first MIP already had every pair that could improve on its solution.
+                merged = self._merge(best, sol, data, lower, left2)
+            elif len(idx2) <= max(PROOF_PAIRS, 8 * self.inst.n):
+                sol2, data2 = self._mip(idx2, cutoff=best.objective)
+                merged = self._merge(best, sol2, data2, lower, left2)
+            best = best if merged is None else merged
+        self.bound = best.bound
+        return best
+
+    def _proof_possible(self, candidates: int) -> bool:
+        """A proof round can follow a first MIP over ``candidates`` pairs."""
+        return (
+            self.relax_has_prices
+            and candidates < len(self.pairs.rows)
+            and self.inst.n <= PROOF_MAX_CASES
+        )
+
+    def _lagrangian_bound(self, relax: Relaxation, best: _Best) -> LagrangianBound | None:
+        """The Lagrangian bound, a fixed number of iterations (deterministic); the deadline is a
+        safety net only.  Not under ``allow_overshoot``: its knapsacks hold the quotas exactly."""
+        if self.params.allow_overshoot:
+            return None
+        deadline = time.perf_counter() + LAGRANGIAN_SHARE * self.clock.left()
+        return lagrangian_bound(self.inst, self.cp, self.pairs, relax, best.objective, deadline)
+
+    def _use_lagrangian(
+        self, lag: LagrangianBound, best: _Best, floor: np.ndarray
+    ) -> tuple[_Best, np.ndarray]:
+        """Strengthen the bound and the pair floors, and try the Lagrangian placement."""
+        bound = max(best.bound, _ceil(lag.value))
+        placement = lagrangian_placement(self.inst, self.pairs, lag.picked, floor)
+        if placement is not None:
+            deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * self.clock.left()
+            placement = local_search(self.inst, self.cp, self.pairs, placement, deadline)
+            z = objective_of(self.inst, self.cp, self.pairs, placement)
+            if z < best.objective:
+                best = _Best(placement, z, best.bound, False)
+        floor = np.maximum(floor, lag.value + lag.rc)
+        proven = best.objective <= bound
+        return _Best(best.cols, best.objective, min(bound, best.objective), proven), floor
+
+    def _merge(
+        self, best: _Best | None, sol: MipSolution, data: MipData, lower: int, left_out: float
+    ) -> _Best | None:
+        """The better of the incumbent and a MIP result, with the global bound they prove.
+
+        ``left_out`` bounds every placement that uses a pair left out of the MIP, so the global
+        bound is the smaller of that and the MIP's own bound.
+        """
+        if sol.status is MipStatus.INFEASIBLE:
+            # With a cutoff: nothing in the candidate set beats the incumbent.
+            restricted = math.inf if best is None else best.objective
+        else:
+            restricted = _ceil(sol.dual_bound) if math.isfinite(sol.dual_bound) else lower
+        bound = max(float(lower), min(restricted, _ceil(left_out)))
+        if sol.status in (MipStatus.OPTIMAL, MipStatus.FEASIBLE):
+            cols = data.pairs.cols[sol.choice]
+            z = objective_of(self.inst, self.cp, self.pairs, cols)
+            if best is None or z < best.objective:
+                best = _Best(cols, z, bound, False)
+        if best is None:
+            return None
+        bound = max(bound, best.bound)
+        return _Best(best.cols, best.objective, min(bound, best.objective), best.objective <= bound)
+
+    def _worth_proving(self, best: _Best) -> bool:
+        """True while the gap is above ``relative_gap`` and there is time to close it."""
+        if best.proven:
+            return False
+        gap = (best.objective - best.bound) / max(abs(best.bound), 1.0)
+        return gap > self.params.relative_gap and self.clock.left() > 0.2
+
+
+def _ceil(value: float) -> float:
+    """Round a bound up to a whole number (every objective is one); infinities stay."""
+    return float(math.ceil(value - 1e-6)) if math.isfinite(value) else value
+
+
+def _assemble(
+    inst: Instance,
+    basis: np.ndarray,
+    pc: PairCosts,
+    cp: Coupling,
+    best: _Best,
+    clock: _Clock,
+    notes: list[str],
+) -> Result:
+    placed, overshoot = placements(inst, basis, pc, cp, best.cols)
+    counts = {"cases": inst.n, "persons": int(inst.persons.sum()), "placed": inst.n}
+    used = Counter(p.legal_basis for p in placed)
+    counts.update({str(b): used[b] for b in LegalBasis if used[b]})
+    counts["overshoot_persons"] = int(overshoot.sum())
+    return Result(
+        status=Status.OPTIMAL if best.proven else Status.FEASIBLE,
+        placements=placed,
+        objective=best.objective,
+        bound=best.bound,
+        solve_time_s=clock.elapsed(),
+        counts=counts,
+        overshoot={int(inst.codes[k]): int(v) for k, v in enumerate(overshoot) if v},
+        notes=tuple(notes),
+    )
+
+
+def _without_placement(
+    status: Status,
+    inst: Instance,
+    diagnosis: tuple[Diagnosis, ...],
+    clock: _Clock,
+    bound: float = math.nan,
+) -> Result:
+    notes = () if status is Status.INFEASIBLE else ("time limit reached before any placement",)
+    return Result(
+        status=status,
+        bound=None if math.isnan(bound) else bound,
+        solve_time_s=clock.elapsed(),
+        counts={"cases": inst.n, "persons": int(inst.persons.sum()), "placed": 0},
+        diagnosis=diagnosis,
+        notes=notes,
+    )
