@@ -72,7 +72,7 @@ db = sqlite3.connect({str(path)!r}, isolation_level=None)
 db.execute("BEGIN IMMEDIATE")
 db.execute("INSERT INTO batch (inputs_hash, status, cases, persons, summary) "
            "VALUES ('week-2', 'OPTIMAL', 1, 1, '{{}}')")
-db.execute("INSERT INTO placering VALUES ('B', 2, 101, 1, 'kvote', 'h')")
+db.execute("INSERT INTO placering VALUES ('B', 2, 101, 1, 'quota', 'h', '{{}}')")
 os._exit(9)  # crash before COMMIT
 """
     assert subprocess.run([sys.executable, "-c", script]).returncode == 9

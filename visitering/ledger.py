@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS placering (
     kommunekode INTEGER NOT NULL REFERENCES kvote (kommunekode),
     persons     INTEGER NOT NULL CHECK (persons >= 1),
     grundlag    TEXT NOT NULL,
-    case_hash   TEXT NOT NULL
+    case_hash   TEXT NOT NULL,
+    forklaring  TEXT NOT NULL DEFAULT '{}'
 );
 """
 
@@ -62,8 +63,10 @@ class Decision:
     kommunekode: int
     persons: int
     grundlag: str
-    """Legal basis: ``"kvote"`` (§ 11 stk. 1) or the § 11 stk. 3-4 exception used."""
+    """Legal basis: ``"quota"`` (§ 11 stk. 1) or the § 11 stk. 3-4 exception used."""
     case_hash: str
+    forklaring: str = "{}"
+    """JSON: the soft-term breakdown and best alternative, to explain the decision later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +188,8 @@ class Ledger:
         decisions = tuple(
             Decision(*d)
             for d in self._db.execute(
-                "SELECT case_id, kommunekode, persons, grundlag, case_hash FROM placering "
-                "WHERE batch_no = ? ORDER BY case_id",
+                "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring "
+                "FROM placering WHERE batch_no = ? ORDER BY case_id",
                 (row[0],),
             )
         )
@@ -204,9 +207,17 @@ class Ledger:
                 (inputs_hash, status, len(decisions), sum(d.persons for d in decisions), summary),
             ).lastrowid
             self._db.executemany(
-                "INSERT INTO placering VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO placering VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (d.case_id, batch_no, d.kommunekode, d.persons, d.grundlag, d.case_hash)
+                    (
+                        d.case_id,
+                        batch_no,
+                        d.kommunekode,
+                        d.persons,
+                        d.grundlag,
+                        d.case_hash,
+                        d.forklaring,
+                    )
                     for d in decisions
                 ],
             )
@@ -217,8 +228,8 @@ class Ledger:
     def decision(self, case_id: str) -> tuple[Decision, int] | None:
         """The recorded decision for ``case_id`` and its batch number."""
         row = self._db.execute(
-            "SELECT case_id, kommunekode, persons, grundlag, case_hash, batch_no FROM placering "
-            "WHERE case_id = ?",
+            "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring, batch_no "
+            "FROM placering WHERE case_id = ?",
             (case_id,),
         ).fetchone()
-        return None if row is None else (Decision(*row[:5]), row[5])
+        return None if row is None else (Decision(*row[:6]), row[6])

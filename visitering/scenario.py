@@ -19,11 +19,12 @@ Parsing takes text (the file is read by :mod:`visitering.io`); every problem is 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from visitering import io
+from visitering.assignment.problem import Parameters, Weights
 from visitering.domain import Fordelingsgrundlag, Kommuner
 from visitering.errors import InputError, Problem
 from visitering.kvoter.apportionment import Method
@@ -161,3 +162,71 @@ def run_quotas(
             scenario.before_2018,
         )
     return result, revision
+
+
+@dataclass(frozen=True, slots=True)
+class VisiteringSettings:
+    """Weights and parameters of the placement model from a scenario's ``[visitering]`` part::
+
+    [visitering.weights]
+    employment = 2
+    close_family = 5
+
+    [visitering.parameters]
+    capacity_tolerance = 0
+    time_limit_s = 30
+    """
+
+    weights: Weights
+    parameters: Parameters
+
+
+def parse_visitering_settings(text: str, source: str) -> VisiteringSettings:
+    """Validate the ``[visitering]`` part of a scenario; defaults for what it leaves out."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(f"not valid TOML ({exc})", source)) from None
+    section = doc.get("visitering", {})
+    problems: list[Problem] = []
+    built: dict[str, Any] = {}
+    for name, cls in (("weights", Weights), ("parameters", Parameters)):
+        given = section.get(name, {})
+        known = {f.name for f in fields(cls)}
+        for key in sorted(set(given) - known):
+            problems.append(
+                Problem(
+                    f"unknown key {key!r}; known: {', '.join(sorted(known))}",
+                    source,
+                    column=f"visitering.{name}.{key}",
+                )
+            )
+        values = {
+            k: (_tiers(v) if k == "pace_tiers" else v) for k, v in given.items() if k in known
+        }
+        try:
+            built[name] = cls(**values)
+        except InputError as exc:
+            problems.extend(
+                Problem(p.message, source, column=f"visitering.{name}.{p.column}")
+                for p in exc.problems
+            )
+        except TypeError as exc:
+            problems.append(Problem(str(exc), source, column=f"visitering.{name}"))
+    if problems:
+        raise InputError(problems)
+    return VisiteringSettings(built["weights"], built["parameters"])
+
+
+def _tiers(value: Any) -> Any:
+    """TOML has no tuples: ``pace_tiers = [[1.0, 5], [1.5, 20]]``."""
+    return tuple(tuple(t) for t in value) if isinstance(value, list) else value
+
+
+def load_visitering_settings(path: Path) -> VisiteringSettings:
+    """Read the ``[visitering]`` weights and parameters of a scenario file."""
+    try:
+        text = io.read_input(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+    return parse_visitering_settings(text, str(path))

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from visitering import __version__
+from visitering.domain import Kommuner
 from visitering.formats import csvtext, xlsx
 from visitering.formats.csvtext import Cell, Dialect
 from visitering.kvoter.apportionment import METHOD_LABELS
@@ -238,3 +239,17 @@ def to_json(result: Kvoteberegning) -> dict[str, Any]:
             for row in kommune_rows(result)
         ],
     }
+
+
+QUOTA_FILE_COLUMNS = ("kommunekode", "kommune", "regionskode", "region", "kommunekvote")
+
+
+def quota_file(
+    quotas: dict[int, int], kommuner: Kommuner, dialect: Dialect, notes: Sequence[str]
+) -> bytes:
+    """A plain quota table (kommunekode → kommunekvote) that ``visitering assign --quotas``
+    reads back; ``kommunekvoter.csv`` has the same columns and is read the same way."""
+    rows: list[list[Cell]] = []
+    for kode, k in kommuner.items():
+        rows.append([kode, k.navn, k.region.kode, k.region.navn, quotas.get(kode, 0)])
+    return csvtext.render(QUOTA_FILE_COLUMNS, rows, dialect, notes)

@@ -1,0 +1,41 @@
+"""The README's commands work as written: its opening lines and the full-year walkthrough."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from visitering.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_opens_with_the_two_commands():
+    block = README.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert [line.split()[:2] for line in block.splitlines()] == [["make", "run"], ["make", "test"]]
+
+
+def test_full_year_walkthrough_runs_as_written(tmp_path, monkeypatch):
+    section = README.split("A full year, end to end", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [re.sub(r"#.*$", "", c).strip() for c in block.replace("\\\n", " ").splitlines()]
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    outputs = []
+    for command in filter(None, commands):
+        argv = shlex.split(command)
+        assert argv[0] == "visitering"
+        result = runner.invoke(app, argv[1:])
+        assert result.exit_code == 0, (command, result.output)
+        outputs.append(result.stdout)
+    assert (tmp_path / "year" / "week1" / "placeringer.csv").is_file()
+    assert "already recorded as batch 1; nobody was placed again" in outputs[3]
+    assert outputs[4].startswith("Case SYN-000007 (")
+    quota, placed, rest = map(int, outputs[5].splitlines()[-1].split()[-3:])
+    assert (quota, placed, rest) == (600, int(outputs[1].split("(")[1].split()[0]), 600 - placed)

@@ -1,0 +1,192 @@
+"""One visitering batch end to end: remaining quotas, the ledger, the solve, the record.
+
+The ledger makes weekly batches through a year draw down the same quotas (BEK nr. 550/2022
+§ 11 stk. 1):
+
+* the batch is identified by a hash of everything that decides it (the cases, the year's quotas,
+  profiles, weights and parameters), so re-running the same batch returns the recorded decisions
+  and places nobody twice;
+* cases already placed in an earlier batch are left out (and counted);
+* only a batch in which every case is placed is recorded, in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from visitering.assignment import Problem, solve
+from visitering.assignment.problem import Parameters, Weights
+from visitering.assignment.result import LegalBasis, Placement, Result, Status
+from visitering.cases import Case, KommuneProfil
+from visitering.errors import InputError
+from visitering.errors import Problem as InputProblem
+from visitering.ledger import BatchRecord, Decision, Ledger
+from visitering.report.placering import Batch, explanation_record
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    """Everything a batch needs besides the quotas."""
+
+    cases: Sequence[Case]
+    profiles: Mapping[int, KommuneProfil]
+    neighbours: Mapping[int, frozenset[int]]
+    distance_km: Mapping[tuple[int, int], float]
+    weights: Weights = field(default_factory=Weights)
+    parameters: Parameters = field(default_factory=Parameters)
+    notes: tuple[str, ...] = ()
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready, order-independent form of inputs, for hashing."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return sorted((str(_plain(k)), _plain(v)) for k, v in value.items())
+    if isinstance(value, frozenset | set):
+        return sorted(str(_plain(v)) for v in value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def case_hash(case: Case) -> str:
+    """Hash of one case's data (recorded with its decision)."""
+    return hashlib.sha256(json.dumps(_plain(asdict(case)), sort_keys=True).encode()).hexdigest()
+
+
+def inputs_hash(inputs: BatchInputs, year_quota: Mapping[int, int]) -> str:
+    """Hash of everything that decides a batch (not the time limit, which only bounds it)."""
+    params = asdict(replace(inputs.parameters, time_limit_s=1.0))
+    document = {
+        "cases": [case_hash(c) for c in inputs.cases],
+        "year_quota": _plain(year_quota),
+        "profiles": _plain({k: asdict(p) for k, p in inputs.profiles.items()}),
+        "weights": _plain(asdict(inputs.weights)),
+        "parameters": _plain(params),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def run_batch(
+    inputs: BatchInputs,
+    year_quota: Mapping[int, int] | None,
+    ledger: Ledger | None = None,
+) -> Batch:
+    """Place a batch; with a ledger, against its remaining quotas, and record the decisions.
+
+    Parameters
+    ----------
+    year_quota:
+        The year's kommunekvoter (or, without a ledger, the remaining quotas).  With a ledger it
+        may be ``None`` when the ledger already holds the year's quotas.
+
+    Raises
+    ------
+    InputError
+        When no quotas are known, or the ledger holds decisions against other quotas.
+    """
+    if ledger is None:
+        if year_quota is None:
+            raise InputError(InputProblem("no quotas: give --quotas or --landstal"))
+        return _solve(inputs, dict(year_quota), dict(year_quota), None)
+    if year_quota is not None:
+        ledger.set_quotas(year_quota)
+    elif not ledger.has_quotas():
+        raise InputError(
+            InputProblem(
+                "the ledger holds no quotas yet: give --quotas or "
+                "--landstal for the year's first batch"
+            )
+        )
+    year = {s.kommunekode: s.kvote for s in ledger.status()}
+    key = inputs_hash(inputs, year)
+    recorded = ledger.find_batch(key)
+    if recorded is not None:
+        return _from_record(recorded, inputs.notes)
+    remaining = ledger.remaining()
+    placed = ledger.placed_case_ids([c.case_id for c in inputs.cases])
+    todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in placed])
+    batch = _solve(todo, remaining, year, sorted(placed))
+    if batch.result.is_ok and batch.result.placements:
+        by_id = {c.case_id: c for c in todo.cases}
+        decisions = [
+            Decision(
+                p.case_id,
+                p.kommunekode,
+                p.persons,
+                str(p.legal_basis),
+                case_hash(by_id[p.case_id]),
+                explanation_record(p),
+            )
+            for p in batch.result.placements
+        ]
+        record = ledger.record_batch(
+            key, str(batch.result.status), json.dumps(_totals(batch)), decisions
+        )
+        batch = replace(batch, batch_no=record.batch_no)
+    return batch
+
+
+def _solve(
+    inputs: BatchInputs,
+    remaining: Mapping[int, int],
+    year: Mapping[int, int],
+    skipped: Sequence[str] | None,
+) -> Batch:
+    problem = Problem(
+        cases=tuple(inputs.cases),
+        remaining_quota=dict(remaining),
+        profiles=inputs.profiles,
+        neighbours=inputs.neighbours,
+        distance_km=inputs.distance_km,
+        annual_quota=dict(year),
+        weights=inputs.weights,
+        parameters=inputs.parameters,
+    )
+    result = solve(problem) if inputs.cases else Result(Status.OPTIMAL, objective=0.0, bound=0.0)
+    return Batch(result, dict(remaining), inputs.notes, skipped_case_ids=tuple(skipped or ()))
+
+
+def _totals(batch: Batch) -> dict[str, Any]:
+    r = batch.result
+    return {
+        "objective": r.objective,
+        "bound": r.bound,
+        "counts": dict(r.counts),
+        "remaining_before": {str(k): v for k, v in sorted(batch.remaining_before.items())},
+    }
+
+
+def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
+    """The recorded batch, rebuilt for rendering (nothing is solved or written again)."""
+    totals = json.loads(record.summary)
+    placements = []
+    for d in record.decisions:
+        why = json.loads(d.forklaring)
+        placements.append(
+            Placement(
+                d.case_id,
+                d.kommunekode,
+                d.persons,
+                LegalBasis(d.grundlag),
+                why.get("terms", {}),
+                why.get("cost", 0.0),
+                why.get("alternative_kommune"),
+                why.get("alternative_extra_cost"),
+            )
+        )
+    result = Result(
+        Status(record.status),
+        tuple(placements),
+        totals.get("objective"),
+        totals.get("bound"),
+        counts=totals.get("counts", {}),
+    )
+    before = {int(k): v for k, v in totals.get("remaining_before", {}).items()}
+    return Batch(result, before, notes, batch_no=record.batch_no, already_recorded=True)

@@ -1,0 +1,253 @@
+"""``visitering assign``, ``explain-case`` and ``ledger status``: placing cases (§§ 9-14)."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from visitering import io
+from visitering.cli.app import app
+from visitering.cli.common import (
+    DataYearOpt,
+    DialectOpt,
+    JsonOpt,
+    LandstalOpt,
+    OutOpt,
+    emit,
+    gather,
+    input_errors,
+    parse_landstal,
+    read_table,
+)
+from visitering.domain import Kommuner
+from visitering.errors import InputError, Problem
+from visitering.formats.csvtext import Dialect, Table, parse_count, require_columns
+from visitering.inputs import embedded, geography
+from visitering.inputs.cases import read_cases
+from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, read_profiles
+from visitering.ledger import Ledger
+
+EXIT_INFEASIBLE = 3
+
+LedgerOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ledger",
+        help="SQLite ledger of the year's quotas and decisions (created "
+        "if missing); batches draw down the same quotas.",
+    ),
+]
+ledger_app = typer.Typer(help="The ledger of a year's quotas and decisions.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+def read_quota_file(table: Table, kommuner: Kommuner) -> dict[int, int]:
+    """Quotas from a CSV with ``kommunekode`` and ``kommunekvote`` (or ``rest``, remaining),
+    all municipalities exactly once; ``kommunekvoter.csv`` exports read back as they are."""
+    column = "rest" if "rest" in table.columns else "kommunekvote"
+    require_columns(table, ("kommunekode", column))
+    problems: list[Problem] = []
+    out: dict[int, int] = {}
+    for row in table.rows:
+        raw = row.cells["kommunekode"]
+        value = parse_count(row.cells[column], problems, table.source, row.number, column)
+        if not raw.isdigit() or int(raw) not in kommuner:
+            problems.append(
+                Problem(f"{raw!r} is not a kommunekode", table.source, row.number, "kommunekode")
+            )
+        elif int(raw) in out:
+            problems.append(
+                Problem(f"kommunekode {raw} appears again", table.source, row.number, "kommunekode")
+            )
+        elif value is not None:
+            out[int(raw)] = value
+    problems += [
+        Problem(f"kommunekode {k} ({kommuner[k].navn}) is missing", table.source)
+        for k in kommuner
+        if k not in out and not problems
+    ]
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+@app.command()
+def assign(
+    cases: Annotated[Path, typer.Option("--cases", help="Cases CSV (one row per case).")],
+    quotas: Annotated[
+        Path | None, typer.Option("--quotas", help="Quotas CSV (kommunekode, kommunekvote).")
+    ] = None,
+    landstal: LandstalOpt = None,
+    data_year: DataYearOpt = None,
+    ledger: LedgerOpt = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario TOML with [visitering.weights] and [visitering.parameters].",
+        ),
+    ] = None,
+    profiles: Annotated[
+        Path | None,
+        typer.Option(
+            "--profiles",
+            help="Municipality profiles CSV (default: the embedded illustrative profile).",
+        ),
+    ] = None,
+    allow_overshoot: Annotated[
+        bool,
+        typer.Option(
+            "--allow-overshoot",
+            help="Place everyone with the least total overshoot when the quotas cannot hold.",
+        ),
+    ] = False,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for the solve.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Solver seed.")] = None,
+    out: OutOpt = None,
+    json: JsonOpt = False,
+    csv_dialect: DialectOpt = Dialect.DANISH,
+) -> None:
+    """Place a batch of cases in municipalities (BEK nr. 550/2022 §§ 9-14) and explain each."""
+    from dataclasses import replace
+
+    from visitering.assignment.problem import Parameters, Weights
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.report import placering
+    from visitering.scenario import VisiteringSettings, load_visitering_settings
+
+    with input_errors():
+        kommuner = embedded.kommuner()
+        problems: list[Problem] = []
+        case_list = gather(problems, lambda: read_cases(read_table(cases), kommuner))
+        notes: list[str] = []
+        year_quota = None
+        if quotas is not None and landstal is not None:
+            problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
+        elif quotas is not None:
+            year_quota = gather(problems, lambda: read_quota_file(read_table(quotas), kommuner))
+            notes.append(f"Quotas: {quotas}")
+        elif landstal is not None:
+            year_quota = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
+        settings = VisiteringSettings(Weights(), Parameters())
+        if scenario is not None:
+            settings = gather(problems, lambda: load_visitering_settings(scenario)) or settings
+        if profiles is not None:
+            profile_map = gather(problems, lambda: read_profiles(read_table(profiles), kommuner))
+        else:
+            profile_map = embedded_profiles()
+            notes.append(PROFILE_PROXY_NOTE)
+        if problems or case_list is None or profile_map is None:
+            raise InputError(problems)
+        params = replace(
+            settings.parameters,
+            allow_overshoot=allow_overshoot or settings.parameters.allow_overshoot,
+        )
+        if time_limit is not None:
+            params = replace(params, time_limit_s=time_limit)
+        if seed is not None:
+            params = replace(params, seed=seed)
+        inputs = BatchInputs(
+            case_list,
+            profile_map,
+            geography.neighbours(),
+            geography.distances_km(),
+            settings.weights,
+            params,
+            tuple(notes),
+        )
+        book = Ledger(io.open_database(ledger), str(ledger)) if ledger is not None else None
+        batch = run_batch(inputs, year_quota, book)
+        emit(
+            json,
+            lambda: placering.summary(batch),
+            lambda: placering.terminal_text(batch, kommuner),
+            out if batch.result.is_ok else None,
+            lambda: placering.export_files(batch, kommuner, csv_dialect),
+        )
+    if not batch.result.is_ok:
+        raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:
+    from visitering.kvoter.beregning import beregn_kvoter
+
+    grundlag = embedded.embedded_grundlag(data_year)
+    result = beregn_kvoter(grundlag, parse_landstal(landstal))
+    notes.append(f"Quotas: landstal {result.landstal}, {grundlag.kilde}")
+    if grundlag.proxy_note:
+        notes.append(grundlag.proxy_note)
+    return result.kvoter
+
+
+@app.command("explain-case")
+def explain_case(
+    case_id: Annotated[str, typer.Argument(help="The case's id.")],
+    ledger: Annotated[Path, typer.Option("--ledger", help="The ledger holding the decision.")],
+) -> None:
+    """Tell in plain words why a case went where it did (from the ledger)."""
+    from visitering.report.placering import explain_case as explain
+
+    with input_errors():
+        if not ledger.is_file():
+            raise InputError(Problem("no ledger at this path", str(ledger)))
+        found = Ledger(io.open_database(ledger), str(ledger)).decision(case_id)
+        if found is None:
+            raise InputError(Problem(f"case {case_id} has no recorded decision", str(ledger)))
+        decision, batch_no = found
+        typer.echo(
+            explain(
+                decision.case_id,
+                decision.kommunekode,
+                decision.persons,
+                jsonlib.loads(decision.forklaring),
+                embedded.kommuner(),
+                batch_no,
+            ),
+            nl=False,
+        )
+
+
+@ledger_app.command("status")
+def ledger_status(
+    ledger: Annotated[Path, typer.Option("--ledger", help="The ledger file.")],
+    json: JsonOpt = False,
+) -> None:
+    """Quota use per municipality: quota, persons placed, remaining."""
+    with input_errors():
+        if not ledger.is_file():
+            raise InputError(Problem("no ledger at this path", str(ledger)))
+        rows = Ledger(io.open_database(ledger), str(ledger)).status()
+        kommuner = embedded.kommuner()
+        if json:
+            typer.echo(
+                jsonlib.dumps(
+                    [
+                        {
+                            "kommunekode": s.kommunekode,
+                            "kvote": s.kvote,
+                            "placeret": s.placeret,
+                            "rest": s.rest,
+                        }
+                        for s in rows
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        lines = [f"  {'kode':<5} {'kommune':<18} {'kvote':>7} {'placeret':>9} {'rest':>6}"]
+        lines += [
+            f"  {s.kommunekode:<5} {kommuner[s.kommunekode].navn:<18} {s.kvote:>7} "
+            f"{s.placeret:>9} {s.rest:>6}"
+            for s in rows
+        ]
+        total = (sum(s.kvote for s in rows), sum(s.placeret for s in rows))
+        lines.append(
+            f"  {'':<5} {'i alt':<18} {total[0]:>7} {total[1]:>9} {total[0] - total[1]:>6}"
+        )
+        typer.echo("\n".join(lines))

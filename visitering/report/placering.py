@@ -1,0 +1,309 @@
+"""Visitering results as terminal text, exports and explanations (BEK nr. 550/2022 §§ 11-14).
+
+Two exports with different audiences:
+
+* ``placeringer.csv`` — one row per case: where it goes, the legal basis, each soft term and the
+  best alternative.  Internal to the Immigration Service: it is about individual cases.
+* ``kommuner.csv`` — per municipality: quota before the batch, persons placed, remaining.
+  Counts only, no case ids, fit to send to a municipality.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from visitering.assignment.result import LegalBasis, Placement, Result
+from visitering.domain import Kommuner
+from visitering.formats import csvtext
+from visitering.formats.csvtext import Cell, Dialect
+
+TERMS = (
+    "employment",
+    "close_family",
+    "treatment",
+    "latest_stay",
+    "wishes",
+    "even_distribution",
+    "concentration",
+)
+"""The soft terms in the order of the exports."""
+
+TERM_WORDS = {
+    "employment": "employment prospects (§ 12 stk. 1)",
+    "close_family": "close family nearby (§ 12 stk. 2)",
+    "treatment": "treatment offers nearby (§ 12 stk. 2)",
+    "latest_stay": "latest place of stay (§ 12 stk. 3)",
+    "wishes": "municipal wishes",
+    "even_distribution": "even distribution across municipalities",
+    "concentration": "concentration of one nationality/language group",
+}
+
+BASIS_WORDS = {
+    LegalBasis.QUOTA: "the municipality had quota left",
+    LegalBasis.INSTITUTION: "earlier placement in an institution or foster care there",
+    LegalBasis.CLOSE_FAMILY: "close family members live there",
+    LegalBasis.SPECIAL_CIRCUMSTANCES: "special circumstances (ganske særlige forhold)",
+    LegalBasis.JOB_OFFER: "a job offer of at least 15 hours a week too far from a quota "
+    "municipality: the workplace or a neighbour",
+    LegalBasis.OVERSHOOT: "placed beyond the remaining quota because overshoot was allowed",
+}
+
+PLACERING_COLUMNS = (
+    "case_id",
+    "kommunekode",
+    "kommune",
+    "persons",
+    "grundlag",
+    "paragraf",
+    "omkostning",
+    *(f"term_{t}" for t in TERMS),
+    "alternativ_kommunekode",
+    "alternativ_kommune",
+    "alternativ_meromkostning",
+)
+KOMMUNE_COLUMNS = (
+    "kommunekode",
+    "kommune",
+    "regionskode",
+    "region",
+    "kvote_foer",
+    "placeret_personer",
+    "placeret_sager",
+    "heraf_undtagelser_personer",
+    "rest",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What a visitering run produced, for rendering: the result and its context."""
+
+    result: Result
+    remaining_before: Mapping[int, int]
+    notes: Sequence[str]
+    batch_no: int | None = None
+    already_recorded: bool = False
+    skipped_case_ids: tuple[str, ...] = ()
+
+
+def _num(value: float | None) -> Cell:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(float(value), 4)
+
+
+def placement_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for p in sorted(batch.result.placements, key=lambda p: p.case_id):
+        alt = p.alternative_kommune
+        rows.append(
+            [
+                p.case_id,
+                p.kommunekode,
+                kommuner[p.kommunekode].navn,
+                p.persons,
+                str(p.legal_basis),
+                p.legal_basis.paragraph,
+                _num(p.cost),
+                *(_num(p.terms.get(t, 0)) for t in TERMS),
+                alt,
+                kommuner[alt].navn if alt is not None else None,
+                _num(p.alternative_extra_cost),
+            ]
+        )
+    return rows
+
+
+def kommune_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
+    persons: dict[int, int] = {}
+    cases: dict[int, int] = {}
+    exceptions: dict[int, int] = {}
+    for p in batch.result.placements:
+        persons[p.kommunekode] = persons.get(p.kommunekode, 0) + p.persons
+        cases[p.kommunekode] = cases.get(p.kommunekode, 0) + 1
+        if p.legal_basis is not LegalBasis.QUOTA:
+            exceptions[p.kommunekode] = exceptions.get(p.kommunekode, 0) + p.persons
+    rows: list[list[Cell]] = []
+    for kode, k in kommuner.items():
+        before = batch.remaining_before.get(kode, 0)
+        placed = persons.get(kode, 0)
+        rows.append(
+            [
+                kode,
+                k.navn,
+                k.region.kode,
+                k.region.navn,
+                before,
+                placed,
+                cases.get(kode, 0),
+                exceptions.get(kode, 0),
+                before - placed,
+            ]
+        )
+    return rows
+
+
+def export_files(batch: Batch, kommuner: Kommuner, dialect: Dialect) -> dict[str, bytes]:
+    """``placeringer.csv`` (per case, internal) and ``kommuner.csv`` (counts only)."""
+    notes = list(batch.notes)
+    result = batch.result
+    notes.append(
+        f"Status {result.status}; objective {_fmt(result.objective)}, bound "
+        f"{_fmt(result.bound)} (no placement can beat the bound)"
+    )
+    return {
+        "placeringer.csv": csvtext.render(
+            PLACERING_COLUMNS,
+            placement_rows(batch, kommuner),
+            dialect,
+            ["Visitering: placements per case - INTERNAL, contains case ids", *notes],
+            decimals=4,
+        ),
+        "kommuner.csv": csvtext.render(
+            KOMMUNE_COLUMNS,
+            kommune_rows(batch, kommuner),
+            dialect,
+            ["Visitering: persons placed per municipality (counts only)", *notes],
+        ),
+    }
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
+def summary(batch: Batch) -> dict[str, Any]:
+    """The JSON summary: status, objective, best bound, gap, solve time and counts."""
+    r = batch.result
+    return {
+        "status": str(r.status),
+        "objective": r.objective,
+        "bound": r.bound,
+        "gap": r.gap,
+        "solve_time_s": round(r.solve_time_s, 3),
+        "counts": dict(r.counts),
+        "diagnosis": [
+            {
+                "rule": d.rule,
+                "paragraph": d.paragraph,
+                "case_ids": list(d.case_ids),
+                "kommuner": list(d.kommuner),
+                "message": d.message,
+            }
+            for d in r.diagnosis
+        ],
+        "overshoot": {str(k): v for k, v in sorted(r.overshoot.items())},
+        "notes": [*batch.notes, *r.notes],
+        "batch_no": batch.batch_no,
+        "already_recorded": batch.already_recorded,
+        "skipped_already_placed": len(batch.skipped_case_ids),
+    }
+
+
+def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
+    r = batch.result
+    out = [*batch.notes]
+    if batch.already_recorded:
+        out.append(
+            f"This batch is already recorded as batch {batch.batch_no}; nobody was "
+            "placed again. The recorded decisions follow."
+        )
+    if batch.skipped_case_ids:
+        out.append(
+            f"{len(batch.skipped_case_ids)} case(s) already placed in earlier batches "
+            "were left out."
+        )
+    out.append(f"Status: {r.status}")
+    if r.objective is not None or r.bound is not None:
+        gap = "n/a" if r.gap is None else f"{100 * r.gap:.3f} %"
+        out.append(
+            f"Objective {_fmt(r.objective)}; bound {_fmt(r.bound)} (no placement can "
+            f"beat it); gap {gap}; {r.solve_time_s:.2f} s"
+        )
+    if r.counts:
+        out.append("Counts: " + ", ".join(f"{k} {v}" for k, v in r.counts.items()))
+    for d in r.diagnosis:
+        out.append(f"Diagnosis: {d}")
+    if r.overshoot:
+        out.append(
+            "Overshoot (persons beyond remaining quota): "
+            + ", ".join(f"{k} {kommuner[k].navn} +{v}" for k, v in sorted(r.overshoot.items()))
+        )
+    out.extend(r.notes)
+    if r.placements:
+        out += ["", f"  {'kode':<5} {'kommune':<18} {'before':>7} {'placed':>7} {'rest':>6}"]
+        for row in kommune_rows(batch, kommuner):
+            if row[5]:
+                out.append(
+                    f"  {row[0]!s:<5} {row[1]!s:<18} {row[4]!s:>7} {row[5]!s:>7} {row[8]!s:>6}"
+                )
+    return "\n".join(out) + "\n"
+
+
+def explanation_record(p: Placement) -> str:
+    """What the ledger keeps to explain a decision later (JSON, no personal details)."""
+    return json.dumps(
+        {
+            "legal_basis": str(p.legal_basis),
+            "terms": {t: _num(p.terms.get(t, 0)) for t in TERMS if t in p.terms},
+            "cost": _num(p.cost),
+            "alternative_kommune": p.alternative_kommune,
+            "alternative_extra_cost": _num(p.alternative_extra_cost),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+
+
+def explain_case(
+    case_id: str,
+    kommunekode: int,
+    persons: int,
+    record: Mapping[str, Any],
+    kommuner: Kommuner,
+    batch_no: int | None = None,
+) -> str:
+    """Why a case went where it did, in plain words."""
+    basis = LegalBasis(record["legal_basis"])
+    k = kommuner[kommunekode]
+    lines = [
+        f"Case {case_id} ({persons} person{'s' if persons != 1 else ''}) was placed in "
+        f"{k.kode} {k.navn} ({k.region.navn})"
+        + (f", batch {batch_no}." if batch_no is not None else "."),
+        f"Legal basis: {basis.paragraph}: {BASIS_WORDS[basis]}.",
+        "",
+        "What was weighed (points x weight; 0 means met or not relevant; the model minimises "
+        "the total over the whole batch):",
+    ]
+    terms: Mapping[str, float] = record.get("terms", {})
+    for t in TERMS:
+        if t in terms:
+            lines.append(f"  {TERM_WORDS[t]:<52} {terms[t]:>8}")
+    lines.append(f"  {'total':<52} {record.get('cost')!s:>8}")
+    worst = max(terms.items(), key=lambda kv: kv[1], default=None)
+    alt, extra = record.get("alternative_kommune"), record.get("alternative_extra_cost")
+    lines.append("")
+    if alt is None:
+        lines.append("No other municipality was open to this case under the rules.")
+    elif extra is not None and extra >= 0:
+        lines.append(
+            f"The best alternative was {alt} {kommuners_name(kommuner, alt)}, which "
+            f"would have cost {extra} more for this case."
+        )
+    else:
+        lines.append(
+            f"For this case alone {alt} {kommuners_name(kommuner, alt)} would have "
+            f"cost {-(extra or 0)} less, but its quota served other cases better "
+            "(the batch is placed as a whole)."
+        )
+    if worst is not None and worst[1] > 0:
+        lines.append(f"The largest remaining cost is {TERM_WORDS[worst[0]]}.")
+    lines.append("Visitering decisions cannot be appealed (§ 14); this record is the reason.")
+    return "\n".join(lines) + "\n"
+
+
+def kommuners_name(kommuner: Kommuner, kode: int) -> str:
+    return kommuner[kode].navn if kode in kommuner else "?"
