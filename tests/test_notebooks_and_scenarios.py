@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -10,7 +11,12 @@ from nbclient import NotebookClient
 
 from visitering.errors import InputError
 from visitering.inputs.embedded import embedded_grundlag, kommuner
-from visitering.scenario import load_scenario, parse_scenario, run_quotas
+from visitering.scenario import (
+    load_scenario,
+    load_visitering_settings,
+    parse_scenario,
+    run_quotas,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -27,7 +33,14 @@ def test_notebook_runs_and_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
-def test_scenario_runs(path):
+def test_scenario_validates_and_runs(path):
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert {"kvoter", "visitering"} & set(doc), "a scenario has [kvoter] and/or [visitering]"
+    if "visitering" in doc:
+        settings = load_visitering_settings(path)
+        assert settings.weights.active()
+    if "kvoter" not in doc:
+        return
     scenario = load_scenario(path)
     result, revision = run_quotas(scenario, embedded_grundlag(scenario.data_year), kommuner())
     assert sum(result.kvoter.values()) == scenario.landstal
