@@ -175,6 +175,14 @@ def test_explain_case_in_plain_words(tmp_path, batch):
     assert result.stdout.endswith(
         "Visitering decisions cannot be appealed (§ 14); this record is the reason.\n"
     )
+    out = tmp_path / "o"
+    run("assign", "--cases", str(cases), "--quotas", str(quotas), "--out", str(out))
+    from_export = run("explain-case", "SYN-000001", "--placements", str(out / "placeringer.csv"))
+    assert from_export.exit_code == 0, from_export.output
+    assert from_export.stdout == result.stdout.replace(", batch 1.", ".", 1)
+    neither = run("explain-case", "SYN-000001")
+    assert neither.exit_code == 2
+    assert "give exactly one of --ledger and --placements" in neither.stderr
     missing = run("explain-case", "NOBODY", "--ledger", str(ledger))
     assert missing.exit_code == 2
     assert missing.stderr == (

@@ -37,5 +37,6 @@ def test_full_year_walkthrough_runs_as_written(tmp_path, monkeypatch):
     assert (tmp_path / "year" / "week1" / "placeringer.csv").is_file()
     assert "already recorded as batch 1; nobody was placed again" in outputs[3]
     assert outputs[4].startswith("Case SYN-000007 (")
-    quota, placed, rest = map(int, outputs[5].splitlines()[-1].split()[-3:])
+    assert outputs[5] == outputs[4].replace(", batch 1.", ".", 1)
+    quota, placed, rest = map(int, outputs[6].splitlines()[-1].split()[-3:])
     assert (quota, placed, rest) == (600, int(outputs[1].split("(")[1].split()[0]), 600 - placed)

@@ -187,12 +187,29 @@ def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> di
 @app.command("explain-case")
 def explain_case(
     case_id: Annotated[str, typer.Argument(help="The case's id.")],
-    ledger: Annotated[Path, typer.Option("--ledger", help="The ledger holding the decision.")],
+    ledger: Annotated[
+        Path | None, typer.Option("--ledger", help="The ledger holding the decision.")
+    ] = None,
+    placements: Annotated[
+        Path | None,
+        typer.Option("--placements", help="A placeringer.csv export holding the decision."),
+    ] = None,
 ) -> None:
-    """Tell in plain words why a case went where it did (from the ledger)."""
+    """Tell in plain words why a case went where it did (from the ledger or an export)."""
+    from visitering.inputs.placeringer import read_placement
     from visitering.report.placering import explain_case as explain
 
     with input_errors():
+        if (ledger is None) == (placements is None):
+            raise InputError(
+                Problem("give exactly one of --ledger and --placements", "explain-case")
+            )
+        kommuner = embedded.kommuner()
+        if placements is not None:
+            kode, persons, record = read_placement(read_table(placements), case_id)
+            typer.echo(explain(case_id, kode, persons, record, kommuner), nl=False)
+            return
+        assert ledger is not None
         if not ledger.is_file():
             raise InputError(Problem("no ledger at this path", str(ledger)))
         found = Ledger(io.open_database(ledger), str(ledger)).decision(case_id)
@@ -205,7 +222,7 @@ def explain_case(
                 decision.kommunekode,
                 decision.persons,
                 jsonlib.loads(decision.forklaring),
-                embedded.kommuner(),
+                kommuner,
                 batch_no,
             ),
             nl=False,

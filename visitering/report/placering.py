@@ -290,12 +290,12 @@ def explain_case(
         lines.append("No other municipality was open to this case under the rules.")
     elif extra is not None and extra >= 0:
         lines.append(
-            f"The best alternative was {alt} {kommuners_name(kommuner, alt)}, which "
+            f"The best alternative was {alt} {_navn(kommuner, alt)}, which "
             f"would have cost {extra} more for this case."
         )
     else:
         lines.append(
-            f"For this case alone {alt} {kommuners_name(kommuner, alt)} would have "
+            f"For this case alone {alt} {_navn(kommuner, alt)} would have "
             f"cost {-(extra or 0)} less, but its quota served other cases better "
             "(the batch is placed as a whole)."
         )
@@ -305,5 +305,5 @@ def explain_case(
     return "\n".join(lines) + "\n"
 
 
-def kommuners_name(kommuner: Kommuner, kode: int) -> str:
+def _navn(kommuner: Kommuner, kode: int) -> str:
     return kommuner[kode].navn if kode in kommuner else "?"
