@@ -257,11 +257,22 @@ def test_explain_unknown_kommune():
     )
 
 
-def test_every_command_has_help():
-    for command in ("quotas", "explain", "revise"):
-        result = run(command, "--help")
-        assert result.exit_code == 0
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    commands = [
+        ["quotas"],
+        ["explain"],
+        ["revise"],
+        ["assign"],
+        ["explain-case"],
+        ["ledger", "status"],
+        ["cases", "synth"],
+    ]
+    for command in commands:
+        result = run(*command, "--help")
+        assert result.exit_code == 0, command
         assert "Usage" in result.stdout
+        assert f"visitering {' '.join(command)} " in readme, command
 
 
 def test_module_entry_point_and_light_imports():
