@@ -270,3 +270,39 @@ def test_quotas_from_the_engine(tmp_path):
         "Quotas: landstal 600, embedded data: population 1 January 2026"
     )
     assert "PROXY DATA - not official quotas" in result.stdout
+
+
+def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch):
+    cases, quotas = batch
+    ledger = tmp_path / "l.sqlite"
+    first = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger))
+    assert first.exit_code == 0, first.output
+    week2 = tmp_path / "week2.csv"
+    week2.write_text("case_id;persons\nNEW-1;2\n", encoding="utf-8")
+    refused = run("assign", "--cases", str(week2), "--landstal", "300", "--ledger", str(ledger))
+    assert refused.exit_code == 2
+    assert "record a landstal revision with --revise-quotas" in refused.stderr
+    revised = run(
+        "assign",
+        "--cases",
+        str(week2),
+        "--landstal",
+        "300",
+        "--ledger",
+        str(ledger),
+        "--revise-quotas",
+        "--json",
+    )
+    assert revised.exit_code == 0, revised.output
+    assert json.loads(revised.stdout)["counts"]["placed"] == 1
+    status = run("ledger", "status", "--ledger", str(ledger))
+    assert (
+        status.stdout.rstrip()
+        .splitlines()[-1]
+        .startswith(
+            "Quotas revised after batch 1: landstal revision (§ 4 stk. 7, § 7 stk. 8-11); "
+            "Quotas: landstal 300"
+        )
+    )
+    rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    assert sum(r["kvote"] for r in rows) == 300

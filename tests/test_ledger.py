@@ -81,11 +81,17 @@ os._exit(9)  # crash before COMMIT
     assert reopened.placed_case_ids(["A", "B"]) == {"A"}
 
 
-def test_quotas_cannot_change_under_recorded_decisions(ledger):
+def test_quotas_change_under_recorded_decisions_only_as_a_revision(ledger):
     ledger.set_quotas({101: 10, 147: 5, 825: 0})  # same quotas: fine
     ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
     with pytest.raises(InputError, match="already holds decisions against other quotas"):
-        ledger.set_quotas({101: 12, 147: 5, 825: 0})
+        ledger.set_quotas({101: 3, 147: 2, 825: 0})
+    ledger.set_quotas({101: 3, 147: 2, 825: 0}, revision="landstal 15 -> 5")
+    assert ledger.revisions() == [(1, 1, "landstal 15 -> 5")]
+    assert ledger.remaining() == {101: 0, 147: 2, 825: 0}  # 101 already received 4 > 3
+    assert ledger.decision("A") == (d("A", 101, 4), 1)  # decisions stand
+    with pytest.raises(InputError, match="must cover the same municipalities"):
+        ledger.set_quotas({101: 3}, revision="partial")
 
 
 def test_decision_lookup(ledger):

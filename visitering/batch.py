@@ -77,6 +77,7 @@ def run_batch(
     inputs: BatchInputs,
     year_quota: Mapping[int, int] | None,
     ledger: Ledger | None = None,
+    revision: str | None = None,
 ) -> Batch:
     """Place a batch; with a ledger, against its remaining quotas, and record the decisions.
 
@@ -96,7 +97,7 @@ def run_batch(
             raise InputError(InputProblem("no quotas: give --quotas or --landstal"))
         return _solve(inputs, dict(year_quota), dict(year_quota), None)
     if year_quota is not None:
-        ledger.set_quotas(year_quota)
+        ledger.set_quotas(year_quota, revision)
     elif not ledger.has_quotas():
         raise InputError(
             InputProblem(

@@ -17,6 +17,7 @@ through :func:`visitering.io.open_database`; this module only issues SQL on a co
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,12 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS kvote (
     kommunekode INTEGER PRIMARY KEY,
     kvote       INTEGER NOT NULL CHECK (kvote >= 0)
+);
+CREATE TABLE IF NOT EXISTS kvote_revision (
+    revision_no INTEGER PRIMARY KEY,
+    after_batch INTEGER,
+    reason      TEXT NOT NULL,
+    previous    TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS batch (
     batch_no    INTEGER PRIMARY KEY,
@@ -130,22 +137,54 @@ class Ledger:
         count: int = self._db.execute("SELECT COUNT(*) FROM kvote").fetchone()[0]
         return count > 0
 
-    def set_quotas(self, quotas: Mapping[int, int]) -> None:
-        """Record the year's quotas; refuses to change them once decisions exist."""
+    def set_quotas(self, quotas: Mapping[int, int], revision: str | None = None) -> None:
+        """Record the year's quotas.
+
+        Once decisions exist, the quotas change only as a recorded revision (a landstal change
+        during the year, BEK nr. 550/2022 § 4 stk. 7 and § 7 stk. 8-11): pass ``revision``, the
+        reason.  The previous quotas are kept in ``kvote_revision``; decisions already made
+        stand, and a municipality that already received more than its new quota has none left.
+        """
         with self._transaction():
             current = dict(self._db.execute("SELECT kommunekode, kvote FROM kvote").fetchall())
             if current == dict(quotas):
                 return
-            if current and self._db.execute("SELECT COUNT(*) FROM placering").fetchone()[0]:
+            decided = self._db.execute("SELECT COUNT(*) FROM placering").fetchone()[0]
+            if not (current and decided):
+                self._db.execute("DELETE FROM kvote")
+                self._db.executemany("INSERT INTO kvote VALUES (?, ?)", sorted(quotas.items()))
+                return
+            if revision is None:
                 raise InputError(
                     Problem(
-                        "the ledger already holds decisions against other quotas; start a new "
-                        "ledger for a new year or a revised landstal",
+                        "the ledger already holds decisions against other quotas; record a "
+                        "landstal revision with --revise-quotas, or start a new ledger for a "
+                        "new year",
                         self._source,
                     )
                 )
-            self._db.execute("DELETE FROM kvote")
-            self._db.executemany("INSERT INTO kvote VALUES (?, ?)", sorted(quotas.items()))
+            if set(current) != set(quotas):
+                raise InputError(
+                    Problem("revised quotas must cover the same municipalities", self._source)
+                )
+            last = self._db.execute("SELECT MAX(batch_no) FROM batch").fetchone()[0]
+            self._db.execute(
+                "INSERT INTO kvote_revision (after_batch, reason, previous) VALUES (?, ?, ?)",
+                (last, revision, json.dumps(sorted(current.items()))),
+            )
+            self._db.executemany(
+                "UPDATE kvote SET kvote = ? WHERE kommunekode = ?",
+                [(q, k) for k, q in sorted(quotas.items())],
+            )
+
+    def revisions(self) -> list[tuple[int, int | None, str]]:
+        """Recorded quota revisions: (revision number, last batch before it, reason)."""
+        return [
+            (n, b, r)
+            for n, b, r in self._db.execute(
+                "SELECT revision_no, after_batch, reason FROM kvote_revision ORDER BY revision_no"
+            )
+        ]
 
     def status(self) -> list[KvoteStatus]:
         """Quota, persons placed and remaining per municipality, by kommunekode."""

@@ -104,6 +104,15 @@ def assign(
             help="Place everyone with the least total overshoot when the quotas cannot hold.",
         ),
     ] = False,
+    revise_quotas: Annotated[
+        bool,
+        typer.Option(
+            "--revise-quotas",
+            help="The ledger's quotas are replaced by the given ones "
+            "as a recorded landstal revision (§ 4 stk. 7, § 7 stk. 8-11); decisions "
+            "already made stand.",
+        ),
+    ] = False,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Seconds for the solve.")
     ] = None,
@@ -161,7 +170,17 @@ def assign(
             tuple(notes),
         )
         book = Ledger(io.open_database(ledger), str(ledger)) if ledger is not None else None
-        batch = run_batch(inputs, year_quota, book)
+        revision = None
+        if revise_quotas:
+            if year_quota is None or book is None:
+                raise InputError(
+                    Problem(
+                        "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
+                        "--revise-quotas",
+                    )
+                )
+            revision = "landstal revision (§ 4 stk. 7, § 7 stk. 8-11); " + notes[0]
+        batch = run_batch(inputs, year_quota, book, revision)
         emit(
             json,
             lambda: placering.summary(batch),
@@ -238,7 +257,8 @@ def ledger_status(
     with input_errors():
         if not ledger.is_file():
             raise InputError(Problem("no ledger at this path", str(ledger)))
-        rows = Ledger(io.open_database(ledger), str(ledger)).status()
+        book = Ledger(io.open_database(ledger), str(ledger))
+        rows = book.status()
         kommuner = embedded.kommuner()
         if json:
             typer.echo(
@@ -267,4 +287,5 @@ def ledger_status(
         lines.append(
             f"  {'':<5} {'i alt':<18} {total[0]:>7} {total[1]:>9} {total[0] - total[1]:>6}"
         )
+        lines += [f"Quotas revised after batch {b}: {reason}" for _, b, reason in book.revisions()]
         typer.echo("\n".join(lines))
