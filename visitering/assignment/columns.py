@@ -18,7 +18,7 @@ import numpy as np
 from visitering.assignment.costs import PairCosts
 from visitering.assignment.eligibility import Basis
 from visitering.assignment.instance import FloatArray, Instance
-from visitering.assignment.relaxation import Pairs, Relaxation
+from visitering.assignment.relaxation import Relaxation
 
 #: Above this many open pairs the relaxation starts from a few pairs per case.
 COLUMN_PAIRS = 3_000_000
@@ -37,17 +37,6 @@ def cost_matrix(inst: Instance, pc: PairCosts) -> Matrix:
         rows = np.arange(start, min(start + CHUNK, inst.n))
         out[rows] = pc.matrix(rows)
     return out
-
-
-def pairs_of(basis: np.ndarray, cost: Matrix, mask: np.ndarray) -> Pairs:
-    """The pairs where ``mask`` holds, grouped by case."""
-    rows, cols = np.nonzero(mask)
-    return Pairs(
-        rows.astype(np.int64),
-        cols.astype(np.int64),
-        cost[rows, cols].astype(np.int64),
-        basis[rows, cols] == Basis.QUOTA,
-    )
 
 
 def initial_mask(basis: np.ndarray, cost: Matrix, per_case: int = COLUMNS_PER_CASE) -> np.ndarray:

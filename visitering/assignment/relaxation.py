@@ -61,7 +61,7 @@ class Pairs:
     quota: BoolArray
 
     @staticmethod
-    def select(basis: np.ndarray, cost: IntArray, mask: BoolArray) -> Pairs:
+    def select(basis: np.ndarray, cost: np.ndarray, mask: BoolArray) -> Pairs:
         """The pairs where ``mask`` holds, from the basis and cost matrices."""
         rows, cols = np.nonzero(mask)
         return Pairs(

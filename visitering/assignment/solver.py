@@ -35,7 +35,6 @@ from visitering.assignment.columns import (
     cost_matrix,
     initial_mask,
     least_outside_total,
-    pairs_of,
     price,
 )
 from visitering.assignment.costs import Coupling, PairCosts, coupling
@@ -140,7 +139,7 @@ class _Search:
         open_ = basis != Basis.CLOSED
         self.columns = int(open_.sum()) > COLUMN_PAIRS
         self.in_network = initial_mask(basis, cost) if self.columns else open_
-        self.pairs = pairs_of(basis, cost, self.in_network)
+        self.pairs = Pairs.select(basis, cost, self.in_network)
         # Pairs outside the network: bound correction and least reduced cost (column generation).
         self.correction = 0.0
         self.least_outside = math.inf
@@ -173,7 +172,7 @@ class _Search:
                 # The cheapest pairs cannot hold everyone: let every pair in.
                 self.columns = False
                 self.in_network = self.basis != Basis.CLOSED
-                self.pairs = pairs_of(self.basis, self.cost, self.in_network)
+                self.pairs = Pairs.select(self.basis, self.cost, self.in_network)
                 continue
             if relax.potential is None:
                 break
@@ -182,7 +181,7 @@ class _Search:
             if not pricing.add.any() or self.clock.left() < 0.5 * self.clock.limit:
                 break
             self.in_network |= pricing.add
-            self.pairs = pairs_of(self.basis, self.cost, self.in_network)
+            self.pairs = Pairs.select(self.basis, self.cost, self.in_network)
         if self.columns and relax.potential is None:
             self.notes.append("relaxation over the cheapest pairs only: bound not proven")
             self.correction = -math.inf

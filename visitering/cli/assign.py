@@ -22,10 +22,9 @@ from visitering.cli.common import (
     parse_landstal,
     read_table,
 )
-from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Dialect, Table, parse_count, require_columns
-from visitering.inputs import embedded, geography
+from visitering.formats.csvtext import Dialect
+from visitering.inputs import embedded, geography, tables
 from visitering.inputs.cases import read_cases
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, read_profiles
 from visitering.ledger import Ledger
@@ -42,36 +41,6 @@ LedgerOpt = Annotated[
 ]
 ledger_app = typer.Typer(help="The ledger of a year's quotas and decisions.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
-
-
-def read_quota_file(table: Table, kommuner: Kommuner) -> dict[int, int]:
-    """Quotas from a CSV with ``kommunekode`` and ``kommunekvote`` (or ``rest``, remaining),
-    all municipalities exactly once; ``kommunekvoter.csv`` exports read back as they are."""
-    column = "rest" if "rest" in table.columns else "kommunekvote"
-    require_columns(table, ("kommunekode", column))
-    problems: list[Problem] = []
-    out: dict[int, int] = {}
-    for row in table.rows:
-        raw = row.cells["kommunekode"]
-        value = parse_count(row.cells[column], problems, table.source, row.number, column)
-        if not raw.isdigit() or int(raw) not in kommuner:
-            problems.append(
-                Problem(f"{raw!r} is not a kommunekode", table.source, row.number, "kommunekode")
-            )
-        elif int(raw) in out:
-            problems.append(
-                Problem(f"kommunekode {raw} appears again", table.source, row.number, "kommunekode")
-            )
-        elif value is not None:
-            out[int(raw)] = value
-    problems += [
-        Problem(f"kommunekode {k} ({kommuner[k].navn}) is missing", table.source)
-        for k in kommuner
-        if k not in out and not problems
-    ]
-    if problems:
-        raise InputError(problems)
-    return out
 
 
 @app.command()
@@ -138,7 +107,7 @@ def assign(
         if quotas is not None and landstal is not None:
             problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
         elif quotas is not None:
-            year_quota = gather(problems, lambda: read_quota_file(read_table(quotas), kommuner))
+            year_quota = gather(problems, lambda: tables.read_kvoter(read_table(quotas), kommuner))
             notes.append(f"Quotas: {quotas}")
         elif landstal is not None:
             year_quota = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))

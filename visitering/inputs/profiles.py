@@ -45,6 +45,7 @@ from visitering.formats import csvtext
 from visitering.formats.csvtext import Row, Table, parse_count, require_columns
 from visitering.inputs import embedded, geography
 from visitering.inputs.cases import normalise_text, split_codes, unknown_column_message
+from visitering.inputs.tables import read_kommunekode
 
 EMPLOYMENT_COLUMNS = {level: f"employment_{level.value}" for level in Education}
 LIST_COLUMNS = (
@@ -126,7 +127,11 @@ def read_profiles(table: Table, kommuner: Kommuner) -> dict[int, KommuneProfil]:
     order = {name: i for i, name in enumerate(table.columns)}
     for row in table.rows:
         before = len(problems)
-        code = _kommunekode(row, table, kommuner, seen, problems)
+        code = (
+            read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
+            if "kommunekode" in table.columns
+            else None  # the missing column is reported once, above
+        )
         profile = _read_row(row, table, dwelling_columns, problems)
         if len(problems) > before:
             # Report a row's problems left to right, as the row reads.
@@ -138,29 +143,6 @@ def read_profiles(table: Table, kommuner: Kommuner) -> dict[int, KommuneProfil]:
     if problems:
         raise InputError(problems)
     return {code: found.get(code, KommuneProfil(code)) for code in kommuner}
-
-
-def _kommunekode(
-    row: Row, table: Table, kommuner: Kommuner, seen: dict[int, int], problems: list[Problem]
-) -> int | None:
-    raw = row.cells.get("kommunekode", "")
-    if "kommunekode" not in table.columns:
-        return None
-    where = (table.source, row.number, "kommunekode")
-    if not raw:
-        problems.append(Problem("a kommunekode is required", *where))
-    elif not raw.isdigit():
-        problems.append(Problem(f"{raw!r} is not a kommunekode", *where))
-    elif int(raw) not in kommuner:
-        problems.append(Problem(f"{raw} is not the code of a Danish municipality", *where))
-    elif int(raw) in seen:
-        problems.append(
-            Problem(f"kommunekode {raw} appears again (first in row {seen[int(raw)]})", *where)
-        )
-    else:
-        seen[int(raw)] = row.number
-        return int(raw)
-    return None
 
 
 def _read_row(

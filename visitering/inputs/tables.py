@@ -18,25 +18,36 @@ INPUT_ALIASES = {"familiesammenførte": "familiesammenfoerte"}
 INPUT_COLUMNS = ("kommunekode", "befolkning", "indvandrere", "familiesammenfoerte")
 
 
-def _kommunekode(
-    row: Row, column: str, kommuner: Kommuner, table: Table, problems: list[Problem]
+def read_kommunekode(
+    row: Row,
+    column: str,
+    kommuner: Kommuner,
+    table: Table,
+    problems: list[Problem],
+    seen: dict[int, int] | None = None,
 ) -> int | None:
+    """The kommunekode in ``row[column]``, or ``None`` with a located problem appended.
+
+    With ``seen`` (kommunekode → first row), a code met before is a problem naming that row;
+    a new code is added to ``seen``.
+    """
     raw = row.cells.get(column, "")
+    where = (table.source, row.number, column)
     if not raw:
-        problems.append(Problem("a kommunekode is required", table.source, row.number, column))
-        return None
-    if not raw.isdigit():
-        problems.append(Problem(f"{raw!r} is not a kommunekode", table.source, row.number, column))
-        return None
-    code = int(raw)
-    if code not in kommuner:
+        problems.append(Problem("a kommunekode is required", *where))
+    elif not raw.isdigit():
+        problems.append(Problem(f"{raw!r} is not a kommunekode", *where))
+    elif int(raw) not in kommuner:
+        problems.append(Problem(f"{raw} is not the code of a Danish municipality", *where))
+    elif seen is not None and int(raw) in seen:
         problems.append(
-            Problem(
-                f"{raw} is not the code of a Danish municipality", table.source, row.number, column
-            )
+            Problem(f"kommunekode {int(raw)} appears again (first in row {seen[int(raw)]})", *where)
         )
-        return None
-    return code
+    else:
+        if seen is not None:
+            seen[int(raw)] = row.number
+        return int(raw)
+    return None
 
 
 def _count(row: Row, column: str, table: Table, problems: list[Problem]) -> int | None:
@@ -57,23 +68,6 @@ def _report_missing(
             )
 
 
-def _note_duplicate(
-    code: int, row: Row, column: str, seen: dict[int, int], table: Table, problems: list[Problem]
-) -> bool:
-    if code in seen:
-        problems.append(
-            Problem(
-                f"kommunekode {code} appears again (first in row {seen[code]})",
-                table.source,
-                row.number,
-                column,
-            )
-        )
-        return True
-    seen[code] = row.number
-    return False
-
-
 def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrundlag:
     """The key's inputs from a user file: one row per municipality, all 98 exactly once."""
     require_columns(table, INPUT_COLUMNS)
@@ -81,9 +75,9 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
     seen: dict[int, int] = {}
     figures: dict[int, KommuneGrundlag] = {}
     for row in table.rows:
-        code = _kommunekode(row, "kommunekode", kommuner, table, problems)
+        code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
         values = [_count(row, c, table, problems) for c in INPUT_COLUMNS[1:]]
-        if code is None or _note_duplicate(code, row, "kommunekode", seen, table, problems):
+        if code is None:
             continue
         p, i, f = values
         if p is not None and i is not None and f is not None:
@@ -110,9 +104,9 @@ def read_aftaler(table: Table, kommuner: Kommuner) -> list[Aftale]:
     by_region: dict[int, dict[int, int]] = defaultdict(dict)
     sources: dict[int, dict[int, Kilde]] = defaultdict(dict)
     for row in table.rows:
-        code = _kommunekode(row, "kommunekode", kommuner, table, problems)
+        code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
         quota = _count(row, "kommunekvote", table, problems)
-        if code is None or _note_duplicate(code, row, "kommunekode", seen, table, problems):
+        if code is None:
             continue
         if quota is not None:
             region = kommuner[code].region
@@ -176,12 +170,36 @@ def read_frivillige(table: Table, kommuner: Kommuner) -> dict[int, int]:
     seen: dict[int, int] = {}
     out: dict[int, int] = {}
     for row in table.rows:
-        code = _kommunekode(row, "kommunekode", kommuner, table, problems)
+        code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
         extra = _count(row, "antal", table, problems)
-        if code is None or _note_duplicate(code, row, "kommunekode", seen, table, problems):
+        if code is None:
             continue
         if extra is not None:
             out[code] = extra
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def read_kvoter(table: Table, kommuner: Kommuner) -> dict[int, int]:
+    """Quotas from a CSV with ``kommunekode`` and ``kommunekvote`` (or ``rest``: remaining),
+    every municipality exactly once; a ``kommunekvoter.csv`` export reads back as it is."""
+    column = "rest" if "rest" in table.columns else "kommunekvote"
+    require_columns(table, ("kommunekode", column))
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    out: dict[int, int] = {}
+    for row in table.rows:
+        code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
+        value = _count(row, column, table, problems)
+        if code is not None and value is not None:
+            out[code] = value
+    if not problems:
+        problems = [
+            Problem(f"kommunekode {k} ({kommuner[k].navn}) is missing", table.source)
+            for k in kommuner
+            if k not in out
+        ]
     if problems:
         raise InputError(problems)
     return out
