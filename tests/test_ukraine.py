@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import X, Y
+from tests.conftest import X, Y, tiny_grundlag
 from visitering.domain import Fordelingsgrundlag, Kommune, KommuneGrundlag
 from visitering.errors import InputError
 from visitering.kvoter.apportionment import Method
@@ -122,6 +122,16 @@ def test_bad_block_size_and_unknown_codes_are_reported_together(tiny):
         "placements: kommunekode 99 is not in the distribution inputs",
         "volunteers: kommunekode 98 is not in the distribution inputs",
     ]
+
+
+def test_population_variant_needs_no_immigrant_figures_but_the_refugee_key_does():
+    no_immigrants = tiny_grundlag(indvandrere=(0, 0, 0, 0))
+    assert tal(beregn_blok(no_immigrants, 100)) == [50, 30, 15, 5]
+    with pytest.raises(InputError) as exc:
+        beregn_blok(no_immigrants, 100, Variant.REFUGEE_KEY)
+    assert str(exc.value.problems[0]) == (
+        "tiny hand-computed example: the indvandrere column sums to 0"
+    )
 
 
 # --- properties -------------------------------------------------------------------------------

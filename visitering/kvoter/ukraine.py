@@ -10,14 +10,17 @@ særlovens § 30 stk. 6 the order is *bekendtgørelse om forholdsmæssige kommun
   at a time**; § 3 stk. 2: the municipality's *fordelingsandel* is its percentage of the whole
   population of Denmark, and its kommunetal is that share times the number to be distributed;
   § 3 stk. 3: population from Danmarks Statistik on 1 January of a stated year (1 January 2021
-  in BEK 509/2022, 1 January 2023 in BEK 1633/2023) — choose it with ``--data-year``.
-  Texts read: socialjura.dk/content-storage/regler/2022/bek-509-af-264-2022/ and
-  elov.dk (BEK 1633/2023).  This is :attr:`Variant.POPULATION`, the default.
-* BEK nr. 327/2022, the first order (March 2022), used the refugee key of BEK 550/2022 § 4:
+  in BEK 509/2022, 1 January 2023 in BEK 1633/2023) — choose it with ``--data-year`` (the
+  embedded data have no 2021 vintage: supply it with ``--inputs``).
+  Texts read: http://www.socialjura.dk/content-storage/regler/2022/bek-509-af-264-2022/ and
+  https://elov.dk/bekendtgorelse-om-forholdsmaessige-kommunetal-for-2024-til-fordeling-af-personer-omfattet-af-lov-om-midlertidig-opholdstilladelse-til-personer-der-er-fordrevet-fra-ukraine
+  (BEK 1633/2023).  This is :attr:`Variant.POPULATION`, the default.
+* BEK nr. 327/2022, the first order, used the refugee key of BEK 550/2022 § 4:
   a_k = 2·p_k − i_k, with negative shares set to 0 and the rest renormalised to sum to 1
   (no familiesammenførte term).  We could not retrieve its text from the stored public copies;
-  the formula is the project's issue text and ``docs/rules.md`` (TV 2 Fyn, spring 2022,
-  reports that the first computations used "the mathematical model the agency already uses").
+  the formula is the project's issue text and ``docs/rules.md``.  TV 2 Fyn reported in spring
+  2022 that the first computations used "the mathematical model the agency already uses"
+  (https://www.tv2fyn.dk/artikel/se-fordeling-af-ukrainske-flygtninge).
   This is :attr:`Variant.REFUGEE_KEY`.
 
 The correction between blocks
