@@ -9,7 +9,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from visitering.cli import app
-from visitering.inputs.embedded import PROXY_NOTE, embedded_grundlag
+from visitering.formats import csvtext
+from visitering.inputs import tables
+from visitering.inputs.embedded import PROXY_NOTE, embedded_grundlag, kommuner
 from visitering.report.ukraine import COLUMNS
 
 runner = CliRunner()
@@ -114,6 +116,8 @@ def test_exports_are_deterministic_danish_csv_and_read_back_as_quotas(tmp_path):
     # kommunetal_kvoter.csv has the columns `visitering assign --quotas` reads.
     quotas = (first / "kommunetal_kvoter.csv").read_bytes().decode("utf-8-sig")
     assert "kommunekode;kommune;regionskode;region;kommunekvote\r\n" in quotas
+    read_back = tables.read_kvoter(csvtext.parse(quotas, "kommunetal_kvoter.csv"), kommuner())
+    assert read_back == {int(r[0]): int(r[-1]) for r in rows}
 
 
 def test_json_has_every_intermediate():
