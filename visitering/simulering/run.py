@@ -88,10 +88,17 @@ def simulate_run(spec: SimulationSpec, run: int, seed: int) -> RunResult:
     unplaced: dict[Rule, tuple[int, ...]] = {}
     for rule in spec.rules:
         kvote[rule], placed[rule], unplaced[rule] = _chain(spec, ctx, draws, rule, memo)
+    if spec.mode is Mode.KVOTER:
+        arrivals = tuple(int(d.sizes.sum()) for d in draws)
+    else:  # the synthetic cases have their own household sizes
+        first = spec.rules[0]
+        arrivals = tuple(
+            int(p) + u for p, u in zip(placed[first].sum(axis=1), unplaced[first], strict=True)
+        )
     return RunResult(
         run,
         tuple(d.landstal[-1] for d in draws),
-        tuple(int(d.sizes.sum()) for d in draws),
+        arrivals,
         kvote,
         placed,
         unplaced,
