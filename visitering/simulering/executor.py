@@ -123,7 +123,7 @@ def _on_dask(
         start_of = {f.key: part.start for f, part in zip(futures, parts, strict=True)}
         size_of = {f.key: len(part) for f, part in zip(futures, parts, strict=True)}
         by_start: dict[int, list[RunResult]] = {}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             by_start[start_of[future.key]] = future.result()
             done(size_of[future.key])
     finally:
