@@ -85,7 +85,8 @@ def test_bad_runs_and_missing_section(tmp_path):
     code, _, err = _invoke(str(plain))
     assert (code, err) == (
         2,
-        f"error: 1 problem in the input:\n  {plain}, column simulering: needs a [simulering] table\n",
+        f"error: 1 problem in the input:\n  {plain}, column simulering: "
+        "needs a [simulering] table\n",
     )
 
 

@@ -51,7 +51,7 @@ def test_historical_defaults_come_from_the_landstal_file():
     # data/landstal_historik.csv: 10 years with a landstal, 5 of them revised (2014-2018);
     # 2016 went 12,000 -> 17,000 -> 7,500; 2015 housed 10,600 of a final 12,000.
     assert DEFAULT.revision_probability == 0.5
-    assert (1.4167, 0.4412) == DEFAULT.revision_multipliers[2:4]
+    assert DEFAULT.revision_multipliers[2:4] == (1.4167, 0.4412)
     assert DEFAULT.arrival_ratios[0] == round(10_600 / 12_000, 4)
 
 
