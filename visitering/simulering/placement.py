@@ -11,8 +11,9 @@ and the year's cases in week order; both return persons placed per municipality.
   when none has room, to the least full one overall (an overshoot: arrivals beyond the
   landstal have to be housed somewhere).  Ties: the lower kommunekode.
 * :func:`place_visitering` runs the real weekly batches (:func:`visitering.batch.run_batch`) on
-  an in-memory ledger, with ``allow_overshoot`` so that every case is placed, and a revision
-  recorded in the ledger as ``visitering assign --revise-quotas`` records it.
+  an in-memory ledger, a revision recorded in the ledger as ``visitering assign
+  --revise-quotas`` records it.  A batch the quotas cannot hold is solved again with
+  ``allow_overshoot`` (least total overshoot), so that every case is placed.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def place_visitering(
     """
     from visitering import io
     from visitering.assignment.problem import Parameters
+    from visitering.assignment.result import Status
     from visitering.batch import BatchInputs, run_batch
     from visitering.inputs import embedded, geography
     from visitering.inputs.profiles import embedded_profiles
@@ -98,10 +100,10 @@ def place_visitering(
         parameters=Parameters(
             time_limit_s=time_limit_s,
             relative_gap=relative_gap,
-            allow_overshoot=True,
             threads=1,
         ),
     )
+    overshoot = replace(base.parameters, allow_overshoot=True)
     ledger = Ledger(io.open_memory_database(), "simulering")
     unplaced = 0
     start = 0
@@ -112,12 +114,13 @@ def place_visitering(
         quota = {code: int(q) for code, q in zip(codes, targets[segment][1].tolist(), strict=True)}
         batch_cases = cases[start : start + count]
         start += count
-        batch = run_batch(
-            replace(base, cases=batch_cases),
-            quota,
-            ledger,
-            revision=f"simulated landstal revision from week {week + 1}",
-        )
+        revision = f"simulated landstal revision from week {week + 1}"
+        week_inputs = replace(base, cases=batch_cases)
+        batch = run_batch(week_inputs, quota, ledger, revision)
+        if batch.result.status is Status.INFEASIBLE:
+            # Only now the overshoot: an infeasible batch is not recorded, and the
+            # least-overshoot solve costs about three times as much.
+            batch = run_batch(replace(week_inputs, parameters=overshoot), quota, ledger, revision)
         if not batch.result.placements:
             unplaced += sum(c.persons for c in batch_cases)
     by_code = {s.kommunekode: s.placeret for s in ledger.status()}
