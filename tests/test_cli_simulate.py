@@ -31,7 +31,8 @@ def test_text_output_header_is_pinned():
     assert lines[3].startswith("PROXY DATA - not official quotas")
     assert lines[4].startswith("Persons arriving: ")
     assert lines[7].startswith("Rule dansk: mean total |placed - quota| ")
-    assert lines[8].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
+    assert lines[8].startswith("  against the quotas scaled to the persons who came: mean total ")
+    assert lines[9].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
 
 
 def test_exports_are_the_json_and_byte_identical_on_rerun(tmp_path):
@@ -59,6 +60,7 @@ def test_chain_compares_both_rules():
     )
     assert "Quota and placed below are sums over the years." in out
     assert "\nRule dansk: " in out and "\nRule overfoersel: " in out
+    assert out.count("\n  against the quotas scaled to the persons who came: mean total ") == 2
 
 
 def test_bad_key_names_the_key_and_writes_nothing(tmp_path):

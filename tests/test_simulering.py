@@ -149,6 +149,18 @@ def test_carry_over_reduces_cumulative_deviation():
     assert (danish.rule, carry.rule) == (Rule.DANISH, Rule.CARRY_OVER)
     assert carry.total_abs_afvigelse_middel < 0.6 * danish.total_abs_afvigelse_middel
     assert carry.andel_kommuner_over_10pct < danish.andel_kommuner_over_10pct
+    assert carry.fordelingsafvigelse_middel < danish.fordelingsafvigelse_middel
+
+
+def test_scaled_deviation_removes_the_national_gap():
+    # Half the arrivals, spread exactly in proportion to the quotas: far from the quotas, but
+    # no distributional deviation at all.
+    from visitering.simulering.summary import _scaled_deviation
+
+    kvote = np.array([[10, 20, 30]])
+    assert _scaled_deviation(kvote // 2, kvote).tolist() == [0.0]
+    # 15 of 60 came: scaled quotas 2.5, 5, 7.5.
+    assert _scaled_deviation(np.array([[5, 10, 0]]), kvote).tolist() == [2.5 + 5 + 7.5]
 
 
 def test_placements_reach_the_quota_inputs_two_years_later():

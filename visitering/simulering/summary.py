@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from visitering.domain import Kommuner
 from visitering.formats import csvtext
@@ -64,6 +65,10 @@ class RuleSummary:
     """Mean over runs of Σ_k |placed_k − quota_k| (persons)."""
     andel_kommuner_over_10pct: float
     """Mean over runs of the share of municipalities more than 10 % off."""
+    fordelingsafvigelse_middel: float
+    """Mean over runs of Σ_k |placed_k − quota_k · P/Q| (P, Q: total placed and quota): the
+    deviation left once the quotas are scaled to the persons who actually came, i.e. the part
+    a distribution rule can change (no rule can house persons who did not arrive)."""
     uplaceret_middel: float
 
 
@@ -118,6 +123,7 @@ def summarise(
                 rows,
                 _r(np.abs(placed - kvote).sum(axis=1).mean()),
                 _r(off.mean()),
+                _r(_scaled_deviation(placed, kvote).mean()),
                 _r(np.mean([sum(r.unplaced[rule]) for r in results])),
             )
         )
@@ -130,6 +136,14 @@ def summarise(
         (_q(landstal, 0.05), _q(landstal, 0.5), _q(landstal, 0.95)),
         tuple(rules),
     )
+
+
+def _scaled_deviation(placed: IntArray, kvote: IntArray) -> npt.NDArray[np.float64]:
+    """Per run: Σ_k |placed_k − quota_k · P/Q| (:attr:`RuleSummary.fordelingsafvigelse_middel`)."""
+    total_p = placed.sum(axis=1, keepdims=True)
+    total_q = np.maximum(kvote.sum(axis=1, keepdims=True), 1)
+    result: npt.NDArray[np.float64] = np.abs(placed - kvote * total_p / total_q).sum(axis=1)
+    return result
 
 
 def _period(spec: SimulationSpec) -> str:
@@ -209,6 +223,7 @@ def payload(summary: Summary, kommuner: Kommuner, extra: Sequence[str] = ()) -> 
                 "rule": str(rs.rule),
                 "total_abs_afvigelse_middel": rs.total_abs_afvigelse_middel,
                 "andel_kommuner_over_10pct": rs.andel_kommuner_over_10pct,
+                "fordelingsafvigelse_middel": rs.fordelingsafvigelse_middel,
                 "uplaceret_middel": rs.uplaceret_middel,
                 "kommuner": [
                     {"kommune": kommuner[k.kommunekode].navn, **_fields(k)} for k in rs.kommuner
@@ -245,6 +260,8 @@ def terminal_text(
             f"Rule {rs.rule}: mean total |placed - quota| {rs.total_abs_afvigelse_middel:,.1f} "
             f"persons; municipalities more than 10 % off: "
             f"{100 * rs.andel_kommuner_over_10pct:.1f} % on average",
+            f"  against the quotas scaled to the persons who came: mean total "
+            f"{rs.fordelingsafvigelse_middel:,.1f} persons",
         ]
         if rs.uplaceret_middel:
             lines.append(f"  persons left unplaced: {rs.uplaceret_middel:,.1f} on average")
