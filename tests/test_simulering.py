@@ -237,3 +237,27 @@ def test_one_solver_thread_gives_the_same_placement():
     assert default.placements == single.placements
     with pytest.raises(InputError, match="threads"):
         Parameters(threads=0)
+
+
+def test_visitering_mode_chains_years_under_both_rules():
+    u = Uncertainty(0.0, (), (1.0,), close_family_share=0.0)
+    spec = _spec(
+        mode=Mode.VISITERING,
+        years=(2025, 2026),
+        landstal=(40, 40),
+        weeks=1,
+        uncertainty=u,
+        carry_over=True,
+        time_limit_s=5.0,
+    )
+    r = simulate_run(spec, 0, 3)
+    for rule in (Rule.DANISH, Rule.CARRY_OVER):
+        assert r.placed[rule].sum(axis=1).tolist() == list(r.arrivals)
+        assert r.kvote[rule].sum(axis=1).tolist() == [40, 40]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_run_once(workers):
+    seen: list[int] = []
+    run_simulation(_spec(), 13, 0, workers=workers, progress=seen.append)
+    assert sum(seen) == 13
