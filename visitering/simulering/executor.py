@@ -7,7 +7,9 @@ One interface, :func:`run_simulation`, whatever runs the work:
   nothing beyond the standard library and starts in a fraction of a second, where a Dask
   ``LocalCluster`` would start a scheduler, nannies and a dashboard for the same result.
   Processes are started with ``spawn``, which is safe whatever threads the caller runs (the
-  solver's, a Dask client's) and behaves the same on every platform;
+  solver's, a Dask client's) and behaves the same on every platform.  As always with
+  ``spawn``, a script that calls :func:`run_simulation` with more than one worker must do so
+  under ``if __name__ == "__main__":`` (the console script and ``python -m visitering`` do);
 * ``scheduler="tcp://host:port"``: an existing Dask cluster through
   :class:`dask.distributed.Client`, for when one machine is not enough.  The workers need
   ``visitering`` installed; nothing else is shipped but the spec and run numbers.
