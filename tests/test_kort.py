@@ -116,3 +116,9 @@ def test_difference_map(result):
     assert a.startswith(PNG_SIGNATURE)
     assert a == kort.forskel_kort(result, other, "600 -> 1000")
     assert a != kort.forskel_kort(other, result, "600 -> 1000")
+
+
+def test_maps_show_inline_in_notebooks(result):
+    """IPython displays any object with ``_repr_png_``; the bytes are the file's bytes."""
+    shown = kort.kvote_kort(result)
+    assert shown._repr_png_() == bytes(shown) == kort.kort_filer(result)["kort_kommunekvote.png"]

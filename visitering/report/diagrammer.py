@@ -16,7 +16,7 @@ import matplotlib.style
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from visitering.report.kort import png
+from visitering.report.kort import PNG, png
 
 FIGSIZE = (7.5, 4.2)
 
@@ -46,7 +46,7 @@ def forloeb_figur(forloeb: Sequence[tuple[int, int, int]], title: str) -> Figure
 
 def kvote_mod_placeringer_png(
     forloeb: Sequence[tuple[int, int, int]], title: str = "Quota and placements over the year"
-) -> bytes:
+) -> PNG:
     """The chart of :func:`forloeb_figur` as PNG bytes."""
     with mpl.style.context("default"):
         return png(forloeb_figur(forloeb, title))

@@ -1,7 +1,8 @@
 """Choropleth maps of Denmark by municipality, rendered to PNG bytes.
 
 Every function returns the PNG's bytes (nothing is written here; :mod:`visitering.io` writes),
-so the CLI, the HTML report and notebooks (``IPython.display.Image(data=...)``) share them.
+so the CLI, the HTML report and notebooks share them; in a notebook a map shown as a cell's
+value appears inline (:class:`PNG`).
 
 * :func:`kvote_kort` — the kommunekvote; nul-kvote-kommuner (v_k ≤ 0, BEK nr. 550/2022 § 4)
   in a neutral grey that is not on the colour scale, so "no quota" never reads as "a small one";
@@ -207,11 +208,18 @@ def _bornholm_box(axes: object, bornholm: Kommunegraense) -> None:
     axes.add_patch(box)  # type: ignore[attr-defined]
 
 
-def png(figure: Figure) -> bytes:
+class PNG(bytes):
+    """PNG bytes that Jupyter shows inline when a cell's value is a map (``_repr_png_``)."""
+
+    def _repr_png_(self) -> bytes:
+        return bytes(self)
+
+
+def png(figure: Figure) -> PNG:
     """The figure as PNG bytes, free of version and time stamps."""
     buffer = _bytes_io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata=PNG_METADATA)
-    return buffer.getvalue()
+    return PNG(buffer.getvalue())
 
 
 def choropleth_png(
@@ -222,7 +230,7 @@ def choropleth_png(
     diverging: bool = False,
     zero_distinct: bool = False,
     notes: Sequence[str] = (),
-) -> bytes:
+) -> PNG:
     """A choropleth of ``values`` (kommunekode → number) as PNG bytes; see :func:`skala`."""
     scale = skala(values, diverging=diverging, zero_distinct=zero_distinct, label=label)
     with mpl.style.context("default"):
@@ -236,7 +244,7 @@ def _notes(result: Kvoteberegning) -> list[str]:
     return notes
 
 
-def kvote_kort(result: Kvoteberegning) -> bytes:
+def kvote_kort(result: Kvoteberegning) -> PNG:
     """The kommunekvote of every municipality; nul-kvote-kommuner in :data:`ZERO_COLOUR`."""
     values = {k.kommune.kode: float(k.kommunekvote) for k in result.kommuner}
     return choropleth_png(
@@ -248,7 +256,7 @@ def kvote_kort(result: Kvoteberegning) -> bytes:
     )
 
 
-def kvote_pr_1000_kort(result: Kvoteberegning) -> bytes:
+def kvote_pr_1000_kort(result: Kvoteberegning) -> PNG:
     """Quota per 1,000 inhabitants (P_k, § 4 stk. 2); municipalities with quota 0 in grey."""
     values = {
         k.kommune.kode: 1000 * k.kommunekvote / k.noegle.grundlag.befolkning
@@ -282,7 +290,7 @@ def nulkvote_kategorier(result: Kvoteberegning) -> dict[int, tuple[str, str]]:
     return out
 
 
-def nulkvote_kort(result: Kvoteberegning) -> bytes:
+def nulkvote_kort(result: Kvoteberegning) -> PNG:
     """The municipalities that receive nobody, and why."""
     categories = nulkvote_kategorier(result)
     counts = {
@@ -299,7 +307,7 @@ def nulkvote_kort(result: Kvoteberegning) -> bytes:
         return png(figure)
 
 
-def forskel_kort(foer: Kvoteberegning, efter: Kvoteberegning, title: str) -> bytes:
+def forskel_kort(foer: Kvoteberegning, efter: Kvoteberegning, title: str) -> PNG:
     """The change in kommunekvote from ``foer`` to ``efter`` (e.g. two scenarios)."""
     values = {kode: float(q - foer.kvoter[kode]) for kode, q in efter.kvoter.items()}
     notes = [f"Before: landstal {foer.landstal}; after: landstal {efter.landstal}."]
