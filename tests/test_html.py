@@ -77,3 +77,21 @@ def test_user_text_is_escaped():
     assert "<script" not in page and "<b>scenario" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in page
     assert "&lt;b&gt;scenario&lt;/b&gt;" in page
+
+
+def test_billedfiler_compares_with_a_baseline(result):
+    """The scenario hook: maps, a difference map against the baseline, and the report."""
+    from visitering.report import billeder, kort
+
+    other = beregn_kvoter(embedded_grundlag(), 1000)
+    files = billeder.billedfiler(other, foer=result, titel="Scenario 1000", noter=["n"])
+    assert list(files) == [*html.MAP_CAPTIONS, billeder.FORSKEL, billeder.RAPPORT]
+    page = files[billeder.RAPPORT].decode("utf-8")
+    assert all(
+        html.data_uri(files[name]) in page for name in [*html.MAP_CAPTIONS, "kort_forskel.png"]
+    )
+    assert "<h1>Scenario 1000</h1>" in page
+    caption = "Change in kommunekvote, landstal 600 (largest-remainder) → 1000 (largest-remainder)"
+    assert f"<figcaption>{caption}</figcaption>" in page
+    assert files[billeder.FORSKEL] == kort.forskel_kort(result, other, caption)
+    assert billeder.billedfiler(other, foer=result, titel="Scenario 1000", noter=["n"]) == files

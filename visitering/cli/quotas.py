@@ -123,21 +123,16 @@ def render_pictures(
 ) -> tuple[dict[str, bytes], bytes | None]:
     """The maps and the HTML report, rendered before anything is written.
 
-    matplotlib is imported here, not at module level, so ``visitering quotas`` without
+    matplotlib is imported on call, not at module level, so ``visitering quotas`` without
     ``--plots`` or ``--report`` stays quick to start.
     """
     if not (maps or html):
         return {}, None
-    from visitering.report import html as html_report
-    from visitering.report import kort
+    from visitering.report import billeder
 
-    files = kort.kort_filer(result)
-    page = None
-    if html:
-        captions = html_report.MAP_CAPTIONS
-        figures = [html_report.Figur(captions[name], png) for name, png in files.items()]
-        page = html_report.render_report(result, figures=figures)
-    return (files if maps else {}), page
+    files = billeder.billedfiler(result)
+    page = files.pop(billeder.RAPPORT)
+    return (files if maps else {}), (page if html else None)
 
 
 def write_pictures(
