@@ -43,6 +43,15 @@ def test_one_compound_shape_per_municipality_in_kommunekode_order(result):
     assert sum(1 for code in paths[0].codes if code == 1) == 8
 
 
+def test_capital_inset_repeats_the_same_colours(result):
+    colours = kort.farver({k: float(q) for k, q in result.kvoter.items()}, kort.skala({1: 1.0}))
+    figure = kort.kort_figur(colours, "t")
+    (inset,) = figure.axes[0].child_axes
+    (repeated,) = inset.collections
+    assert [to_hex(c) for c in repeated.get_facecolors()] == list(colours.values())
+    assert (inset.get_xlim(), inset.get_ylim()) == kort.HOVEDSTADEN
+
+
 def test_nul_kvote_municipalities_are_grey_and_off_the_scale(result):
     values = {k: float(q) for k, q in result.kvoter.items()}
     scale = kort.skala(values, zero_distinct=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import matplotlib as mpl
 import matplotlib.style
+from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
 from matplotlib.colors import Colormap, Normalize, TwoSlopeNorm, to_hex
 from matplotlib.figure import Figure
@@ -46,9 +47,14 @@ SEQUENTIAL = "YlGnBu"
 DIVERGING = "RdBu_r"
 
 BORNHOLM = 400
-BORNHOLM_SHIFT = (-2.55, 2.05)
+BORNHOLM_SHIFT = (-2.36, 1.37)
 """Bornholm lies 150 km east of Zealand; like Danish atlases, it is drawn in a box moved into
-the empty Kattegat corner (degrees of longitude, latitude), which keeps the map compact."""
+the empty Kattegat north of Zealand (degrees of longitude, latitude): the map stays compact."""
+HOVEDSTADEN = ((12.14, 12.80), (55.55, 55.92))
+"""The capital area (lon, lat ranges): 20-odd municipalities too small to read at country
+scale, so they are repeated enlarged in the Kattegat corner at :data:`HOVEDSTADEN_BOX`."""
+HOVEDSTADEN_BOX = (11.45, 56.92, 1.48, 0.83)
+"""Where the enlargement goes, in map coordinates: x, y, width, height (degrees)."""
 MIDDLE_LATITUDE = 56.0
 """Plate carrée with the aspect of 56° N, where Denmark's middle lies: shapes look right."""
 
@@ -152,24 +158,16 @@ def kort_figur(
     figure = Figure(figsize=FIGSIZE, dpi=DPI)
     axes = figure.add_axes((0.02, 0.12, 0.82, 0.80))
     patches = [PathPatch(_path(boundary)) for boundary in boundaries.values()]
-    collection = PatchCollection(
-        patches,
-        facecolors=[colours.get(k, MISSING_COLOUR) for k in boundaries],
-        edgecolors=EDGE_COLOUR,
-        linewidths=0.35,
-        match_original=False,
-    )
+    facecolors = [colours.get(k, MISSING_COLOUR) for k in boundaries]
+    missing = [p.get_path() for k, p in zip(boundaries, patches, strict=True) if k not in colours]
+    collection = _draw(axes, patches, facecolors, missing)
     collection.set_gid("kommuner")
-    axes.add_collection(collection)
-    for kode, patch in zip(boundaries, patches, strict=True):
-        if kode not in colours:
-            hatched = PathPatch(patch.get_path(), facecolor="none", hatch="///", linewidth=0)
-            axes.add_patch(hatched)
     _bornholm_box(axes, boundaries[BORNHOLM])
     axes.set_xlim(7.95, 12.95)
     axes.set_ylim(54.50, 57.80)
-    axes.set_aspect(1 / math.cos(math.radians(MIDDLE_LATITUDE)))
+    axes.set_aspect(ASPECT)
     axes.set_axis_off()
+    _capital_inset(axes, patches, facecolors, missing)
     figure.suptitle(title, x=0.02, y=0.975, ha="left", fontsize=13)
     if scale is not None:
         cax = figure.add_axes((0.83, 0.30, 0.03, 0.45))
@@ -192,7 +190,46 @@ def kort_figur(
     return figure
 
 
-def _bornholm_box(axes: object, bornholm: Kommunegraense) -> None:
+ASPECT = 1 / math.cos(math.radians(MIDDLE_LATITUDE))
+
+
+def _draw(
+    axes: Axes, patches: Sequence[PathPatch], facecolors: Sequence[str], missing: Sequence[Path]
+) -> PatchCollection:
+    collection = PatchCollection(
+        [PathPatch(p.get_path()) for p in patches],
+        facecolors=list(facecolors),
+        edgecolors=EDGE_COLOUR,
+        linewidths=0.35,
+        match_original=False,
+    )
+    axes.add_collection(collection)
+    for path in missing:
+        axes.add_patch(PathPatch(path, facecolor="none", hatch="///", linewidth=0))
+    return collection
+
+
+def _capital_inset(
+    axes: Axes, patches: Sequence[PathPatch], facecolors: Sequence[str], missing: Sequence[Path]
+) -> None:
+    (x0, x1), (y0, y1) = HOVEDSTADEN
+    inset = axes.inset_axes(HOVEDSTADEN_BOX, transform=axes.transData)
+    _draw(inset, patches, facecolors, missing)
+    inset.set_xlim(x0, x1)
+    inset.set_ylim(y0, y1)
+    inset.set_aspect(ASPECT)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#808080")
+        spine.set_linewidth(0.6)
+    inset.set_title("Hovedstadsområdet", fontsize=8, pad=2)
+    axes.add_patch(
+        Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#808080", linewidth=0.6)
+    )
+
+
+def _bornholm_box(axes: Axes, bornholm: Kommunegraense) -> None:
     xs = [x for ring in bornholm.ringe for x, _ in ring]
     ys = [y for ring in bornholm.ringe for _, y in ring]
     dx, dy = BORNHOLM_SHIFT
@@ -205,7 +242,7 @@ def _bornholm_box(axes: object, bornholm: Kommunegraense) -> None:
         edgecolor="#808080",
         linewidth=0.6,
     )
-    axes.add_patch(box)  # type: ignore[attr-defined]
+    axes.add_patch(box)
 
 
 class PNG(bytes):
