@@ -62,7 +62,11 @@ def test_nul_kvote_municipalities_are_grey_and_off_the_scale(result):
     assert {k for k, c in colours.items() if c == kort.ZERO_COLOUR} == zero
     assert scale.vmin == min(v for v in values.values() if v > 0)  # 1 is the palest colour
     # the rendered map paints exactly those grey
-    collection = _municipalities(kort.kort_figur(colours, "t", scale=scale))
+    figure = kort.kort_figur(colours, "t", scale=scale)
+    legend = figure.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["quota 0"]
+    assert to_hex(legend.legend_handles[0].get_facecolor()) == kort.ZERO_COLOUR
+    collection = _municipalities(figure)
     painted = dict(zip(embedded.kommuner(), map(to_hex, collection.get_facecolors()), strict=True))
     assert {k for k, c in painted.items() if c == kort.ZERO_COLOUR} == zero
 

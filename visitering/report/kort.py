@@ -39,7 +39,9 @@ from visitering.inputs.graenser import ATTRIBUTION, Kommunegraense, kommunegraen
 from visitering.kvoter.beregning import Kvoteberegning
 
 ZERO_COLOUR = "#bdbdbd"
-"""Nul-kvote-kommuner on quota maps: a grey that none of the colour scales contains."""
+"""Quota 0 on quota maps: a grey that none of the colour scales contains."""
+ZERO_LABEL = "quota 0"
+"""Not just nul-kvote-kommuner (v_k ≤ 0): a small positive t_k can also round to 0."""
 MISSING_COLOUR = "#ffffff"
 """A municipality without a value (hatched as well)."""
 EDGE_COLOUR = "#4d4d4d"
@@ -175,7 +177,7 @@ def kort_figur(
         bar = figure.colorbar(mappable, cax=cax)
         bar.set_label(scale.label, fontsize=9)
     if scale is not None and scale.zero_distinct:
-        legend = [*legend, ("0: nul-kvote", ZERO_COLOUR)]
+        legend = [*legend, (ZERO_LABEL, ZERO_COLOUR)]
     if legend:
         axes.legend(
             handles=[LegendPatch(facecolor=c, edgecolor=EDGE_COLOUR, label=t) for t, c in legend],
@@ -282,7 +284,7 @@ def _notes(result: Kvoteberegning) -> list[str]:
 
 
 def kvote_kort(result: Kvoteberegning) -> PNG:
-    """The kommunekvote of every municipality; nul-kvote-kommuner in :data:`ZERO_COLOUR`."""
+    """The kommunekvote of every municipality; quota 0 in :data:`ZERO_COLOUR`."""
     values = {k.kommune.kode: float(k.kommunekvote) for k in result.kommuner}
     return choropleth_png(
         values,
