@@ -267,6 +267,8 @@ def test_every_command_has_help_and_is_in_the_readme():
         ["explain-case"],
         ["ledger", "status"],
         ["cases", "synth"],
+        ["scenario", "run"],
+        ["scenario", "compare"],
     ]
     for command in commands:
         result = run(*command, "--help")

@@ -6,7 +6,7 @@ and no output files written).
 
 from __future__ import annotations
 
-from visitering.cli import assign, cases, quotas, revise  # noqa: F401  (registers commands)
+from visitering.cli import assign, cases, quotas, revise, scenario  # noqa: F401  (registers)
 from visitering.cli.app import app
 
 
