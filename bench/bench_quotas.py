@@ -14,9 +14,8 @@ import subprocess
 import sys
 import time
 
-from visitering.kvoter.apportionment import Method
-
 from visitering.inputs.embedded import embedded_grundlag
+from visitering.kvoter.apportionment import Method
 from visitering.kvoter.beregning import beregn_kvoter
 
 ENGINE_TARGET_MS = 20.0

@@ -9,11 +9,11 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from visitering.kvoter.apportionment import Method
 
 from tests.conftest import X, Y
 from visitering.domain import Fordelingsgrundlag, Kommune, KommuneGrundlag, Region
 from visitering.errors import InputError
+from visitering.kvoter.apportionment import Method
 from visitering.kvoter.beregning import (
     Aftale,
     Afvigelse,

@@ -7,9 +7,9 @@ from fractions import Fraction
 
 import pytest
 from typer.testing import CliRunner
-from visitering.kvoter.apportionment import Method
 
 from visitering.cli import app
+from visitering.kvoter.apportionment import Method
 from visitering.kvoter.beregning import beregn_kvoter
 from visitering.kvoter.revision import Retning, revider, taerskel
 
