@@ -315,3 +315,15 @@ def test_readme_scenario_commands_run_as_written(tmp_path, monkeypatch):
         result = run(*argv[1:])
         assert result.exit_code == 0, (line, result.output)
     assert (tmp_path / "results" / "2016" / "summary.json").is_file()
+
+
+def test_run_needs_a_kvoter_section(tmp_path):
+    weights_only = tmp_path / "w.toml"
+    weights_only.write_text("[visitering.weights]\nemployment = 1\n", "utf-8")
+    result = run("scenario", "run", str(weights_only), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        f"  {weights_only}: kvoter: the scenario has no [kvoter] section\n"
+    )
+    assert not (tmp_path / "out").exists()

@@ -1,6 +1,7 @@
 """What-if scenarios: TOML files under ``scenarios/``, their runs and their comparison.
 
-* :mod:`.schema` — the file format, validated into one :class:`Scenario` tree;
+* :mod:`.schema` — the file format, validated into one :class:`Scenario` tree (its
+  ``[kvoter]`` section in :mod:`.kvoter_section`, value checks in :mod:`.checks`);
 * :mod:`.settings` — its ``[visitering]`` part (also read by ``visitering assign --scenario``);
 * :mod:`.run` — quotas, revision path and placement, rendered to a result folder;
 * :mod:`.compare` — two scenarios or result folders side by side.
@@ -11,6 +12,7 @@ inside the ``scenario`` commands, so the quota path stays light.
 
 from __future__ import annotations
 
+from visitering.scenario.kvoter_section import KvoteSpec, Landstal
 from visitering.scenario.run import (
     ExtraFiles,
     ScenarioResult,
@@ -21,8 +23,6 @@ from visitering.scenario.run import (
 from visitering.scenario.schema import (
     CaseSpec,
     DataSpec,
-    KvoteSpec,
-    Landstal,
     Scenario,
     load_scenario,
     parse_scenario,

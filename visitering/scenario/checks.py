@@ -2,17 +2,23 @@
 
 A scenario problem reads ``scenarios/x.toml: kvoter.revisions[1].landstal: expected a positive
 whole number, got "abc"``: the file, the key as a reader would look it up, what was expected and
-what was found (TOML spelling), so a typo can be fixed without reading code.
+what was found (TOML spelling), so a typo can be fixed without reading code.  :class:`FileRefs` reads the CSV files a scenario
+names, relative to it; their problems keep their own file, row and column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from visitering.errors import Problem
+from visitering.errors import InputError, Problem
+from visitering.formats import csvtext
+
+Reader = Callable[[Path], bytes]
+"""Reads a file a scenario refers to (the CLI passes :func:`visitering.io.read_input`)."""
 
 
 def show(value: Any) -> str:
@@ -84,3 +90,34 @@ class Checker:
             self.expected(key, "a date such as 2016-08-31", value)
             return None
         return value
+
+
+class FileRefs:
+    """Reads the CSV files a scenario names; their own problems keep their file, row, column."""
+
+    def __init__(self, checker: Checker, read: Reader | None, base: Path | None) -> None:
+        self.checker, self.read, self.base = checker, read, base
+
+    def table(
+        self, name: str, key: str, aliases: dict[str, str] | None = None
+    ) -> csvtext.Table | None:
+        if self.read is None:
+            self.checker.add(key, "a file can only be named in a scenario read from a file")
+            return None
+        path = (self.base or Path()) / name
+        try:
+            text, encoding = csvtext.decode(self.read(path), str(path))
+            return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding)
+        except InputError as exc:
+            self.checker.problems.extend(exc.problems)
+            return None
+
+    def load(self, name: str, key: str, convert: Callable[[csvtext.Table], Any]) -> Any:
+        table = self.table(name, key)
+        if table is None:
+            return None
+        try:
+            return convert(table)
+        except InputError as exc:
+            self.checker.problems.extend(exc.problems)
+            return None

@@ -22,13 +22,15 @@ from typing import Any
 from visitering.assignment.problem import Parameters, Weights
 from visitering.cases import Case
 from visitering.domain import Fordelingsgrundlag, Kommuner
+from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
 from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
 from visitering.kvoter.revision import Revision, revider
 from visitering.report.numbers import dec
 from visitering.report.placering import Batch
-from visitering.scenario.schema import KvoteSpec, Scenario
+from visitering.scenario.kvoter_section import KvoteSpec
+from visitering.scenario.schema import Scenario
 from visitering.scenario.settings import VisiteringSettings
 
 SUMMARY = "summary.json"
@@ -91,8 +93,6 @@ def run_quotas(
 
 def _kvoter(scenario: Scenario) -> KvoteSpec:
     if scenario.kvoter is None:
-        from visitering.errors import InputError, Problem
-
         raise InputError(Problem("kvoter: the scenario has no [kvoter] section", scenario.source))
     return scenario.kvoter
 

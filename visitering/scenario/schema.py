@@ -36,11 +36,8 @@ is reported at once, each naming the file and the dotted key path, and unknown k
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -48,40 +45,14 @@ from visitering import io
 from visitering.cases import Case
 from visitering.domain import Fordelingsgrundlag, Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats import csvtext
-from visitering.kvoter.apportionment import Method
-from visitering.kvoter.beregning import Aftale, Afvigelse, Kilde
-from visitering.scenario.checks import Checker
+from visitering.scenario.checks import Checker, FileRefs, Reader
+from visitering.scenario.kvoter_section import KvoteSpec, parse_kvoter
 from visitering.scenario.settings import VisiteringSettings, check_visitering
-
-Reader = Callable[[Path], bytes]
-"""Reads a file a scenario refers to (the CLI passes :func:`visitering.io.read_input`)."""
 
 TOP_KEYS = ("name", "description", "data", "kvoter", "visitering", "cases")
 DATA_KEYS = ("year", "inputs")
-KVOTER_KEYS = (
-    "landstal",
-    "date",
-    "note",
-    "method",
-    "before_2018",
-    "revisions",
-    "volunteers",
-    "agreements",
-    "overrides",
-)
-REVISION_KEYS = ("landstal", "date", "note")
 CASES_KEYS = ("file", "synthetic")
 SYNTHETIC_KEYS = ("n", "seed")
-
-
-@dataclass(frozen=True, slots=True)
-class Landstal:
-    """One landstal in a year's path: the first announcement or a revision (§ 2 stk. 5-6)."""
-
-    landstal: int
-    date: dt.date | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,29 +72,6 @@ class DataSpec:
         from visitering.inputs.embedded import embedded_grundlag
 
         return embedded_grundlag(self.year)
-
-
-@dataclass(frozen=True, slots=True)
-class KvoteSpec:
-    """The quota part of a scenario (§§ 4-7 and the revisions of § 7 stk. 8-11)."""
-
-    first: Landstal
-    method: Method = Method.LARGEST_REMAINDER
-    revisions: tuple[Landstal, ...] = ()
-    before_2018: bool = False
-    volunteers: dict[int, int] = field(default_factory=dict)
-    agreements: tuple[Aftale, ...] = ()
-    overrides: tuple[Afvigelse, ...] = ()
-
-    @property
-    def landstal(self) -> int:
-        """The landstal first announced."""
-        return self.first.landstal
-
-    @property
-    def path(self) -> tuple[Landstal, ...]:
-        """The first landstal and every revision, in order."""
-        return (self.first, *self.revisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +133,13 @@ def parse_scenario(
     except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(f"not valid TOML ({exc})", source)) from None
     c = Checker(source)
-    files = _Files(c, read, base)
+    files = FileRefs(c, read, base)
     c.unknown(doc, TOP_KEYS, "")
     name = c.text(doc.get("name", Path(source).stem), "name")
     description = c.text(doc.get("description", ""), "description")
     data = _data(c, files, doc, kommuner)
     kvoter_table = c.table(doc, "kvoter", "kvoter")
-    kvoter = _kvoter(c, files, kvoter_table, kommuner) if kvoter_table is not None else None
+    kvoter = parse_kvoter(c, files, kvoter_table, kommuner) if kvoter_table is not None else None
     visitering = None
     if c.table(doc, "visitering", "visitering") is not None:
         visitering = check_visitering(c, doc["visitering"])
@@ -226,38 +174,7 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(text, str(path), kommuner(), io.read_input, path.parent)
 
 
-class _Files:
-    """Reads the CSV files a scenario names; their own problems keep their file, row, column."""
-
-    def __init__(self, checker: Checker, read: Reader | None, base: Path | None) -> None:
-        self.checker, self.read, self.base = checker, read, base
-
-    def table(
-        self, name: str, key: str, aliases: dict[str, str] | None = None
-    ) -> csvtext.Table | None:
-        if self.read is None:
-            self.checker.add(key, "a file can only be named in a scenario read from a file")
-            return None
-        path = (self.base or Path()) / name
-        try:
-            text, encoding = csvtext.decode(self.read(path), str(path))
-            return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding)
-        except InputError as exc:
-            self.checker.problems.extend(exc.problems)
-            return None
-
-    def load(self, name: str, key: str, convert: Callable[[csvtext.Table], Any]) -> Any:
-        table = self.table(name, key)
-        if table is None:
-            return None
-        try:
-            return convert(table)
-        except InputError as exc:
-            self.checker.problems.extend(exc.problems)
-            return None
-
-
-def _data(c: Checker, files: _Files, doc: dict[str, Any], kommuner: Kommuner) -> DataSpec:
+def _data(c: Checker, files: FileRefs, doc: dict[str, Any], kommuner: Kommuner) -> DataSpec:
     from visitering.inputs import embedded, tables
 
     section = c.table(doc, "data", "data") or {}
@@ -287,164 +204,8 @@ def _data(c: Checker, files: _Files, doc: dict[str, Any], kommuner: Kommuner) ->
     return DataSpec(year=year)
 
 
-def _landstal(c: Checker, table: dict[str, Any], key: str, known: tuple[str, ...]) -> Landstal:
-    c.unknown(table, known, f"{key}.")
-    landstal = c.whole(table.get("landstal"), f"{key}.landstal")
-    date = c.date(table["date"], f"{key}.date") if "date" in table else None
-    note = c.text(table["note"], f"{key}.note") if "note" in table else ""
-    return Landstal(landstal or 0, date, note or "")
-
-
-def _kvoter(c: Checker, files: _Files, section: dict[str, Any], kommuner: Kommuner) -> KvoteSpec:
-    from visitering.inputs import tables
-
-    n_before = len(c.problems)
-    first = _landstal(c, section, "kvoter", KVOTER_KEYS)
-    try:
-        method = Method(section.get("method", Method.LARGEST_REMAINDER))
-    except ValueError:
-        c.expected(
-            "kvoter.method", f"one of {', '.join(m.value for m in Method)}", section["method"]
-        )
-        method = Method.LARGEST_REMAINDER
-    before_2018 = c.flag(section.get("before_2018", False), "kvoter.before_2018")
-    revisions: list[Landstal] = []
-    raw = section.get("revisions", [])
-    if not isinstance(raw, list):
-        c.expected("kvoter.revisions", "a list of tables such as [{landstal = 7500}]", raw)
-        raw = []
-    for i, step in enumerate(raw):
-        key = f"kvoter.revisions[{i}]"
-        if not isinstance(step, dict):
-            c.expected(key, "a table such as {landstal = 7500, date = 2016-08-31}", step)
-            continue
-        revisions.append(_landstal(c, step, key, REVISION_KEYS))
-    dated = [(s.date, i) for i, s in enumerate((first, *revisions)) if s.date is not None]
-    for (earlier, _), (later, i) in pairwise(dated):
-        if later < earlier:
-            where = "kvoter.date" if i == 0 else f"kvoter.revisions[{i - 1}].date"
-            c.add(where, f"{later.isoformat()} is before the previous step's {earlier.isoformat()}")
-
-    volunteers = _codes(c, files, section, "volunteers", kommuner, tables.read_frivillige)
-    agreements = _agreements(c, files, section, kommuner)
-    overrides = _overrides(c, files, section, kommuner)
-    if len(c.problems) > n_before:
-        return KvoteSpec(first)
-    return KvoteSpec(
-        first,
-        method,
-        tuple(revisions),
-        bool(before_2018),
-        volunteers or {},
-        tuple(agreements or ()),
-        tuple(overrides or ()),
-    )
-
-
-def _codes(
-    c: Checker,
-    files: _Files,
-    section: dict[str, Any],
-    name: str,
-    kommuner: Kommuner,
-    read_file: Callable[[csvtext.Table, Kommuner], dict[int, int]],
-) -> dict[int, int] | None:
-    """An inline ``{kommunekode = number}`` table, or a file read by ``read_file``."""
-    key = f"kvoter.{name}"
-    value = section.get(name)
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        loaded: dict[int, int] | None = files.load(value, key, lambda t: read_file(t, kommuner))
-        return loaded
-    if not isinstance(value, dict):
-        c.expected(key, "a table {kommunekode = number} or a file name", value)
-        return None
-    out: dict[int, int] = {}
-    for code, n in value.items():
-        if not code.isdigit() or int(code) not in kommuner:
-            c.add(f"{key}.{code}", "not a kommunekode")
-            continue
-        number = c.whole(n, f"{key}.{code}", minimum=0)
-        if number is not None:
-            out[int(code)] = number
-    return out
-
-
-def _agreements(
-    c: Checker, files: _Files, section: dict[str, Any], kommuner: Kommuner
-) -> list[Aftale] | None:
-    from visitering.inputs import tables
-
-    value = section.get("agreements")
-    if isinstance(value, str):
-        loaded: list[Aftale] | None = files.load(
-            value, "kvoter.agreements", lambda t: tables.read_aftaler(t, kommuner)
-        )
-        return loaded
-    codes = _codes(c, files, section, "agreements", kommuner, lambda t, k: {})
-    if codes is None:
-        return None
-    by_region: dict[int, dict[int, int]] = {}
-    for code, quota in codes.items():
-        by_region.setdefault(kommuner[code].region.kode, {})[code] = quota
-    return [
-        Aftale(
-            kommuner.region(r),
-            by_region[r],
-            {k: Kilde(f"{c.source}, kvoter.agreements.{k}") for k in by_region[r]},
-            f"{c.source}, kvoter.agreements",
-        )
-        for r in sorted(by_region)
-    ]
-
-
-def _overrides(
-    c: Checker, files: _Files, section: dict[str, Any], kommuner: Kommuner
-) -> list[Afvigelse] | None:
-    from visitering.inputs import tables
-
-    value = section.get("overrides")
-    key = "kvoter.overrides"
-    if value is None:
-        return []
-    if isinstance(value, str):
-        loaded: list[Afvigelse] | None = files.load(
-            value, key, lambda t: tables.read_afvigelser(t, kommuner)
-        )
-        return loaded
-    if not isinstance(value, list):
-        c.expected(key, "a list of tables {kode, kvote, begrundelse} or a file name", value)
-        return None
-    regions = {r.kode for r in kommuner.regioner}
-    out = []
-    for i, item in enumerate(value):
-        where = f"{key}[{i}]"
-        if not isinstance(item, dict):
-            c.expected(where, "a table {kode = ..., kvote = ..., begrundelse = ...}", item)
-            continue
-        c.unknown(item, ("kode", "kvote", "begrundelse"), f"{where}.")
-        code = item.get("kode")
-        if (
-            isinstance(code, bool)
-            or not isinstance(code, int)
-            or (code not in kommuner and code not in regions)
-        ):
-            c.expected(f"{where}.kode", "a kommunekode or a regionskode", code)
-            code = None
-        quota = c.whole(item.get("kvote"), f"{where}.kvote", minimum=0)
-        reason = c.text(item.get("begrundelse"), f"{where}.begrundelse")
-        if reason is not None and not reason.strip():
-            c.add(f"{where}.begrundelse", "a deviation needs a reason")
-            reason = None
-        if code is not None and quota is not None and reason:
-            kilde = Kilde(f"{c.source}, {where}")
-            out.append(Afvigelse(code, quota, reason, kilde, gaelder_region=code in regions))
-    return out
-
-
 def _cases(
-    c: Checker, files: _Files, section: dict[str, Any], kommuner: Kommuner
+    c: Checker, files: FileRefs, section: dict[str, Any], kommuner: Kommuner
 ) -> CaseSpec | None:
     from visitering.inputs.cases import read_cases
 
