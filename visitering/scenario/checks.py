@@ -2,8 +2,10 @@
 
 A scenario problem reads ``scenarios/x.toml: kvoter.revisions[1].landstal: expected a positive
 whole number, got "abc"``: the file, the key as a reader would look it up, what was expected and
-what was found (TOML spelling), so a typo can be fixed without reading code.  :class:`FileRefs` reads the CSV files a scenario
-names, relative to it; their problems keep their own file, row and column.
+what was found (TOML spelling), so a typo can be fixed without reading code.
+
+:class:`FileRefs` reads the CSV files a scenario names, relative to it; their problems keep their
+own file, row and column.
 """
 
 from __future__ import annotations
