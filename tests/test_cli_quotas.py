@@ -268,6 +268,8 @@ def test_every_command_has_help_and_is_in_the_readme():
         ["ledger", "status"],
         ["cases", "synth"],
         ["ukraine"],
+        ["scenario", "run"],
+        ["scenario", "compare"],
     ]
     for command in commands:
         result = run(*command, "--help")
