@@ -238,8 +238,8 @@ def test_bad_inputs_are_reported_together(tmp_path):
     assert err.startswith("error: ")
     assert f"{cases}, row 2, column persons" in err
     assert f"{cases}, row 3, column case_id" in err
-    assert f"{scenario}, column visitering.weights.foo: unknown key 'foo'" in err
-    assert f"{scenario}, column visitering.weights.employment: must be a whole number ≥ 0" in err
+    assert f"{scenario}: visitering.weights.foo: unknown key; expected one of close_family," in err
+    assert f"{scenario}: visitering.weights.employment: must be a whole number ≥ 0, got -1" in err
     assert not (tmp_path / "o").exists()
 
 

@@ -267,6 +267,9 @@ def test_every_command_has_help_and_is_in_the_readme():
         ["explain-case"],
         ["ledger", "status"],
         ["cases", "synth"],
+        ["ukraine"],
+        ["scenario", "run"],
+        ["scenario", "compare"],
     ]
     for command in commands:
         result = run(*command, "--help")
@@ -275,16 +278,23 @@ def test_every_command_has_help_and_is_in_the_readme():
         assert f"visitering {' '.join(command)} " in readme, command
 
 
-def test_module_entry_point_and_light_imports():
-    """``python -m visitering`` works, and the quota path imports neither OR-Tools nor pandas
-    nor numpy nor matplotlib (they belong to visitering, maps and the notebooks)."""
+@pytest.mark.parametrize(
+    ("argv", "start"),
+    [
+        (["quotas", "--landstal", "600"], "Kommunekvoter, landstal 600"),
+        (["ukraine", "--block-size", "100"], "Forholdsmæssige kommunetal, block of 100 persons"),
+    ],
+)
+def test_module_entry_point_and_light_imports(argv, start):
+    """``python -m visitering`` works, and the quota and Ukraine paths import neither OR-Tools
+    nor pandas nor numpy nor matplotlib (they belong to visitering, maps and the notebooks)."""
     code = (
-        "import sys, runpy; sys.argv = ['visitering', 'quotas', '--landstal', '600'];\n"
+        f"import sys, runpy; sys.argv = ['visitering', *{argv!r}];\n"
         "try:\n    runpy.run_module('visitering', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "heavy = ('ortools', 'pandas', 'numpy', 'openpyxl', 'matplotlib')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.startswith("Kommunekvoter, landstal 600")
+    assert out.stdout.startswith(start)
     assert out.stdout.rstrip().endswith("[]")

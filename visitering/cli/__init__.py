@@ -6,7 +6,14 @@ and no output files written).
 
 from __future__ import annotations
 
-from visitering.cli import assign, cases, quotas, revise  # noqa: F401  (registers commands)
+from visitering.cli import (  # noqa: F401  (registers commands)
+    assign,
+    cases,
+    quotas,
+    revise,
+    scenario,
+    ukraine,
+)
 from visitering.cli.app import app
 
 

@@ -162,23 +162,30 @@ def read_afvigelser(table: Table, kommuner: Kommuner) -> list[Afvigelse]:
     return out
 
 
-def read_frivillige(table: Table, kommuner: Kommuner) -> dict[int, int]:
-    """Volunteer municipalities (§ 7 stk. 9): columns ``kommunekode`` and ``antal`` (extra persons
-    offered in writing before a landstal increase)."""
-    require_columns(table, ("kommunekode", "antal"))
+def read_counts(table: Table, kommuner: Kommuner, column: str) -> dict[int, int]:
+    """kommunekode → a non-negative whole number from ``column``; municipalities may be left out.
+
+    Every problem (unknown or repeated kommunekode, a negative or non-numeric count) is reported
+    at once with its file, row and column.
+    """
+    require_columns(table, ("kommunekode", column))
     problems: list[Problem] = []
     seen: dict[int, int] = {}
     out: dict[int, int] = {}
     for row in table.rows:
         code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
-        extra = _count(row, "antal", table, problems)
-        if code is None:
-            continue
-        if extra is not None:
-            out[code] = extra
+        value = _count(row, column, table, problems)
+        if code is not None and value is not None:
+            out[code] = value
     if problems:
         raise InputError(problems)
     return out
+
+
+def read_frivillige(table: Table, kommuner: Kommuner) -> dict[int, int]:
+    """Volunteer municipalities (§ 7 stk. 9): columns ``kommunekode`` and ``antal`` (extra persons
+    offered in writing before a landstal increase)."""
+    return read_counts(table, kommuner, "antal")
 
 
 def read_kvoter(table: Table, kommuner: Kommuner) -> dict[int, int]:

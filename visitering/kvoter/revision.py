@@ -120,7 +120,7 @@ def revider(
             after = dict(zip(codes, apportion(scaled, new, metode), strict=True))
         elif new > old:
             retning = Retning.FORHOEJELSE
-            given = _serve_volunteers(offers, new - old, metode)
+            given = serve_volunteers(offers, new - old, metode)
             for code, extra in given.items():
                 offers[code] -= extra
             base = beregn_kvoter(grundlag, new - sum(given.values()), metode).kvoter
@@ -137,9 +137,10 @@ def revider(
     return Revision(oprindelig, tuple(steps))
 
 
-def _serve_volunteers(offers: Mapping[int, int], increase: int, metode: Method) -> dict[int, int]:
-    """Volunteers get their offers first; if the offers exceed the increase, they share it in
-    proportion to what they offered."""
+def serve_volunteers(offers: Mapping[int, int], increase: int, metode: Method) -> dict[int, int]:
+    """Volunteers get their offers first; if the offers exceed ``increase``, they share it in
+    proportion to what they offered (rounded with ``metode``).  Also used for the blocks of
+    people displaced from Ukraine (:mod:`visitering.kvoter.ukraine`)."""
     codes = sorted(k for k, v in offers.items() if v > 0)
     total = sum(offers[k] for k in codes)
     if total <= increase:

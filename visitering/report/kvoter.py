@@ -10,7 +10,7 @@ from visitering import __version__
 from visitering.domain import Kommuner
 from visitering.formats import csvtext, xlsx
 from visitering.formats.csvtext import Cell, Dialect
-from visitering.kvoter.apportionment import METHOD_LABELS
+from visitering.kvoter.apportionment import METHOD_LABELS, Method
 from visitering.kvoter.beregning import Grundlag, Kommunekvote, Kvoteberegning
 from visitering.report.numbers import dec
 
@@ -53,15 +53,32 @@ REGION_COLUMNS = (
 
 def header_lines(result: Kvoteberegning, title: str) -> list[str]:
     """The lines every output starts with: what, how, from which data, and the proxy notice."""
+    return note_lines(
+        f"{title}, landstal {result.landstal} (BEK nr. 550/2022 §§ 4 og 7)",
+        result.metode,
+        result.grundlag.kilde,
+        result.grundlag.proxy_note,
+        result.advarsler,
+    )
+
+
+def note_lines(
+    title: str,
+    metode: Method,
+    kilde: str,
+    proxy_note: str | None,
+    advarsler: Sequence[str] = (),
+) -> list[str]:
+    """Title with the version, the rounding method, the data source, the proxy notice (if any)
+    and warnings: the opening lines of every output, quotas and Ukraine kommunetal alike."""
     lines = [
-        f"{title}, landstal {result.landstal} (BEK nr. 550/2022 §§ 4 og 7), "
-        f"visitering {__version__}",
-        f"Rounding: {METHOD_LABELS[result.metode]}; {TIE_BREAK}",
-        f"Data: {result.grundlag.kilde}",
+        f"{title}, visitering {__version__}",
+        f"Rounding: {METHOD_LABELS[metode]}; {TIE_BREAK}",
+        f"Data: {kilde}",
     ]
-    if result.grundlag.proxy_note:
-        lines.append(result.grundlag.proxy_note)
-    lines.extend(result.advarsler)
+    if proxy_note:
+        lines.append(proxy_note)
+    lines.extend(advarsler)
     return lines
 
 
