@@ -76,6 +76,7 @@ class Farveskala:
     centre: float | None = None
     zero_distinct: bool = False
     label: str = ""
+    zero_label: str = ZERO_LABEL
 
     def _norm(self) -> Normalize:
         if self.centre is not None:
@@ -102,6 +103,7 @@ def skala(
     diverging: bool = False,
     zero_distinct: bool = False,
     label: str = "",
+    zero_label: str = ZERO_LABEL,
 ) -> Farveskala:
     """The colour scale for ``values``.
 
@@ -117,7 +119,9 @@ def skala(
     low, high = min(shown), max(shown)
     if low == high:
         low, high = low - 0.5, high + 0.5
-    return Farveskala(SEQUENTIAL, low, high, zero_distinct=zero_distinct, label=label)
+    return Farveskala(
+        SEQUENTIAL, low, high, zero_distinct=zero_distinct, label=label, zero_label=zero_label
+    )
 
 
 def farver(values: Mapping[int, float], scale: Farveskala) -> dict[int, str]:
@@ -177,7 +181,7 @@ def kort_figur(
         bar = figure.colorbar(mappable, cax=cax)
         bar.set_label(scale.label, fontsize=9)
     if scale is not None and scale.zero_distinct:
-        legend = [*legend, (ZERO_LABEL, ZERO_COLOUR)]
+        legend = [*legend, (scale.zero_label, ZERO_COLOUR)]
     if legend:
         axes.legend(
             handles=[LegendPatch(facecolor=c, edgecolor=EDGE_COLOUR, label=t) for t, c in legend],
@@ -268,10 +272,13 @@ def choropleth_png(
     label: str = "",
     diverging: bool = False,
     zero_distinct: bool = False,
+    zero_label: str = ZERO_LABEL,
     notes: Sequence[str] = (),
 ) -> PNG:
     """A choropleth of ``values`` (kommunekode → number) as PNG bytes; see :func:`skala`."""
-    scale = skala(values, diverging=diverging, zero_distinct=zero_distinct, label=label)
+    scale = skala(
+        values, diverging=diverging, zero_distinct=zero_distinct, label=label, zero_label=zero_label
+    )
     with mpl.style.context("default"):
         return png(kort_figur(farver(values, scale), title, scale=scale, notes=notes))
 
@@ -346,14 +353,19 @@ def nulkvote_kort(result: Kvoteberegning) -> PNG:
         return png(figure)
 
 
+def forskel_png(
+    foer: Mapping[int, int], efter: Mapping[int, int], title: str, notes: Sequence[str] = ()
+) -> PNG:
+    """The change from ``foer`` to ``efter`` (kommunekode → persons) on a diverging scale."""
+    values = {kode: float(efter.get(kode, 0) - foer.get(kode, 0)) for kode in {*foer, *efter}}
+    return choropleth_png(values, title, label="change (persons)", diverging=True, notes=notes)
+
+
 def forskel_kort(foer: Kvoteberegning, efter: Kvoteberegning, title: str) -> PNG:
     """The change in kommunekvote from ``foer`` to ``efter`` (e.g. two scenarios)."""
-    values = {kode: float(q - foer.kvoter[kode]) for kode, q in efter.kvoter.items()}
     notes = [f"Before: landstal {foer.landstal}; after: landstal {efter.landstal}."]
     notes += [n for n in _notes(efter) if n not in notes]
-    return choropleth_png(
-        values, title, label="change in kommunekvote (persons)", diverging=True, notes=notes
-    )
+    return forskel_png(foer.kvoter, efter.kvoter, title, notes)
 
 
 def kort_filer(result: Kvoteberegning) -> dict[str, bytes]:
