@@ -9,6 +9,7 @@ from __future__ import annotations
 from visitering.cli import (  # noqa: F401  (registers commands)
     assign,
     cases,
+    data,
     quotas,
     revise,
     scenario,
