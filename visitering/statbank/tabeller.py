@@ -106,8 +106,15 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
             f"got {shown}"
         )
     position = {column: header.index(column) for column in expected}
+    areas = [r[position["OMRÅDE"]].strip() for r in rows[1:] if len(r) == len(header)]
+    if areas and not any(area.isdigit() for area in areas):
+        raise FetchError(
+            f"{name}: the API changed its answer: OMRÅDE holds names such as {areas[0]!r}, not "
+            "codes (valuePresentation=Code was not honoured)"
+        )
     problems: list[str] = []
     out: dict[int, int] = {}
+    present: set[int] = set()
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             problems.append(f"line {line}: {len(row)} cells, the header has {len(header)}")
@@ -121,7 +128,7 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
             problems.append(f"line {line}: OMRÅDE {area!r} is not a known municipality code")
             continue
         code, value = int(area), cell["INDHOLD"]
-        if code in out:
+        if code in present:
             problems.append(f"line {line}: kommunekode {code} appears twice")
         elif not value.isdigit():
             problems.append(
@@ -130,7 +137,8 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
             )
         else:
             out[code] = int(value)
-    missing = [f"{k} ({kommuner[k].navn})" for k in kommuner if k not in out]
+        present.add(code)
+    missing = [f"{k} ({kommuner[k].navn})" for k in kommuner if k not in present]
     # Named first: a missing municipality is what the user must know even if more went wrong.
     if missing and len(missing) < len(kommuner):
         problems.insert(0, f"the table is missing municipalities: {', '.join(missing)}")
