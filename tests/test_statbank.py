@@ -282,3 +282,18 @@ def test_same_answers_same_bytes_except_the_retrieval_time(statbank):
             "Statistik, CC BY 4.0)".encode(),
         )
     ]
+
+
+def test_the_quota_path_does_not_load_the_statbank_client():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from visitering.cli import app\n"
+        "CliRunner().invoke(app, ['quotas', '--landstal', '600'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('visitering.statbank')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

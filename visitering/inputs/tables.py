@@ -147,7 +147,7 @@ def _recorded_provenance(notes: tuple[str, ...]) -> dict[str, str]:
 def _kolonne(symbol: str, column: str, recorded: dict[str, str], source: str) -> Kolonnekilde:
     text = recorded.get(f"{symbol} {column}")
     if text is None:
-        return Kolonnekilde(symbol, column, f"column {column} of {source} (user-supplied)", False)
+        return Kolonnekilde(symbol, column, f"user-supplied, column {column} of {source}", False)
     what, mark, why = text.partition(PROXY_MARK)
     return Kolonnekilde(symbol, column, f"{what} ({why})" if mark else what, bool(mark))
 
@@ -155,7 +155,10 @@ def _kolonne(symbol: str, column: str, recorded: dict[str, str], source: str) ->
 def _f_kolonne(empty: list[int], total: int, source: str) -> Kolonnekilde:
     if not empty:
         return Kolonnekilde(
-            "F_k", "familiesammenfoerte", f"column familiesammenfoerte of {source}", False
+            "F_k",
+            "familiesammenfoerte",
+            f"user-supplied, column familiesammenfoerte of {source}",
+            False,
         )
     return Kolonnekilde(
         "F_k",

@@ -90,7 +90,10 @@ def _comparison(grundlag: Fordelingsgrundlag, year: int, embedded: Fordelingsgru
     ]
     for column, (a, b) in total.items():
         out.append(f"  {'Σ ' + column:<13} {thousands(a):>12} {thousands(b):>12} {a - b:>+11,}")
-    out.append(f"  (embedded indvandrere: {i_source}; a different measure, so they differ)")
+    out += [
+        f"  (embedded indvandrere are a proxy: {i_source};",
+        "  DST's non-Western immigrants (FOLK1E, HERKOMST=25) are far fewer)",
+    ]
     diffs = sorted(
         ((mine[k].befolkning - theirs[k].befolkning, k) for k in mine),
         key=lambda d: (-abs(d[0]), d[1]),

@@ -145,10 +145,10 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
     elif missing:
         problems.insert(0, "the answer holds no municipality at all")
     if problems:
-        shown = problems[:MAX_SHOWN]
+        listed = problems[:MAX_SHOWN]
         if len(problems) > MAX_SHOWN:
-            shown.append(f"and {len(problems) - MAX_SHOWN} more problems")
-        raise FetchError(f"{name}: " + "; ".join(shown))
+            listed.append(f"and {len(problems) - MAX_SHOWN} more problems")
+        raise FetchError(f"{name}: " + "; ".join(listed))
     return out
 
 
