@@ -66,8 +66,8 @@ class FakeStatbank:
                 content = answer.content()
                 self.send_response(answer.status)
                 self.send_header("Content-Type", "text/csv; charset=utf-8")
-                self.send_header("Content-Length", str(len(content)))
-                for name, value in answer.headers.items():
+                headers = {"Content-Length": str(len(content)), **answer.headers}
+                for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
                 # The client may have given up already (the timeout test).

@@ -129,7 +129,7 @@ def test_check_summarises_totals_shares_negative_a_k_and_the_comparison(tmp_path
     text = result.stdout
     assert text.startswith(
         f"Inputs file {path}: valid, 98 municipalities\n"
-        "PROXY DATA - not official quotas: F_k is missing for 98 of 98 municipalities, taken "
+        "PROXY DATA - not official quotas: F_k is empty for 98 of 98 municipalities and taken "
         "as 0.\n"
         "Data year: 2026 (P_k and I_k on 1 January 2026)\n"
         f"P_k befolkning: user-supplied, column befolkning of {path} (proxy: no)\n"
@@ -138,8 +138,8 @@ def test_check_summarises_totals_shares_negative_a_k_and_the_comparison(tmp_path
         "Totals\n"
         "  P  befolkning              6,025,511\n"
         "  I  indvandrere             1,011,037\n"
-        "  F  familiesammenfoerte             0  (missing for 98 of 98 municipalities, taken "
-        "as 0)\n",
+        "  F  familiesammenfoerte             0  (empty for 98 of 98 municipalities in "
+        f"{path}, taken as 0)\n",
         "  1084  Region Hovedstaden        0.3231    0.4642    0.1821\n",
         "Municipalities with a_k < 0 (fordelingstal 0 for any landstal): 5\n"
         "  183   Ishøj              a_k  -0.003758  (p_k 0.004097, i_k 0.011951)\n",
@@ -195,3 +195,38 @@ def test_check_reports_every_problem_at_once(tmp_path):
         f"  {path}, row 6, column kommunekode: 999 is not the code of a Danish municipality\n"
         f"  {path}: kommunekode 153 (Brøndby) is missing; all 98 municipalities must be present\n"
     )
+
+
+def test_a_few_empty_f_k_are_named_in_the_warning_and_the_proxy_notice(tmp_path):
+    lines = ["kommunekode;befolkning;indvandrere;familiesammenførte"]
+    for g in embedded.embedded_grundlag(2026).kommuner:
+        f = "" if g.kommune.kode in (461, 825) else "2"
+        lines.append(f"{g.kommune.kode};{g.befolkning};{g.indvandrere};{f}")
+    path = tmp_path / "g.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["quotas", "--landstal", "600", "--inputs", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: familiesammenfoerte (F_k, § 4 stk. 3) is empty for 2 of 98 municipalities "
+        f"in {path} (461, 825); they are taken as 0 until you fill them in.\n"
+    )
+    assert (
+        "PROXY DATA - not official quotas: F_k is empty for 2 of 98 municipalities and taken "
+        "as 0.\n" in result.stdout
+    )
+
+
+def test_provenance_survives_excel_saving_the_file_again(tmp_path):
+    """Danish Excel pads note lines with empty cells and saves as Windows-1252."""
+    path = write_inputs(tmp_path / "g.csv", 2024)
+    text = path.read_text(encoding="utf-8")
+    padded = text.replace(
+        "# data_year: 2024\n",
+        "# data_year: 2024;;;\n# P_k befolkning: DST FOLK1A, Tid 2024K1 (KØN=TOT);;;\n",
+    )
+    path.write_bytes(padded.encode("cp1252"))
+    result = runner.invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Data year: 2024 (P_k and I_k on 1 January 2024)\n" in result.stdout
+    assert "P_k befolkning: DST FOLK1A, Tid 2024K1 (KØN=TOT) (proxy: no)\n" in result.stdout
+    assert "befolkning is the same in all 98 municipalities." in result.stdout

@@ -26,7 +26,7 @@ CLOCK = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 def client(url: str, sleeps: list[float] | None = None, **options: float) -> StatbankClient:
     pauses = sleeps if sleeps is not None else []
-    return StatbankClient(url, sleep=pauses.append, **options)  # type: ignore[arg-type]
+    return StatbankClient(url, sleep=pauses.append, **options)
 
 
 def test_fetch_reads_both_tables_and_checks_against_the_embedded_population(statbank):
@@ -195,10 +195,25 @@ def test_bom_and_plain_line_ends_are_accepted():
     assert plain == bom and len(plain) == 98
 
 
-def test_a_year_before_the_tables_begin_is_refused_without_asking(statbank):
-    with pytest.raises(FetchError, match="start on 1 January 2008"):
-        hent(client(statbank.url), 2007, KOMMUNER)
+def test_a_year_before_the_tables_begin_is_refused_without_asking(statbank, tmp_path):
+    result = runner.invoke(
+        app, ["data", "fetch", "--year", "2007", "--api-url", statbank.url, "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        "  --year: FOLK1A and FOLK1E start on 1 January 2008, got 2007\n"
+    )
     assert statbank.requests == []
+
+
+def test_an_answer_that_breaks_off_is_retried(statbank):
+    # Content-Length promises more than is sent: http.client raises IncompleteRead.
+    broken = Answer(body=b"OMR", headers={"Content-Length": "1000"})
+    statbank.answer("FOLK1A", broken, Answer(fixture="folk1a_2025K1.csv"))
+    sleeps: list[float] = []
+    hent(client(statbank.url, sleeps, timeout=5), 2025, KOMMUNER, lambda: CLOCK)
+    assert sleeps == [1.0]
 
 
 def fetch(statbank, out: Path, *extra: str):
@@ -235,14 +250,16 @@ def test_fetch_writes_an_inputs_file_the_quota_engine_reads(statbank, tmp_path):
     )
     for line in (
         f"Data: user inputs: {out}\n",
-        "PROXY DATA - not official quotas: I_k is DST FOLK1E, Tid 2025K1 (KØN=TOT, ALDER=IALT, "
-        "HERKOMST=25), immigrants from non-Western countries on 1 January 2025 (US's exclusion "
-        "of persons who came in 1997 or later on a study, au-pair, trainee or work permit is "
-        "not applied (not public)); F_k is missing for 98 of 98 municipalities, taken as 0.\n",
+        "PROXY DATA - not official quotas: I_k does not apply US's exclusion of those who came "
+        "in 1997 or later on a study, au-pair, trainee or work permit (not public); F_k is empty "
+        "for 98 of 98 municipalities and taken as 0.\n",
+        "I_k indvandrere: DST FOLK1E, Tid 2025K1 (KØN=TOT, ALDER=IALT, HERKOMST=25), immigrants "
+        "from non-Western countries on 1 January 2025 (proxy: yes)\n",
         "Data year: 2025 (P_k and I_k on 1 January 2025)\n",
         "P_k befolkning: DST FOLK1A, Tid 2025K1 (KØN=TOT, ALDER=IALT, CIVILSTAND=TOT), "
         "population on 1 January 2025 (proxy: no)\n",
-        "F_k familiesammenfoerte: missing for 98 of 98 municipalities, taken as 0 (proxy: yes)\n",
+        f"F_k familiesammenfoerte: empty for 98 of 98 municipalities in {out}, taken as 0 "
+        "(proxy: yes)\n",
     ):
         assert line in quotas.stdout
 

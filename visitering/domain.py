@@ -101,6 +101,17 @@ class Kolonnekilde:
     kolonne: str
     kilde: str
     proxy: bool
+    proxy_grund: str = ""
+    """Why it is a proxy, as a predicate of the symbol: ``"is empty and taken as 0"``."""
+
+    @property
+    def proxy_text(self) -> str:
+        """The column's part of a proxy notice (``F_k is empty ...``)."""
+        return (
+            f"{self.symbol} {self.proxy_grund}"
+            if self.proxy_grund
+            else f"{self.symbol} is {self.kilde}"
+        )
 
     def __str__(self) -> str:
         proxy = "yes" if self.proxy else "no"

@@ -121,7 +121,8 @@ def parse(
     if problems:
         raise InputError(problems)
     assert columns is not None
-    notes = tuple(line[1:].strip() for line in lines if line.startswith("#"))
+    # Excel pads a note line with empty cells when it saves the file again ("# note;;;;").
+    notes = tuple(line[1:].rstrip(";, \t").strip() for line in lines if line.startswith("#"))
     return Table(source, tuple(columns), tuple(rows), encoding, notes)
 
 

@@ -114,7 +114,7 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
             f"{len(kommuner)} municipalities in {table.source} ({shown}); they are taken as 0 "
             "until you fill them in.",
         )
-    proxies = [f"{k.symbol} is {k.kilde}" for k in kolonner if k.proxy]
+    proxies = [k.proxy_text for k in kolonner if k.proxy]
     proxy_note = (
         "PROXY DATA - not official quotas: " + "; ".join(proxies) + "." if proxies else None
     )
@@ -149,7 +149,7 @@ def _kolonne(symbol: str, column: str, recorded: dict[str, str], source: str) ->
     if text is None:
         return Kolonnekilde(symbol, column, f"user-supplied, column {column} of {source}", False)
     what, mark, why = text.partition(PROXY_MARK)
-    return Kolonnekilde(symbol, column, f"{what} ({why})" if mark else what, bool(mark))
+    return Kolonnekilde(symbol, column, what.strip(), bool(mark), why.strip())
 
 
 def _f_kolonne(empty: list[int], total: int, source: str) -> Kolonnekilde:
@@ -163,8 +163,9 @@ def _f_kolonne(empty: list[int], total: int, source: str) -> Kolonnekilde:
     return Kolonnekilde(
         "F_k",
         "familiesammenfoerte",
-        f"missing for {len(empty)} of {total} municipalities, taken as 0",
+        f"empty for {len(empty)} of {total} municipalities in {source}, taken as 0",
         True,
+        f"is empty for {len(empty)} of {total} municipalities and taken as 0",
     )
 
 

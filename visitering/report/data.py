@@ -83,17 +83,17 @@ def _comparison(grundlag: Fordelingsgrundlag, year: int, embedded: Fordelingsgru
         )
         for column in ("befolkning", "indvandrere")
     }
-    i_source = next((k.kilde for k in embedded.kolonner if k.symbol == "I_k"), "")
     out = [
         f"Compared with the embedded data for {year} (data/README.md):",
         f"  {'':<13} {'this file':>12} {'embedded':>12} {'difference':>11}",
     ]
     for column, (a, b) in total.items():
         out.append(f"  {'Σ ' + column:<13} {thousands(a):>12} {thousands(b):>12} {a - b:>+11,}")
-    out += [
-        f"  (embedded indvandrere are a proxy: {i_source};",
-        "  DST's non-Western immigrants (FOLK1E, HERKOMST=25) are far fewer)",
-    ]
+    if any(k.symbol == "I_k" and k.proxy for k in embedded.kolonner):
+        out += [
+            "  (the embedded indvandrere are a proxy, all immigrants and descendants of all",
+            "  origins; DST's non-Western immigrants, FOLK1E HERKOMST=25, are far fewer)",
+        ]
     diffs = sorted(
         ((mine[k].befolkning - theirs[k].befolkning, k) for k in mine),
         key=lambda d: (-abs(d[0]), d[1]),

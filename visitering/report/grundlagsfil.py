@@ -19,8 +19,8 @@ from visitering.statbank.tabeller import BEFOLKNING, INDVANDRERE, Hentning
 COLUMNS = ("kommunekode", "kommune", "befolkning", "indvandrere", "familiesammenfoerte")
 
 I_K_PROXY = (
-    "US's exclusion of persons who came in 1997 or later on a study, au-pair, trainee or work "
-    "permit is not applied (not public)"
+    "does not apply US's exclusion of those who came in 1997 or later on a study, au-pair, "
+    "trainee or work permit (not public)"
 )
 
 
@@ -37,8 +37,8 @@ def notes(hentning: Hentning) -> list[str]:
         f"I_k indvandrere: {INDVANDRERE.beskrivelse(period)}, {INDVANDRERE.hvad} on 1 January "
         f"{year}{PROXY_MARK}{I_K_PROXY}",
         "F_k familiesammenfoerte: not public - fill in the family members reunified with "
-        f"refugees who first entered Denmark in {year - 1} (§ 4 stk. 3, Udlændingestyrelsen); "
-        "an empty cell counts as 0 and the quota engine warns",
+        f"refugees who first entered Denmark in {year - 1} (§ 4 stk. 3, from "
+        "Udlændingestyrelsen). An empty cell counts as 0 and the quota engine warns.",
     ]
 
 

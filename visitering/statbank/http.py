@@ -3,8 +3,8 @@
 Only the standard library is used (``urllib``): the API takes one JSON POST per table, so a
 third-party client would add a dependency without removing any code worth having.
 
-What is retried, and why: a connection that cannot be made or times out, HTTP 5xx and HTTP 429
-are transient on a public API, so they are tried again after an exponentially growing pause
+What is retried, and why: a connection that cannot be made, times out or breaks off, HTTP 5xx
+and HTTP 429 are transient on a public API, so they are tried again after a growing pause
 (``backoff``, ``2·backoff``, ``4·backoff`` …; a numeric ``Retry-After`` header lengthens the pause).
 A 4xx answer means the request itself is wrong (a table, variable or value the API does not
 know), so it is reported at once with the API's own message.
@@ -12,6 +12,7 @@ know), so it is reported at once with the API's own message.
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
@@ -82,7 +83,12 @@ class StatbankClient:
                     raise FetchError(_refused(url, exc.code, text, body)) from None
                 last = f"HTTP {exc.code}"
                 pause = max(pause, _retry_after(exc.headers.get("Retry-After")))
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            except (
+                urllib.error.URLError,
+                TimeoutError,
+                ConnectionError,
+                http.client.HTTPException,  # e.g. the answer broke off half-way
+            ) as exc:
                 last = _reason(exc, self.timeout)
             if attempt + 1 < self.attempts:
                 self.sleep(pause)

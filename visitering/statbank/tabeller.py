@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from visitering.domain import Kommuner
+from visitering.errors import InputError, Problem
 from visitering.statbank.http import FetchError, StatbankClient
 
 FIRST_YEAR = 2008
@@ -191,9 +192,13 @@ def hent(
     FetchError
         When the API cannot be reached, refuses a request, or answers with anything but one
         count for each of the 98 municipalities.
+    InputError
+        For a year before the tables begin (nothing is asked then).
     """
     if year < FIRST_YEAR:
-        raise FetchError(f"--year {year}: FOLK1A and FOLK1E start on 1 January {FIRST_YEAR}")
+        raise InputError(
+            Problem(f"FOLK1A and FOLK1E start on 1 January {FIRST_YEAR}, got {year}", "--year")
+        )
     figures = [
         parse_bulk(client.post("data", request_body(valg, year)), valg, year, kommuner)
         for valg in (BEFOLKNING, INDVANDRERE)
