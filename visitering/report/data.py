@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
 
 from visitering.domain import Fordelingsgrundlag
 from visitering.inputs.embedded import Aargang
-from visitering.kvoter.fordelingsnoegle import KommuneNoegle, beregn_noegle
+from visitering.kvoter.fordelingsnoegle import beregn_noegle
 from visitering.report.kvoter import grundlag_lines
 from visitering.report.numbers import dec, thousands
 
@@ -43,7 +44,9 @@ def check_text(
     regions = sorted({k.grundlag.kommune.region for k in noegle.kommuner})
     for region in regions:
         members = [k for k in noegle.kommuner if k.grundlag.kommune.region == region]
-        p, i, a = (_sum(members, attr) for attr in ("befolkningsandel", "indvandrerandel", "a"))
+        p = _sum(k.befolkningsandel for k in members)
+        i = _sum(k.indvandrerandel for k in members)
+        a = _sum(k.fordelingsandel for k in members)
         out.append(
             f"  {region.kode:<5} {region.navn:<22} {dec(p, 4):>9} {dec(i, 4):>9} {dec(a, 4):>9}"
         )
@@ -65,10 +68,8 @@ def check_text(
     return "\n".join(out) + "\n"
 
 
-def _sum(members: list[KommuneNoegle], attr: str) -> Fraction:
-    if attr == "a":
-        return sum((k.fordelingsandel for k in members), Fraction(0))
-    return sum((getattr(k, attr) for k in members), Fraction(0))
+def _sum(values: Iterable[Fraction]) -> Fraction:
+    return sum(values, Fraction(0))
 
 
 def _comparison(grundlag: Fordelingsgrundlag, year: int, embedded: Fordelingsgrundlag) -> list[str]:
