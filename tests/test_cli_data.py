@@ -230,3 +230,24 @@ def test_provenance_survives_excel_saving_the_file_again(tmp_path):
     assert "Data year: 2024 (P_k and I_k on 1 January 2024)\n" in result.stdout
     assert "P_k befolkning: DST FOLK1A, Tid 2024K1 (KØN=TOT) (proxy: no)\n" in result.stdout
     assert "befolkning is the same in all 98 municipalities." in result.stdout
+
+
+def test_scenario_and_ukraine_reports_name_the_data_year_and_their_columns():
+    from dataclasses import replace
+
+    from visitering.scenario import load_scenario, run_scenario
+    from visitering.scenario.run import summary, terminal_text
+
+    root = Path(__file__).resolve().parent.parent
+    scenario = replace(load_scenario(root / "scenarios" / "2016_revisioner.toml"), cases=None)
+    result = run_scenario(scenario, embedded.kommuner())
+    assert summary(result)["data"]["data_aar"] == 2015
+    text = terminal_text(result)
+    assert "Data year: 2015\n" in text
+    assert "F_k familiesammenfoerte: 0 (not public) (proxy: yes)\n" in text
+
+    ukraine = runner.invoke(app, ["ukraine", "--data-year", "2019", "--json"])
+    assert ukraine.exit_code == 0, ukraine.output
+    payload = json.loads(ukraine.stdout)
+    assert payload["data_aar"] == 2019
+    assert [k["symbol"] for k in payload["kolonner"]] == ["P_k"]  # population variant
