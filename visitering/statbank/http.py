@@ -92,10 +92,15 @@ class StatbankClient:
                 last = _reason(exc, self.timeout)
             if attempt + 1 < self.attempts:
                 self.sleep(pause)
+        hint = (
+            "The service is down or overloaded; try again later."
+            if last.startswith("HTTP")
+            else "Are you offline? Without a network, write the inputs file by hand (see "
+            "README, 'Your own figures')."
+        )
         raise FetchError(
             f"cannot retrieve {body.get('table', endpoint)} from the StatBank API at {url}: "
-            f"{last} (tried {self.attempts} times). Are you offline? Without a network, write "
-            "the inputs file by hand (see README, 'Your own figures')."
+            f"{last} (tried {self.attempts} times). {hint}"
         )
 
 
