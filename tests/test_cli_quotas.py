@@ -270,6 +270,9 @@ def test_every_command_has_help_and_is_in_the_readme():
         ["ukraine"],
         ["scenario", "run"],
         ["scenario", "compare"],
+        ["data", "fetch"],
+        ["data", "check"],
+        ["data", "years"],
     ]
     for command in commands:
         result = run(*command, "--help")

@@ -163,12 +163,12 @@ def assign(
 
 def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:
     from visitering.kvoter.beregning import beregn_kvoter
+    from visitering.report.kvoter import grundlag_lines
 
     grundlag = embedded.embedded_grundlag(data_year)
     result = beregn_kvoter(grundlag, parse_landstal(landstal))
     notes.append(f"Quotas: landstal {result.landstal}, {grundlag.kilde}")
-    if grundlag.proxy_note:
-        notes.append(grundlag.proxy_note)
+    notes.extend(grundlag_lines(grundlag))
     return result.kvoter
 
 

@@ -111,6 +111,7 @@ def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
     from visitering.batch import BatchInputs, run_batch
     from visitering.inputs import geography
     from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles
+    from visitering.report.kvoter import grundlag_lines
 
     spec = scenario.cases
     if spec.cases is not None:
@@ -124,7 +125,7 @@ def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
     notes = [
         f"Scenario: {scenario.name}",
         f"Quotas: landstal {_path_text(scenario)}; {grundlag.kilde}",
-        *([grundlag.proxy_note] if grundlag.proxy_note else []),
+        *grundlag_lines(grundlag),
         f"Cases: {spec.label}",
         PROFILE_PROXY_NOTE,
     ]
@@ -186,6 +187,8 @@ def quota_files(result: ScenarioResult, dialect: Dialect) -> dict[str, bytes]:
 
 def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]:
     """The deterministic summary of a run (no timestamps, no solve time)."""
+    from visitering.report.kvoter import grundlag_json
+
     s = result.scenario
     spec = _kvoter(s)
     grundlag = result.beregning.grundlag
@@ -220,6 +223,7 @@ def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]
             "inputs": s.data.inputs,
             "kilde": grundlag.kilde,
             "proxy_note": grundlag.proxy_note,
+            **grundlag_json(grundlag),
         },
         "kvoter": {
             "method": str(spec.method),
@@ -285,6 +289,12 @@ def terminal_text(result: ScenarioResult) -> str:
     lines = [f"Scenario: {info['scenario']}", f"Data: {info['data']['kilde']}"]
     if info["data"]["proxy_note"]:
         lines.append(info["data"]["proxy_note"])
+    year = info["data"]["data_aar"]
+    lines.append(f"Data year: {year}" if year is not None else "Data year: not recorded")
+    lines += [
+        f"{k['symbol']} {k['kolonne']}: {k['kilde']} (proxy: {'yes' if k['proxy'] else 'no'})"
+        for k in info["data"]["kolonner"]
+    ]
     for i, step in enumerate(info["kvoter"]["landstal_path"]):
         when = f" ({step['date']})" if step["date"] else ""
         what = (
