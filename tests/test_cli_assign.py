@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from visitering import io
 from visitering.cli import app
+from visitering.ledger import Ledger
+from visitering.report import diagrammer
 
 runner = CliRunner()
 
@@ -306,3 +309,13 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
     )
     rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
     assert sum(r["kvote"] for r in rows) == 300
+    charted = run("ledger", "status", "--ledger", str(ledger), "--plots", str(tmp_path / "p"))
+    assert charted.exit_code == 0, charted.output
+    assert charted.stdout == status.stdout
+    assert charted.stderr == f"Wrote kvote_mod_placeringer.png to {tmp_path / 'p'}\n"
+    book = Ledger(io.open_database(ledger))
+    forloeb = book.forloeb()
+    assert [(b, q) for b, _, q in forloeb] == [(1, 600), (2, 300)]
+    assert (tmp_path / "p" / "kvote_mod_placeringer.png").read_bytes() == (
+        diagrammer.kvote_mod_placeringer_png(forloeb)
+    )

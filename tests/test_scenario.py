@@ -218,7 +218,12 @@ def test_result_folder_is_complete_and_deterministic(folders, tmp_path):
     assert names == [
         "kommunekvoter.csv",
         "kommuner.csv",
+        "kort_kommunekvote.png",
+        "kort_kvote_pr_1000.png",
+        "kort_nulkvote.png",
+        "kort_placeret.png",
         "placeringer.csv",
+        "rapport.html",
         "regionskvoter.csv",
         "summary.json",
     ]

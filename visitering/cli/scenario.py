@@ -14,7 +14,7 @@ from visitering.formats.csvtext import Dialect
 
 if TYPE_CHECKING:
     from visitering.scenario import ScenarioResult
-    from visitering.scenario.compare import Side
+    from visitering.scenario.compare import Comparison, Side
 
 EXIT_INFEASIBLE = 3
 
@@ -26,11 +26,10 @@ app.add_typer(scenario_app, name="scenario")
 
 
 def plot_files(result: ScenarioResult) -> Mapping[str, bytes]:
-    """Hook for the maps and HTML report of a result folder (rendered by visitering.report).
+    """Hook for the maps and HTML report of a result folder (rendered by visitering.report)."""
+    from visitering.report.billeder import scenario_billedfiler
 
-    Returns file name → bytes; empty until the report modules provide them.
-    """
-    return {}
+    return scenario_billedfiler(result)
 
 
 @scenario_app.command("run")
@@ -100,8 +99,14 @@ def compare(
             lambda: cmp.to_json(comparison),
             lambda: cmp.terminal_text(comparison),
             out,
-            lambda: cmp.export_files(comparison, csv_dialect),
+            lambda: cmp.export_files(comparison, csv_dialect) | _comparison_maps(comparison),
         )
+
+
+def _comparison_maps(comparison: Comparison) -> dict[str, bytes]:
+    from visitering.report.billeder import sammenligning_billedfiler
+
+    return sammenligning_billedfiler(comparison)
 
 
 def _side(path: Path) -> Side:
