@@ -35,3 +35,11 @@ def tiny() -> Fordelingsgrundlag:
 @pytest.fixture(scope="session")
 def real() -> Fordelingsgrundlag:
     return embedded.embedded_grundlag()
+
+
+@pytest.fixture
+def statbank():
+    """A StatBank stand-in on 127.0.0.1 serving the recorded answers (tests/statbank_server.py)."""
+    from statbank_server import FakeStatbank
+
+    yield from FakeStatbank().run()

@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from visitering import io
 from visitering.cli import app
+from visitering.ledger import Ledger
+from visitering.report import diagrammer
 
 runner = CliRunner()
 
@@ -235,8 +238,8 @@ def test_bad_inputs_are_reported_together(tmp_path):
     assert err.startswith("error: ")
     assert f"{cases}, row 2, column persons" in err
     assert f"{cases}, row 3, column case_id" in err
-    assert f"{scenario}, column visitering.weights.foo: unknown key 'foo'" in err
-    assert f"{scenario}, column visitering.weights.employment: must be a whole number ≥ 0" in err
+    assert f"{scenario}: visitering.weights.foo: unknown key; expected one of close_family," in err
+    assert f"{scenario}: visitering.weights.employment: must be a whole number ≥ 0, got -1" in err
     assert not (tmp_path / "o").exists()
 
 
@@ -306,3 +309,13 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
     )
     rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
     assert sum(r["kvote"] for r in rows) == 300
+    charted = run("ledger", "status", "--ledger", str(ledger), "--plots", str(tmp_path / "p"))
+    assert charted.exit_code == 0, charted.output
+    assert charted.stdout == status.stdout
+    assert charted.stderr == f"Wrote kvote_mod_placeringer.png to {tmp_path / 'p'}\n"
+    book = Ledger(io.open_database(ledger))
+    forloeb = book.forloeb()
+    assert [(b, q) for b, _, q in forloeb] == [(1, 600), (2, 300)]
+    assert (tmp_path / "p" / "kvote_mod_placeringer.png").read_bytes() == (
+        diagrammer.kvote_mod_placeringer_png(forloeb)
+    )

@@ -268,6 +268,11 @@ def test_every_command_has_help_and_is_in_the_readme():
         ["ledger", "status"],
         ["cases", "synth"],
         ["ukraine"],
+        ["scenario", "run"],
+        ["scenario", "compare"],
+        ["data", "fetch"],
+        ["data", "check"],
+        ["data", "years"],
     ]
     for command in commands:
         result = run(*command, "--help")
@@ -285,12 +290,13 @@ def test_every_command_has_help_and_is_in_the_readme():
 )
 def test_module_entry_point_and_light_imports(argv, start):
     """``python -m visitering`` works, and the quota and Ukraine paths import neither OR-Tools
-    nor pandas nor numpy (they belong to visitering and the notebooks)."""
+    nor pandas nor numpy nor matplotlib (they belong to visitering, maps and the notebooks)."""
     code = (
         f"import sys, runpy; sys.argv = ['visitering', *{argv!r}];\n"
         "try:\n    runpy.run_module('visitering', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('ortools', 'pandas', 'numpy', 'openpyxl') if m in sys.modules))"
+        "heavy = ('ortools', 'pandas', 'numpy', 'openpyxl', 'matplotlib')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.startswith(start)

@@ -25,6 +25,8 @@ rescaled to the block; volunteers served first, on top of their key part (0 pers
 Rounding: largest remainder (Hamilton); exact ties go to the lower kommunekode
 Data: embedded data: population 1 January 2026 (DST FOLK1A/FOLK1AM); immigrants and descendants, \
 all origins, DST FOLK1E (same date); F_k = 0
+Data year: 2026
+P_k befolkning: DST FOLK1AM 2026M01, population on 1 January 2026 (proxy: no)
 
   kode  kommune            region        andel %  placeret  afvigelse       maal kommunetal
   773   Morsø              Nordjylland    0.3210         0       0.00    32.1035         32
@@ -87,6 +89,10 @@ def test_refugee_key_variant_names_its_order_and_the_proxy():
         "(BEK nr. 327/2022)\n"
     )
     assert PROXY_NOTE + "\n" in result.stdout
+    assert (
+        "I_k indvandrere: all immigrants and descendants, all origins, DST FOLK1E share on "
+        "1 January 2026 (proxy: yes)\n" in result.stdout
+    )
     assert "kommunetal sum to 1,000 (0 volunteers, 1,000 by the key).\n" in result.stdout
 
 

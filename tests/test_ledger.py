@@ -98,3 +98,15 @@ def test_decision_lookup(ledger):
     ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4, "nærtstående familie")])
     assert ledger.decision("A") == (d("A", 101, 4, "nærtstående familie"), 1)
     assert ledger.decision("nobody") is None
+
+
+def test_forloeb_pairs_each_batch_with_the_quotas_in_force_for_it(ledger):
+    """BEK nr. 550/2022 § 4 stk. 7: a revision replaces the quotas from the next batch on."""
+    assert ledger.forloeb() == []
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4), d("B", 147, 2)])
+    ledger.record_batch("week-2", "OPTIMAL", "{}", [d("C", 101, 3)])
+    ledger.set_quotas({101: 8, 147: 4, 825: 0}, revision="landstal 15 -> 12")
+    ledger.record_batch("week-3", "OPTIMAL", "{}", [d("D", 147, 1)])
+    ledger.set_quotas({101: 8, 147: 2, 825: 0}, revision="landstal 12 -> 10")
+    ledger.record_batch("week-4", "OPTIMAL", "{}", [d("E", 101, 1)])
+    assert ledger.forloeb() == [(1, 6, 15), (2, 3, 15), (3, 1, 12), (4, 1, 10)]

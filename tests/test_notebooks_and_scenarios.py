@@ -1,22 +1,15 @@
-"""Notebooks run end to end (stored without outputs) and every scenario file validates and runs."""
+"""Notebooks run end to end (stored without outputs) and every shipped scenario runs."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from visitering.errors import InputError
-from visitering.inputs.embedded import embedded_grundlag, kommuner
-from visitering.scenario import (
-    load_scenario,
-    load_visitering_settings,
-    parse_scenario,
-    run_quotas,
-)
+from visitering.inputs.embedded import kommuner
+from visitering.scenario import load_scenario, load_visitering_settings, result_files, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -33,30 +26,18 @@ def test_notebook_runs_and_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
-def test_scenario_validates_and_runs(path):
-    doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert {"kvoter", "visitering"} & set(doc), "a scenario has [kvoter] and/or [visitering]"
-    if "visitering" in doc:
-        settings = load_visitering_settings(path)
-        assert settings.weights.active()
-    if "kvoter" not in doc:
-        return
+def test_scenario_validates_and_runs(path, tmp_path):
+    """Every shipped scenario runs end to end: quotas along its path, placement, result folder."""
     scenario = load_scenario(path)
-    result, revision = run_quotas(scenario, embedded_grundlag(scenario.data_year), kommuner())
-    assert sum(result.kvoter.values()) == scenario.landstal
-    if scenario.revisions:
-        assert revision is not None
-        assert sum(revision.kvoter.values()) == scenario.revisions[-1]
-
-
-def test_bad_scenario_reports_every_problem():
-    text = '[kvoter]\nlandstal = -3\nmethod = "coin-toss"\nvolunteers = { 999 = 5 }\nfoo = 1\n'
-    with pytest.raises(InputError) as err:
-        parse_scenario(text, "bad.toml", kommuner())
-    assert [str(p) for p in err.value.problems] == [
-        "bad.toml, column kvoter.foo: unknown key 'foo'",
-        "bad.toml, column kvoter.landstal: must be a positive whole number, got -3",
-        "bad.toml, column kvoter.method: unknown method 'coin-toss'; one of largest-remainder, "
-        "sainte-lague, dhondt, huntington-hill",
-        "bad.toml, column kvoter.volunteers: '999' is not a kommunekode",
-    ]
+    if scenario.visitering is not None:
+        assert load_visitering_settings(path) == scenario.visitering
+    assert scenario.kvoter is not None, "every shipped scenario computes quotas"
+    result = run_scenario(scenario, kommuner())
+    for step, quotas in zip(scenario.kvoter.path, result.path, strict=True):
+        assert sum(quotas.values()) == step.landstal
+    assert scenario.cases is not None, "every shipped scenario places (synthetic) cases"
+    assert result.batch is not None and result.batch.result.is_ok
+    placed = sum(p.persons for p in result.batch.result.placements)
+    assert placed == sum(c.persons for c in result.cases)
+    files = result_files(result, kommuner())
+    assert set(files) >= {"kommunekvoter.csv", "regionskvoter.csv", "summary.json"}

@@ -91,6 +91,34 @@ class KommuneGrundlag:
 
 
 @dataclass(frozen=True, slots=True)
+class Kolonnekilde:
+    """Where one input column of the key comes from, and whether it is a proxy.
+
+    ``symbol`` is the law's name (``P_k``, ``I_k``, ``F_k``), ``kolonne`` the column in files.
+    """
+
+    symbol: str
+    kolonne: str
+    kilde: str
+    proxy: bool
+    proxy_grund: str = ""
+    """Why it is a proxy, as a predicate of the symbol: ``"is empty and taken as 0"``."""
+
+    @property
+    def proxy_text(self) -> str:
+        """The column's part of a proxy notice (``F_k is empty ...``)."""
+        return (
+            f"{self.symbol} {self.proxy_grund}"
+            if self.proxy_grund
+            else f"{self.symbol} is {self.kilde}"
+        )
+
+    def __str__(self) -> str:
+        proxy = "yes" if self.proxy else "no"
+        return f"{self.symbol} {self.kolonne}: {self.kilde} (proxy: {proxy})"
+
+
+@dataclass(frozen=True, slots=True)
 class Fordelingsgrundlag:
     """All inputs of the distribution key: one :class:`KommuneGrundlag` per municipality.
 
@@ -103,11 +131,20 @@ class Fordelingsgrundlag:
     proxy_note:
         ``None`` when the figures are the law's own inputs; otherwise one line saying which
         inputs are proxies.  Every output computed on proxy inputs repeats this line.
+    data_aar:
+        The data year: P_k and I_k are counted on 1 January of it (``None`` if not recorded).
+    kolonner:
+        The source of each input column (P_k, I_k, F_k), repeated in every output.
+    advarsler:
+        Warnings about the inputs that do not stop the computation (e.g. F_k not filled in).
     """
 
     kommuner: tuple[KommuneGrundlag, ...]
     kilde: str
     proxy_note: str | None = None
+    data_aar: int | None = None
+    kolonner: tuple[Kolonnekilde, ...] = ()
+    advarsler: tuple[str, ...] = ()
 
     @property
     def is_proxy(self) -> bool:

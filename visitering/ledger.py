@@ -186,6 +186,31 @@ class Ledger:
             )
         ]
 
+    def forloeb(self) -> list[tuple[int, int, int]]:
+        """The year so far, batch by batch: (batch number, persons placed in it, total quota in
+        force for it).
+
+        A revision recorded after batch *b* replaced quotas that were in force up to *b*, so
+        each batch is paired with the quotas of the first revision recorded at or after it, or
+        with the current quotas.
+        """
+        current = self._db.execute("SELECT COALESCE(SUM(kvote), 0) FROM kvote").fetchone()[0]
+        revised = [
+            (after, sum(q for _, q in json.loads(previous)))
+            for after, previous in self._db.execute(
+                "SELECT after_batch, previous FROM kvote_revision ORDER BY revision_no"
+            )
+        ]
+        out = []
+        for batch_no, persons in self._db.execute(
+            "SELECT batch_no, persons FROM batch ORDER BY batch_no"
+        ):
+            total = next(
+                (t for after, t in revised if after is not None and after >= batch_no), current
+            )
+            out.append((batch_no, persons, total))
+        return out
+
     def status(self) -> list[KvoteStatus]:
         """Quota, persons placed and remaining per municipality, by kommunekode."""
         rows = self._db.execute(

@@ -269,6 +269,7 @@ class _Search:
             fixed=np.flatnonzero(single),
             overshoot_mode=self.params.allow_overshoot,
             overshoot_budget=budget,
+            whole_persons=self.inst.n <= PROOF_MAX_CASES,
         )
 
     def _mip(

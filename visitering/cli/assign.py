@@ -163,12 +163,12 @@ def assign(
 
 def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:
     from visitering.kvoter.beregning import beregn_kvoter
+    from visitering.report.kvoter import grundlag_lines
 
     grundlag = embedded.embedded_grundlag(data_year)
     result = beregn_kvoter(grundlag, parse_landstal(landstal))
     notes.append(f"Quotas: landstal {result.landstal}, {grundlag.kilde}")
-    if grundlag.proxy_note:
-        notes.append(grundlag.proxy_note)
+    notes.extend(grundlag_lines(grundlag))
     return result.kvoter
 
 
@@ -221,12 +221,28 @@ def explain_case(
 def ledger_status(
     ledger: Annotated[Path, typer.Option("--ledger", help="The ledger file.")],
     json: JsonOpt = False,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots",
+            help="Directory to write kvote_mod_placeringer.png to: the quota in force "
+            "against persons placed, batch by batch.",
+        ),
+    ] = None,
 ) -> None:
     """Quota use per municipality: quota, persons placed, remaining."""
     with input_errors():
         if not ledger.is_file():
             raise InputError(Problem("no ledger at this path", str(ledger)))
         book = Ledger(io.open_database(ledger), str(ledger))
+        if plots is not None:
+            from visitering.report import diagrammer  # matplotlib only when a chart is wanted
+
+            chart = {
+                "kvote_mod_placeringer.png": diagrammer.kvote_mod_placeringer_png(book.forloeb())
+            }
+            io.write_files_atomically(plots, chart)
+            typer.echo(f"Wrote kvote_mod_placeringer.png to {plots}", err=True)
         rows = book.status()
         kommuner = embedded.kommuner()
         if json:

@@ -106,9 +106,12 @@ def load_grundlag(inputs: Path | None, data_year: int | None) -> Fordelingsgrund
                 "--data-year",
             )
         )
-    return tables.read_fordelingsgrundlag(
+    grundlag = tables.read_fordelingsgrundlag(
         read_table(inputs, tables.INPUT_ALIASES), embedded.kommuner()
     )
+    for warning in grundlag.advarsler:
+        typer.echo(f"warning: {warning}", err=True)
+    return grundlag
 
 
 def emit(

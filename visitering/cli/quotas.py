@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from visitering import io
 from visitering.cli.app import app
 from visitering.cli.common import (
     DataYearOpt,
@@ -47,6 +48,21 @@ OverridesOpt = Annotated[
         "(regionskode or kommunekode), kvote, begrundelse.",
     ),
 ]
+PlotsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plots",
+        help="Directory to write the maps to (PNG): kommunekvote, per 1,000 inhabitants, "
+        "municipalities without quota.",
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Write a self-contained HTML report (tables, maps, data notes) to this file.",
+    ),
+]
 
 
 def compute(
@@ -85,10 +101,13 @@ def quotas(
     out: OutOpt = None,
     json: JsonOpt = False,
     csv_dialect: DialectOpt = Dialect.DANISH,
+    plots: PlotsOpt = None,
+    report_file: ReportOpt = None,
 ) -> None:
     """Compute region and municipal quotas (§§ 4-7) from a landstal."""
     with input_errors():
         result = compute(landstal, data_year, inputs, method, agreements, overrides)
+        pictures = render_pictures(result, plots is not None, report_file is not None)
         emit(
             json,
             lambda: report.to_json(result),
@@ -96,6 +115,39 @@ def quotas(
             out,
             lambda: report.export_files(result, csv_dialect),
         )
+        write_pictures(pictures, plots, report_file)
+
+
+def render_pictures(
+    result: Kvoteberegning, maps: bool, html: bool
+) -> tuple[dict[str, bytes], bytes | None]:
+    """The maps and the HTML report, rendered before anything is written.
+
+    matplotlib is imported on call, not at module level, so ``visitering quotas`` without
+    ``--plots`` or ``--report`` stays quick to start.
+    """
+    if not (maps or html):
+        return {}, None
+    from visitering.report import billeder
+
+    files = billeder.billedfiler(result)
+    page = files.pop(billeder.RAPPORT)
+    return (files if maps else {}), (page if html else None)
+
+
+def write_pictures(
+    pictures: tuple[dict[str, bytes], bytes | None], plots: Path | None, page: Path | None
+) -> None:
+    """Write the maps into ``plots`` and the report to ``page`` (each atomically)."""
+    files, html = pictures
+    if plots is not None:
+        paths = io.write_files_atomically(plots, files)
+        typer.echo(
+            f"Wrote {len(paths)} maps to {plots}: {', '.join(p.name for p in paths)}", err=True
+        )
+    if page is not None and html is not None:
+        io.write_files_atomically(page.parent, {page.name: html})
+        typer.echo(f"Wrote the HTML report to {page}", err=True)
 
 
 @app.command()

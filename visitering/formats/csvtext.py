@@ -40,6 +40,8 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     encoding: str
+    notes: tuple[str, ...] = ()
+    """The text of the ``#`` note lines, in order (provenance an export or fetch recorded)."""
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:
@@ -119,7 +121,9 @@ def parse(
     if problems:
         raise InputError(problems)
     assert columns is not None
-    return Table(source, tuple(columns), tuple(rows), encoding)
+    # Excel pads a note line with empty cells when it saves the file again ("# note;;;;").
+    notes = tuple(line[1:].rstrip(";, \t").strip() for line in lines if line.startswith("#"))
+    return Table(source, tuple(columns), tuple(rows), encoding, notes)
 
 
 def require_columns(table: Table, required: Sequence[str]) -> None:

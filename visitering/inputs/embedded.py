@@ -15,11 +15,19 @@ share the nearest year's share is applied to that year's population (ties: the e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
 from visitering import io
-from visitering.domain import Fordelingsgrundlag, Kommune, KommuneGrundlag, Kommuner, Region
+from visitering.domain import (
+    Fordelingsgrundlag,
+    Kolonnekilde,
+    Kommune,
+    KommuneGrundlag,
+    Kommuner,
+    Region,
+)
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 
@@ -56,6 +64,15 @@ def _population() -> dict[int, dict[int, int]]:
         year = int(row.cells["dato"][:4])
         out.setdefault(year, {})[int(row.cells["kommunekode"])] = int(row.cells["folketal"])
     return out
+
+
+@cache
+def _population_table() -> dict[int, str]:
+    """year → the DST table the population was taken from (FOLK1A or FOLK1AM)."""
+    tables: dict[int, set[str]] = {}
+    for row in _table("befolkning_kommuner.csv").rows:
+        tables.setdefault(int(row.cells["dato"][:4]), set()).add(row.cells["dst_tabel"])
+    return {year: "/".join(sorted(names)) for year, names in tables.items()}
 
 
 @cache
@@ -97,7 +114,8 @@ def embedded_grundlag(year: int | None = None) -> Fordelingsgrundlag:
                 "--data-year",
             )
         )
-    share_year = immigrant_year_for(year)
+    aargang = vintage(year)
+    share_year = aargang.indvandrer_aar
     population = _population()[year]
     shares = _immigrant_share()[share_year]
     rows = tuple(
@@ -118,7 +136,49 @@ def embedded_grundlag(year: int | None = None) -> Fordelingsgrundlag:
         f"embedded data: population 1 January {year} (DST FOLK1A/FOLK1AM); immigrants and "
         f"descendants, all origins, DST FOLK1E ({share_text}); F_k = 0"
     )
-    return Fordelingsgrundlag(rows, kilde, PROXY_NOTE)
+    return Fordelingsgrundlag(rows, kilde, PROXY_NOTE, year, aargang.kolonner)
+
+
+@dataclass(frozen=True, slots=True)
+class Aargang:
+    """One population vintage of the embedded data and where each input column comes from."""
+
+    aar: int
+    befolkningstabel: str
+    """``FOLK1A`` (quarterly, Q1) or ``FOLK1AM`` (monthly, January)."""
+    indvandrer_aar: int
+    """The year whose immigrant share is applied (the nearest one with a share)."""
+
+    @property
+    def periode(self) -> str:
+        """The DST period of the population figure: ``2022K1`` or ``2026M01``."""
+        return f"{self.aar}M01" if self.befolkningstabel == "FOLK1AM" else f"{self.aar}K1"
+
+    @property
+    def kolonner(self) -> tuple[Kolonnekilde, ...]:
+        share = f"1 January {self.indvandrer_aar}" + (
+            f", applied to the population of {self.aar}" if self.indvandrer_aar != self.aar else ""
+        )
+        return (
+            Kolonnekilde(
+                "P_k",
+                "befolkning",
+                f"DST {self.befolkningstabel} {self.periode}, population on 1 January {self.aar}",
+                False,
+            ),
+            Kolonnekilde(
+                "I_k",
+                "indvandrere",
+                f"all immigrants and descendants, all origins, DST FOLK1E share on {share}",
+                True,
+            ),
+            Kolonnekilde("F_k", "familiesammenfoerte", "0 (not public)", True),
+        )
+
+
+def vintage(year: int) -> Aargang:
+    """The provenance of embedded data year ``year`` (one of :func:`data_years`)."""
+    return Aargang(year, _population_table()[year], immigrant_year_for(year))
 
 
 def latest_landstal() -> tuple[int, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from visitering.domain import Fordelingsgrundlag, KommuneGrundlag, Kommuner
+from visitering.domain import Fordelingsgrundlag, Kolonnekilde, KommuneGrundlag, Kommuner
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Row, Table, parse_count, require_columns
 from visitering.kvoter.beregning import Aftale, Afvigelse, Kilde
@@ -69,17 +69,28 @@ def _report_missing(
 
 
 def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrundlag:
-    """The key's inputs from a user file: one row per municipality, all 98 exactly once."""
+    """The key's inputs from a user file: one row per municipality, all 98 exactly once.
+
+    ``familiesammenfoerte`` (F_k, § 4 stk. 3) may be left empty, as ``visitering data fetch``
+    leaves it, since the figure is not public: an empty F_k is taken as 0, and the result says
+    so in a warning and in its proxy notice.  Provenance recorded in the file's note lines
+    (``data_year: 2025``, ``P_k befolkning: ...``) is carried into every output.
+    """
     require_columns(table, INPUT_COLUMNS)
     problems: list[Problem] = []
     seen: dict[int, int] = {}
     figures: dict[int, KommuneGrundlag] = {}
+    empty_f: list[int] = []
     for row in table.rows:
         code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
-        values = [_count(row, c, table, problems) for c in INPUT_COLUMNS[1:]]
+        p = _count(row, "befolkning", table, problems)
+        i = _count(row, "indvandrere", table, problems)
+        f_empty = row.cells.get("familiesammenfoerte", "") == ""
+        f = 0 if f_empty else _count(row, "familiesammenfoerte", table, problems)
         if code is None:
             continue
-        p, i, f = values
+        if f_empty:
+            empty_f.append(code)
         if p is not None and i is not None and f is not None:
             figures[code] = KommuneGrundlag(kommuner[code], p, i, f)
     _report_missing(seen, table, kommuner, problems)
@@ -89,7 +100,73 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
     kilde = f"user inputs: {table.source}" + (
         " (read as Windows-1252)" if table.encoding == "cp1252" else ""
     )
-    return Fordelingsgrundlag(rows, kilde, None)
+    recorded = _recorded_provenance(table.notes)
+    kolonner = (
+        _kolonne("P_k", "befolkning", recorded, table.source),
+        _kolonne("I_k", "indvandrere", recorded, table.source),
+        _f_kolonne(empty_f, len(kommuner), table.source),
+    )
+    advarsler: tuple[str, ...] = ()
+    if empty_f:
+        shown = ", ".join(map(str, sorted(empty_f)[:5])) + (", ..." if len(empty_f) > 5 else "")
+        advarsler = (
+            f"familiesammenfoerte (F_k, § 4 stk. 3) is empty for {len(empty_f)} of "
+            f"{len(kommuner)} municipalities in {table.source} ({shown}); they are taken as 0 "
+            "until you fill them in.",
+        )
+    proxies = [k.proxy_text for k in kolonner if k.proxy]
+    proxy_note = (
+        "PROXY DATA - not official quotas: " + "; ".join(proxies) + "." if proxies else None
+    )
+    data_aar = recorded.get("data_year")
+    return Fordelingsgrundlag(
+        rows,
+        kilde,
+        proxy_note,
+        int(data_aar) if data_aar is not None and data_aar.isdigit() else None,
+        kolonner,
+        advarsler,
+    )
+
+
+PROXY_MARK = " | proxy: "
+"""Written by ``visitering data fetch`` into a column's provenance note when the column is a
+proxy, followed by why; the reader turns it back into ``Kolonnekilde.proxy``."""
+
+
+def _recorded_provenance(notes: tuple[str, ...]) -> dict[str, str]:
+    """``key: value`` note lines as a dict (``data_year``, ``P_k befolkning``, ...)."""
+    out: dict[str, str] = {}
+    for note in notes:
+        key, sep, value = note.partition(": ")
+        if sep and key.strip() in ("data_year", "P_k befolkning", "I_k indvandrere"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _kolonne(symbol: str, column: str, recorded: dict[str, str], source: str) -> Kolonnekilde:
+    text = recorded.get(f"{symbol} {column}")
+    if text is None:
+        return Kolonnekilde(symbol, column, f"user-supplied, column {column} of {source}", False)
+    what, mark, why = text.partition(PROXY_MARK)
+    return Kolonnekilde(symbol, column, what.strip(), bool(mark), why.strip())
+
+
+def _f_kolonne(empty: list[int], total: int, source: str) -> Kolonnekilde:
+    if not empty:
+        return Kolonnekilde(
+            "F_k",
+            "familiesammenfoerte",
+            f"user-supplied, column familiesammenfoerte of {source}",
+            False,
+        )
+    return Kolonnekilde(
+        "F_k",
+        "familiesammenfoerte",
+        f"empty for {len(empty)} of {total} municipalities in {source}, taken as 0",
+        True,
+        f"is empty for {len(empty)} of {total} municipalities and taken as 0",
+    )
 
 
 def read_aftaler(table: Table, kommuner: Kommuner) -> list[Aftale]:

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from visitering import __version__
-from visitering.domain import Kommuner
+from visitering.domain import Fordelingsgrundlag, Kommuner
 from visitering.formats import csvtext, xlsx
 from visitering.formats.csvtext import Cell, Dialect
 from visitering.kvoter.apportionment import METHOD_LABELS, Method
@@ -53,13 +53,15 @@ REGION_COLUMNS = (
 
 def header_lines(result: Kvoteberegning, title: str) -> list[str]:
     """The lines every output starts with: what, how, from which data, and the proxy notice."""
-    return note_lines(
+    lines = note_lines(
         f"{title}, landstal {result.landstal} (BEK nr. 550/2022 §§ 4 og 7)",
         result.metode,
         result.grundlag.kilde,
-        result.grundlag.proxy_note,
-        result.advarsler,
+        None,  # the proxy notice opens grundlag_lines
     )
+    lines.extend(grundlag_lines(result.grundlag))
+    lines.extend(result.advarsler)
+    return lines
 
 
 def note_lines(
@@ -80,6 +82,31 @@ def note_lines(
         lines.append(proxy_note)
     lines.extend(advarsler)
     return lines
+
+
+def grundlag_lines(grundlag: Fordelingsgrundlag) -> list[str]:
+    """The proxy notice, the data year, the source of each input column, and any warnings."""
+    lines = [grundlag.proxy_note] if grundlag.proxy_note else []
+    lines.append(
+        f"Data year: {grundlag.data_aar} (P_k and I_k on 1 January {grundlag.data_aar})"
+        if grundlag.data_aar is not None
+        else "Data year: not recorded in the inputs"
+    )
+    lines.extend(str(k) for k in grundlag.kolonner)
+    lines.extend(grundlag.advarsler)
+    return lines
+
+
+def grundlag_json(grundlag: Fordelingsgrundlag) -> dict[str, Any]:
+    """Data year, column sources and warnings of the inputs, for JSON output."""
+    return {
+        "data_aar": grundlag.data_aar,
+        "kolonner": [
+            {"symbol": k.symbol, "kolonne": k.kolonne, "kilde": k.kilde, "proxy": k.proxy}
+            for k in grundlag.kolonner
+        ],
+        "advarsler_data": list(grundlag.advarsler),
+    }
 
 
 def _is_zero(q: Kommunekvote) -> bool:
@@ -222,6 +249,7 @@ def to_json(result: Kvoteberegning) -> dict[str, Any]:
         "data": result.grundlag.kilde,
         "proxy": result.grundlag.is_proxy,
         "proxy_note": result.grundlag.proxy_note,
+        **grundlag_json(result.grundlag),
         "advarsler": list(result.advarsler),
         "summer": {
             "befolkning": n.befolkning_i_alt,

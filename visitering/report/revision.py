@@ -8,7 +8,7 @@ from visitering.domain import Region
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
 from visitering.kvoter.revision import Revision, Revisionstrin
-from visitering.report.kvoter import header_lines
+from visitering.report.kvoter import grundlag_json, header_lines
 from visitering.report.numbers import dec
 
 COLUMNS = (
@@ -123,6 +123,7 @@ def to_json(revision: Revision) -> dict[str, Any]:
         "landstal": revision.oprindelig.landstal,
         "data": revision.oprindelig.grundlag.kilde,
         "proxy_note": revision.oprindelig.grundlag.proxy_note,
+        **grundlag_json(revision.oprindelig.grundlag),
         "trin": [
             {
                 "fra_landstal": s.fra_landstal,

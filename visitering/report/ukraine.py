@@ -48,6 +48,14 @@ def header_lines(result: Blokberegning, title: str = "Forholdsmæssige kommuneta
         result.grundlag.kilde,
         proxy,
     )
+    used = _used_columns(result)
+    grundlag = result.grundlag
+    lines.append(
+        f"Data year: {grundlag.data_aar}"
+        if grundlag.data_aar is not None
+        else "Data year: not recorded in the inputs"
+    )
+    lines += [str(k) for k in grundlag.kolonner if k.symbol in used]
     lines[1:1] = [
         f"Fordelingsandel: {VARIANT_LABELS[result.variant]}",
         f"Carry-over: placed so far {thousands(result.placeret_i_alt)}; target = share of "
@@ -55,6 +63,11 @@ def header_lines(result: Blokberegning, title: str = "Forholdsmæssige kommuneta
         f"{_RULE_TEXT[result.frivillig_regel]} ({thousands(result.frivillige_i_alt)} persons)",
     ]
     return lines
+
+
+def _used_columns(result: Blokberegning) -> tuple[str, ...]:
+    """The input columns the variant reads: the population variant uses P_k alone."""
+    return ("P_k",) if result.variant is Variant.POPULATION else ("P_k", "I_k")
 
 
 def rows(result: Blokberegning) -> list[list[Cell]]:
@@ -131,6 +144,12 @@ def to_json(result: Blokberegning) -> dict[str, Any]:
         "frivillig_regel": str(result.frivillig_regel),
         "metode": str(result.metode),
         "data": result.grundlag.kilde,
+        "data_aar": result.grundlag.data_aar,
+        "kolonner": [
+            {"symbol": k.symbol, "kolonne": k.kolonne, "kilde": k.kilde, "proxy": k.proxy}
+            for k in result.grundlag.kolonner
+            if k.symbol in _used_columns(result)
+        ],
         "placeret_i_alt": result.placeret_i_alt,
         "frivillige_i_alt": result.frivillige_i_alt,
         "noegle_personer": result.noegle_personer,

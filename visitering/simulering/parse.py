@@ -1,8 +1,10 @@
 """The ``[simulering]`` section of a scenario file, validated into a :class:`SimulationSpec`::
 
-    [kvoter]                      # optional: landstal, data_year and method are read from here
+    [data]
+    year = 2025                   # embedded population vintage (or data_year below)
+
+    [kvoter]                      # optional: landstal and method are read from here
     landstal = 600
-    data_year = 2025
 
     [simulering]
     mode = "kvoter"               # or "visitering" (synthetic cases through the solver)
@@ -150,13 +152,17 @@ def parse_simulation(
         ),
         close_family_share=r.number("close_family_share", defaults.close_family_share),
     )
-    data_year = r.integer("data_year", k.integer("data_year"))
+    data = doc.get("data", {})
+    d = _Reader(data if isinstance(data, dict) else {}, "data", source)
+    if "inputs" in d.section:
+        d.bad("inputs", "simulations use the embedded data; give [data] year instead")
+    data_year = r.integer("data_year", d.integer("year", k.integer("data_year")))
     weeks = r.integer("weeks", 52) or 52
     carry_over = r.flag("carry_over")
     seed = r.integer("seed")
     time_limit_s = r.number("time_limit_s", 10.0)
     relative_gap = r.number("relative_gap", 0.0)
-    problems = r.problems + k.problems
+    problems = r.problems + k.problems + d.problems
     if problems or landstal is None:
         raise InputError(problems)
     try:

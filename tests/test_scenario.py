@@ -1,0 +1,334 @@
+"""Scenario files: validation messages, the run's result folder, and the comparison."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from visitering.cli import app
+from visitering.errors import InputError
+from visitering.inputs.embedded import embedded_grundlag, kommuner
+from visitering.kvoter.apportionment import Method
+from visitering.kvoter.beregning import Grundlag
+from visitering.kvoter.revision import revider
+from visitering.scenario import load_scenario, parse_scenario, run_quotas, run_scenario
+from visitering.scenario.compare import Side, compare
+from visitering.synth import cases_csv, generate_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def problems(text: str, source: str = "scenarios/x.toml") -> list[str]:
+    with pytest.raises(InputError) as err:
+        parse_scenario(text, source, kommuner())
+    return [str(p) for p in err.value.problems]
+
+
+BAD = """
+nmae = "typo"
+[data]
+year = 1999
+[kvoter]
+landstal = 12000
+method = "coin-toss"
+date = 2016-09-01
+revisions = [{landstal = 17000, date = 2016-04-15}, {landstal = "abc"}, 7500]
+volunteers = { 999 = 5, 851 = -1 }
+agreements = "agreements.csv"
+overrides = [{kode = 101, kvote = 50, begrundelse = " "}]
+[visitering.weights]
+employmnet = 3
+[visitering.parameters]
+time_limit_s = -1
+[cases]
+file = "x.csv"
+synthetic = {n = 0}
+"""
+
+
+def test_every_problem_names_file_and_key():
+    assert problems(BAD) == [
+        "scenarios/x.toml: nmae: unknown key; expected one of cases, data, description, kvoter, "
+        "name, visitering",
+        "scenarios/x.toml: data.year: expected one of the embedded years 2008, 2011, 2015, 2019, "
+        "2022, 2023, 2024, 2025, 2026, got 1999",
+        "scenarios/x.toml: kvoter.method: expected one of largest-remainder, sainte-lague, "
+        'dhondt, huntington-hill, got "coin-toss"',
+        "scenarios/x.toml: kvoter.revisions[1].landstal: expected a positive whole number, "
+        'got "abc"',
+        "scenarios/x.toml: kvoter.revisions[2]: expected a table such as {landstal = 7500, "
+        "date = 2016-08-31}, got 7500",
+        "scenarios/x.toml: kvoter.revisions[0].date: 2016-04-15 is before the previous step's "
+        "2016-09-01",
+        "scenarios/x.toml: kvoter.volunteers.999: not a kommunekode",
+        "scenarios/x.toml: kvoter.volunteers.851: expected a whole number >= 0, got -1",
+        "scenarios/x.toml: kvoter.agreements: a file can only be named in a scenario read from "
+        "a file",
+        "scenarios/x.toml: kvoter.overrides[0].begrundelse: a deviation needs a reason",
+        "scenarios/x.toml: visitering.weights.employmnet: unknown key; expected one of "
+        "close_family, concentration, employment, even_distribution, latest_stay, treatment, "
+        "wishes",
+        "scenarios/x.toml: visitering.parameters.time_limit_s: must be a positive number",
+        "scenarios/x.toml: cases: give exactly one of file or synthetic",
+    ]
+
+
+def test_missing_landstal_and_sections():
+    assert problems("[kvoter]\nmethod = 'dhondt'\n") == [
+        "scenarios/x.toml: kvoter.landstal: expected a positive whole number, got None"
+    ]
+    assert problems('name = "x"\n[cases]\nsynthetic = {n = 5}\n') == [
+        "scenarios/x.toml: cases: placing cases needs a [kvoter] section for the quotas",
+        "scenarios/x.toml: a scenario needs a [kvoter] or a [visitering] section",
+    ]
+    assert problems("[kvoter\n")[0].startswith("scenarios/x.toml: not valid TOML (")
+
+
+def test_cli_names_the_key_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[kvoter]\nlandstal = 600\nrevisions = [{landstal = "abc"}]\n', "utf-8")
+    result = run("scenario", "run", str(bad), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        f'  {bad}: kvoter.revisions[0].landstal: expected a positive whole number, got "abc"\n'
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_files_named_in_a_scenario_are_read_relative_to_it(tmp_path):
+    """Agreements and volunteers from CSV files; a bad row is named by file, row and column."""
+    (tmp_path / "frivillige.csv").write_text("kommunekode;antal\n851;150\n461;x\n", "utf-8")
+    (tmp_path / "aftale.csv").write_text("kommunekode;kommunekvote\n825;0\n", "utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        '[kvoter]\nlandstal = 600\nvolunteers = "frivillige.csv"\nagreements = "aftale.csv"\n'
+        '[cases]\nfile = "missing.csv"\n',
+        "utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_scenario(scenario)
+    assert [str(p) for p in err.value.problems] == [
+        f"{tmp_path / 'frivillige.csv'}, row 3, column antal: 'x' is not a whole number",
+        f"{tmp_path / 'missing.csv'}: file not found",
+    ]
+
+
+def test_cases_file_and_inline_override(tmp_path):
+    """A cases file is placed as given; an inline § 7 stk. 6 deviation is applied and recorded."""
+    cases = generate_cases(12, seed=5, kommuner=kommuner())
+    (tmp_path / "cases.csv").write_bytes(cases_csv(cases, csvtext_dialect()))
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        "[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n"
+        'overrides = [{kode = 101, kvote = 30, begrundelse = "housing shortage"}]\n'
+        '[cases]\nfile = "cases.csv"\n',
+        "utf-8",
+    )
+    loaded = load_scenario(scenario)
+    result = run_scenario(loaded, kommuner())
+    assert result.kvoter[101] == 30
+    assert result.beregning.kvote(101).begrundelse == "housing shortage"
+    assert result.batch is not None and result.batch.result.is_ok
+    assert {p.case_id for p in result.batch.result.placements} == {c.case_id for c in cases}
+
+
+def csvtext_dialect():
+    from visitering.formats.csvtext import Dialect
+
+    return Dialect.DANISH
+
+
+def test_2016_path_matches_revise():
+    """The 2016 scenario's final quotas are ``visitering revise``'s (same law, same data)."""
+    scenario = load_scenario(SCENARIOS / "2016_revisioner.toml")
+    _, revision = run_quotas(scenario, embedded_grundlag(2015), kommuner())
+    direct = revider(
+        embedded_grundlag(2015),
+        12000,
+        [17000, 7500],
+        Method.SAINTE_LAGUE,
+        {851: 150, 461: 100},
+        True,
+    )
+    assert revision is not None and revision.kvoter == direct.kvoter
+
+
+def test_2017_path_verdicts():
+    """15,000 -> 8,500 is 43.3 % (optional under the 50 % of before 2018); 8,500 -> 4,000 is
+    52.9 % (mandatory).  Both decreases scale the quotas in force (§ 7 stk. 8)."""
+    result = run_scenario(
+        _without_cases(load_scenario(SCENARIOS / "2017_revisioner.toml")), kommuner()
+    )
+    from visitering.scenario.run import summary
+
+    path = summary(result)["kvoter"]["landstal_path"]
+    assert [(s["landstal"], s.get("obligatorisk"), s["date"]) for s in path] == [
+        (15000, None, "2016-04-01"),
+        (8500, False, "2016-08-31"),
+        (4000, True, None),
+    ]
+    assert [s["total"] for s in path] == [15000, 8500, 4000]
+
+
+def test_2026_agreement_covers_nordjylland():
+    """KKR Nordjylland's agreement (§§ 5-6) sets every quota of the region; Læsø gets none."""
+    result = run_scenario(_without_cases(load_scenario(SCENARIOS / "2026_kvoter.toml")), kommuner())
+    nord = [q for q in result.beregning.kommuner if q.kommune.region.kode == 1081]
+    assert len(nord) == 11 and all(q.grundlag == Grundlag.AFTALE for q in nord)
+    assert result.kvoter[825] == 0 and result.kvoter[860] == 9
+    assert sum(result.kvoter.values()) == 600
+
+
+def _without_cases(scenario):
+    from dataclasses import replace
+
+    return replace(scenario, cases=None)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("runs")
+    out = []
+    for name in ("visitering_standard", "visitering_beskaeftigelse"):
+        target = base / name
+        result = run("scenario", "run", str(SCENARIOS / f"{name}.toml"), "--out", str(target))
+        assert result.exit_code == 0, result.output
+        out.append(target)
+    return out[0], out[1]
+
+
+def test_result_folder_is_complete_and_deterministic(folders, tmp_path):
+    standard, _ = folders
+    names = sorted(p.name for p in standard.iterdir())
+    assert names == [
+        "kommunekvoter.csv",
+        "kommuner.csv",
+        "kort_kommunekvote.png",
+        "kort_kvote_pr_1000.png",
+        "kort_nulkvote.png",
+        "kort_placeret.png",
+        "placeringer.csv",
+        "rapport.html",
+        "regionskvoter.csv",
+        "summary.json",
+    ]
+    again = tmp_path / "again"
+    run("scenario", "run", str(SCENARIOS / "visitering_standard.toml"), "--out", str(again))
+    for name in names:
+        assert (again / name).read_bytes() == (standard / name).read_bytes(), name
+    summary = json.loads((standard / "summary.json").read_text("utf-8"))
+    assert summary["scenario"] == "Visitering: the default weights, written out"
+    assert summary["data"]["year"] == 2025
+    assert summary["data"]["proxy_note"].startswith("PROXY DATA")
+    assert summary["kvoter"]["total"] == 600
+    placement = summary["placement"]
+    assert placement["status"] == "optimal"
+    assert placement["objective"] == placement["bound"]
+    assert placement["placed_persons"] == summary["cases"]["persons"]
+    quotas = (standard / "kommunekvoter.csv").read_text("utf-8-sig")
+    assert "kommunekode;kommune;regionskode;region;kvote_trin_0;kommunekvote\n" in quotas
+
+
+def test_compare_folders_sorted_largest_first(folders, tmp_path):
+    standard, employment = folders
+    result = run("scenario", "compare", str(standard), str(employment), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = data["kommuner"]
+    assert all(r["forskel"] == 0 for r in rows), "same quotas, different weights"
+    keys = [(-abs(r["placeret_forskel"]), r["kommunekode"]) for r in rows]
+    assert keys == sorted(keys)
+    assert sum(r["placeret_forskel"] for r in rows) == 0, "same cases, all placed"
+    assert any(r["placeret_forskel"] for r in rows), "the weights change some placements"
+    text = run("scenario", "compare", str(standard), str(employment), "--out", str(tmp_path))
+    assert text.stdout.splitlines()[:3] == [
+        f"A: Visitering: the default weights, written out ({standard})",
+        f"B: Visitering what-if: employment weighted twice as much ({employment})",
+        "",
+    ]
+    written = (tmp_path / "sammenligning_kommuner.csv").read_text("utf-8-sig").splitlines()
+    assert written[3] == (
+        "kommunekode;kommune;regionskode;region;kvote_a;kvote_b;forskel;placeret_a;placeret_b;"
+        "placeret_forskel"
+    )
+
+
+def test_compare_scenario_files_quotas_only():
+    result = run(
+        "scenario",
+        "compare",
+        str(SCENARIOS / "2016_revisioner.toml"),
+        str(SCENARIOS / "2017_revisioner.toml"),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert sum(r["forskel"] for r in data["regioner"]) == 4000 - 7500
+    assert "placeret_a" not in data["kommuner"][0]
+
+
+def test_compare_rejects_a_folder_without_summary(tmp_path):
+    result = run("scenario", "compare", str(tmp_path), str(SCENARIOS / "2026_kvoter.toml"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        f"  {tmp_path}: not a scenario result folder (no summary.json)\n"
+    )
+
+
+codes = sorted(kommuner())
+
+
+@given(
+    st.lists(st.integers(0, 50), min_size=len(codes), max_size=len(codes)),
+    st.lists(st.integers(0, 50), min_size=len(codes), max_size=len(codes)),
+)
+def test_compare_order_and_region_sums(a, b):
+    k = kommuner()
+    sides = [Side(name, dict(zip(codes, q, strict=True))) for name, q in (("A", a), ("B", b))]
+    comparison = compare(*sides, k)
+    keys = [(-abs(r[6]), r[0]) for r in comparison.kommune_rows]
+    assert keys == sorted(keys)
+    for r in comparison.region_rows:
+        members = [row for row in comparison.kommune_rows if row[2] == r[0]]
+        assert r[2:5] == [sum(m[i] for m in members) for i in (4, 5, 6)]
+
+
+def test_readme_scenario_commands_run_as_written(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Scenarios", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(SCENARIOS, tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    for line in filter(None, (re.sub(r"#.*$", "", c).strip() for c in block.splitlines())):
+        argv = shlex.split(line)
+        assert argv[0] == "visitering"
+        result = run(*argv[1:])
+        assert result.exit_code == 0, (line, result.output)
+    assert (tmp_path / "results" / "2016" / "summary.json").is_file()
+
+
+def test_run_needs_a_kvoter_section(tmp_path):
+    weights_only = tmp_path / "w.toml"
+    weights_only.write_text("[visitering.weights]\nemployment = 1\n", "utf-8")
+    result = run("scenario", "run", str(weights_only), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        f"  {weights_only}: kvoter: the scenario has no [kvoter] section\n"
+    )
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,316 @@
+"""The StatBank loader against recorded answers served on 127.0.0.1 (tests/fixtures/statbank/,
+constructed to the documented format): the request, retries, and every failure a user can meet."""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from statbank_server import FIXTURES, Answer
+from typer.testing import CliRunner
+
+from visitering.cli import app
+from visitering.formats.csvtext import Dialect
+from visitering.inputs import embedded
+from visitering.report import grundlagsfil
+from visitering.statbank.http import FetchError, StatbankClient
+from visitering.statbank.tabeller import BEFOLKNING, INDVANDRERE, hent, parse_bulk
+
+runner = CliRunner()
+KOMMUNER = embedded.kommuner()
+CLOCK = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def client(url: str, sleeps: list[float] | None = None, **options: float) -> StatbankClient:
+    pauses = sleeps if sleeps is not None else []
+    return StatbankClient(url, sleep=pauses.append, **options)
+
+
+def test_fetch_reads_both_tables_and_checks_against_the_embedded_population(statbank):
+    result = hent(client(statbank.url), 2025, KOMMUNER, lambda: CLOCK)
+    embedded_2025 = embedded.embedded_grundlag(2025)
+    # FOLK1A 2025K1 and FOLK1AM 2025M01 are the same count (1 January), so they must agree.
+    assert result.befolkning == {g.kommune.kode: g.befolkning for g in embedded_2025.kommuner}
+    assert sum(result.befolkning.values()) == 5_992_644  # data/README.md, 98 kommuner
+    assert len(result.indvandrere) == 98 and result.indvandrere[101] == 65_572
+    assert (result.hentet, result.url) == (CLOCK, f"{statbank.url}/data")
+
+
+def test_the_requests_ask_for_1_january_and_the_documented_selection(statbank):
+    hent(client(statbank.url), 2025, KOMMUNER, lambda: CLOCK)
+    assert [r["path"] for r in statbank.requests] == ["/v1/data", "/v1/data"]
+    folk1a, folk1e = statbank.requests
+    common = {"format": "BULK", "lang": "da", "valuePresentation": "Code"}
+    assert folk1a == {
+        "path": "/v1/data",
+        "table": "FOLK1A",
+        **common,
+        "variables": [
+            {"code": "OMRÅDE", "values": ["*"]},
+            {"code": "KØN", "values": ["TOT"]},
+            {"code": "ALDER", "values": ["IALT"]},
+            {"code": "CIVILSTAND", "values": ["TOT"]},
+            {"code": "Tid", "values": ["2025K1"]},
+        ],
+    }
+    assert folk1e["table"] == "FOLK1E"
+    assert {"code": "HERKOMST", "values": ["25"]} in folk1e["variables"]
+    assert {"code": "Tid", "values": ["2025K1"]} in folk1e["variables"]
+
+
+def test_a_server_error_is_retried_with_exponential_backoff(statbank):
+    statbank.answer(
+        "FOLK1A",
+        Answer(500, "error_500.html"),
+        Answer(503),
+        Answer(fixture="folk1a_2025K1.csv"),
+    )
+    sleeps: list[float] = []
+    result = hent(client(statbank.url, sleeps, backoff=0.5), 2025, KOMMUNER, lambda: CLOCK)
+    assert sum(result.befolkning.values()) == 5_992_644
+    assert sleeps == [0.5, 1.0]
+    assert [r["table"] for r in statbank.requests] == ["FOLK1A"] * 3 + ["FOLK1E"]
+
+
+def test_too_many_requests_waits_as_long_as_retry_after_says(statbank):
+    statbank.answer("FOLK1E", Answer(429, headers={"Retry-After": "7"}), OK_FOLK1E)
+    sleeps: list[float] = []
+    hent(client(statbank.url, sleeps), 2025, KOMMUNER, lambda: CLOCK)
+    assert sleeps == [7.0]
+
+
+OK_FOLK1E = Answer(fixture="folk1e_2025K1_herkomst25.csv")
+
+
+def test_retries_are_bounded_and_the_error_says_what_happened(statbank):
+    statbank.answer("FOLK1A", Answer(502))
+    sleeps: list[float] = []
+    with pytest.raises(FetchError) as caught:
+        hent(client(statbank.url, sleeps, attempts=3), 2025, KOMMUNER)
+    assert sleeps == [1.0, 2.0]
+    assert len(statbank.requests) == 3
+    assert str(caught.value) == (
+        f"cannot retrieve FOLK1A from the StatBank API at {statbank.url}/data: HTTP 502 "
+        "(tried 3 times). The service is down or overloaded; try again later."
+    )
+
+
+def test_an_error_answer_is_reported_at_once_with_the_apis_message(statbank):
+    statbank.answer("FOLK1A", Answer(400, "error_400_extract_notfound.json"))
+    sleeps: list[float] = []
+    with pytest.raises(FetchError) as caught:
+        hent(client(statbank.url, sleeps), 2031, KOMMUNER)
+    assert sleeps == [] and len(statbank.requests) == 1
+    assert str(caught.value) == (
+        "the StatBank API refused the request for FOLK1A (HTTP 400, EXTRACT-NOTFOUND: Kan ikke "
+        f"finde værdien: 2031K1 (Tid)) at {statbank.url}/data. The API or the table may have "
+        "changed; check the table at https://www.statistikbanken.dk/ and report it."
+    )
+
+
+def test_no_answer_within_the_timeout_is_retried_then_reported(statbank):
+    statbank.answer("FOLK1A", Answer(delay=1.0, fixture="folk1a_2025K1.csv"))
+    sleeps: list[float] = []
+    with pytest.raises(FetchError, match=r"FOLK1A .*: no answer within 0\.2 s \(tried 2 times\)"):
+        hent(client(statbank.url, sleeps, timeout=0.2, attempts=2), 2025, KOMMUNER)
+    assert sleeps == [1.0]
+
+
+def test_offline_a_refused_connection_says_so():
+    with socket.socket() as probe:  # a port on loopback that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    with pytest.raises(FetchError) as caught:
+        hent(client(url, attempts=2), 2025, KOMMUNER)
+    assert str(caught.value) == (
+        f"cannot retrieve FOLK1A from the StatBank API at {url}/data: the connection was "
+        "refused (tried 2 times). Are you offline? Without a network, write the inputs file by "
+        "hand (see README, 'Your own figures')."
+    )
+
+
+def test_a_table_missing_a_municipality_names_it(statbank, tmp_path):
+    statbank.answer("FOLK1E", Answer(fixture="folk1e_2025K1_missing_laesoe.csv"))
+    out = tmp_path / "grundlag.csv"
+    result = runner.invoke(
+        app, ["data", "fetch", "--year", "2025", "--api-url", statbank.url, "--out", str(out)]
+    )
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "error: FOLK1E 2025K1: the table is missing municipalities: 825 (Læsø)\n"
+    )
+    assert not out.exists()
+
+
+def test_an_answer_with_labels_instead_of_codes_is_an_api_change():
+    data = (FIXTURES / "folk1a_2025K1_labels.csv").read_bytes()
+    with pytest.raises(FetchError) as caught:
+        parse_bulk(data, BEFOLKNING, 2025, KOMMUNER)
+    assert str(caught.value) == (
+        "FOLK1A 2025K1: the API changed its answer: OMRÅDE holds names such as 'Hele landet', "
+        "not codes (valuePresentation=Code was not honoured)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            lambda t: t.replace("INDHOLD", "VALUE"),
+            "the API changed its answer: expected the columns "
+            "OMRÅDE;KØN;ALDER;HERKOMST;TID;INDHOLD, got OMRÅDE;KØN;ALDER;HERKOMST;TID;VALUE",
+        ),
+        (
+            lambda t: re.sub(r"\n461;(.*);\d+", r"\n461;\1;..", t),
+            "kommunekode 461 (Odense) has no count (INDHOLD '..')",
+        ),
+        (lambda t: t + "101;TOT;IALT;25;2025K1;1\r\n", "kommunekode 101 appears twice"),
+        (
+            lambda t: t.replace("\n147;TOT;IALT;25;2025K1", "\n147;TOT;IALT;25;2025K2"),
+            "TID is '2025K2', asked for '2025K1'",
+        ),
+        (lambda t: t + "999;TOT;IALT;25;2025K1;1\r\n", "OMRÅDE '999' is not a known municipality"),
+        (lambda t: "", "the API changed its answer: expected the columns"),
+        (
+            lambda t: t.replace("\n101;TOT;IALT;25", "\n101;TOT;IALT;24"),
+            "line 4: HERKOMST is '24', asked for '25'",
+        ),
+    ],
+)
+def test_every_deviation_from_the_documented_answer_is_caught(edit, problem):
+    text = (FIXTURES / "folk1e_2025K1_herkomst25.csv").read_text(encoding="utf-8")
+    with pytest.raises(FetchError, match=r"^FOLK1E 2025K1: ") as caught:
+        parse_bulk(edit(text).encode("utf-8"), INDVANDRERE, 2025, KOMMUNER)
+    assert problem in str(caught.value)
+
+
+def test_bom_and_plain_line_ends_are_accepted():
+    text = (FIXTURES / "folk1a_2025K1.csv").read_text(encoding="utf-8")
+    plain = parse_bulk(text.encode("utf-8"), BEFOLKNING, 2025, KOMMUNER)
+    bom = parse_bulk(("\ufeff" + text.replace("\r\n", "\n")).encode(), BEFOLKNING, 2025, KOMMUNER)
+    assert plain == bom and len(plain) == 98
+
+
+def test_a_year_before_the_tables_begin_is_refused_without_asking(statbank, tmp_path):
+    result = runner.invoke(
+        app, ["data", "fetch", "--year", "2007", "--api-url", statbank.url, "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 1 problem in the input:\n"
+        "  --year: FOLK1A and FOLK1E start on 1 January 2008, got 2007\n"
+    )
+    assert statbank.requests == []
+
+
+def test_an_answer_that_breaks_off_is_retried(statbank):
+    # Content-Length promises more than is sent: http.client raises IncompleteRead.
+    broken = Answer(body=b"OMR", headers={"Content-Length": "1000"})
+    statbank.answer("FOLK1A", broken, Answer(fixture="folk1a_2025K1.csv"))
+    sleeps: list[float] = []
+    hent(client(statbank.url, sleeps, timeout=5), 2025, KOMMUNER, lambda: CLOCK)
+    assert sleeps == [1.0]
+
+
+def fetch(statbank, out: Path, *extra: str):
+    return runner.invoke(
+        app,
+        ["data", "fetch", "--year", "2025", "--api-url", statbank.url, "--out", str(out), *extra],
+    )
+
+
+def test_fetch_writes_an_inputs_file_the_quota_engine_reads(statbank, tmp_path):
+    out = tmp_path / "grundlag_2025.csv"
+    result = fetch(statbank, out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"Wrote {out}: population (FOLK1A) and non-Western immigrants (FOLK1E, HERKOMST=25) on "
+        "1 January 2025 for 98 municipalities, retrieved "
+    )
+    text = out.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[1] == "# data_year: 2025"
+    assert lines[2].startswith("# retrieved: ") and f"from {statbank.url}/data" in lines[2]
+    assert lines[3] == (
+        "# P_k befolkning: DST FOLK1A, Tid 2025K1 (KØN=TOT, ALDER=IALT, CIVILSTAND=TOT), "
+        "population on 1 January 2025"
+    )
+    assert lines[6] == "kommunekode;kommune;befolkning;indvandrere;familiesammenfoerte"
+    assert lines[7] == "101;København;667099;65572;"
+
+    quotas = runner.invoke(app, ["quotas", "--landstal", "600", "--inputs", str(out)])
+    assert quotas.exit_code == 0, quotas.output
+    assert quotas.stderr == (
+        "warning: familiesammenfoerte (F_k, § 4 stk. 3) is empty for 98 of 98 municipalities in "
+        f"{out} (101, 147, 151, 153, 155, ...); they are taken as 0 until you fill them in.\n"
+    )
+    for line in (
+        f"Data: user inputs: {out}\n",
+        "PROXY DATA - not official quotas: I_k does not apply US's exclusion of those who came "
+        "in 1997 or later on a study, au-pair, trainee or work permit (not public); F_k is empty "
+        "for 98 of 98 municipalities and taken as 0.\n",
+        "I_k indvandrere: DST FOLK1E, Tid 2025K1 (KØN=TOT, ALDER=IALT, HERKOMST=25), immigrants "
+        "from non-Western countries on 1 January 2025 (proxy: yes)\n",
+        "Data year: 2025 (P_k and I_k on 1 January 2025)\n",
+        "P_k befolkning: DST FOLK1A, Tid 2025K1 (KØN=TOT, ALDER=IALT, CIVILSTAND=TOT), "
+        "population on 1 January 2025 (proxy: no)\n",
+        f"F_k familiesammenfoerte: empty for 98 of 98 municipalities in {out}, taken as 0 "
+        "(proxy: yes)\n",
+    ):
+        assert line in quotas.stdout
+
+
+def test_filled_in_f_k_silences_the_warning_and_is_not_a_proxy(statbank, tmp_path):
+    out = tmp_path / "grundlag.csv"
+    assert fetch(statbank, out, "--csv-dialect", "standard").exit_code == 0
+    filled = out.read_text(encoding="utf-8").replace(",\n", ",3\n")
+    out.write_text(filled, encoding="utf-8")
+    quotas = runner.invoke(app, ["quotas", "--landstal", "600", "--inputs", str(out), "--json"])
+    assert quotas.exit_code == 0, quotas.output
+    assert quotas.stderr == ""
+    import json
+
+    payload = json.loads(quotas.stdout)
+    assert payload["data_aar"] == 2025
+    assert payload["summer"]["familiesammenfoerte"] == 3 * 98
+    assert [(k["symbol"], k["proxy"]) for k in payload["kolonner"]] == [
+        ("P_k", False),
+        ("I_k", True),
+        ("F_k", False),
+    ]
+
+
+def test_same_answers_same_bytes_except_the_retrieval_time(statbank):
+    first = hent(client(statbank.url), 2025, KOMMUNER, lambda: CLOCK)
+    later = hent(client(statbank.url), 2025, KOMMUNER, lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    a = grundlagsfil.render(first, KOMMUNER, Dialect.DANISH)
+    b = grundlagsfil.render(later, KOMMUNER, Dialect.DANISH)
+    assert a != b
+    differing = [(x, y) for x, y in zip(a.splitlines(), b.splitlines(), strict=True) if x != y]
+    assert differing == [
+        (
+            f"# retrieved: 2026-03-01T12:00:00Z from {statbank.url}/data (Kilde: Danmarks "
+            "Statistik, CC BY 4.0)".encode(),
+            f"# retrieved: 2026-03-02T00:00:00Z from {statbank.url}/data (Kilde: Danmarks "
+            "Statistik, CC BY 4.0)".encode(),
+        )
+    ]
+
+
+def test_the_quota_path_does_not_load_the_statbank_client():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from visitering.cli import app\n"
+        "CliRunner().invoke(app, ['quotas', '--landstal', '600'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('visitering.statbank')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

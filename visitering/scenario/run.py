@@ -1,0 +1,318 @@
+"""Running a scenario: the quotas and their revision path, then the placement of its cases.
+
+:func:`run_scenario` computes; :func:`result_files` renders the result folder to bytes (the CLI
+writes it atomically with :func:`visitering.io.write_files_atomically`):
+
+* ``kommunekvoter.csv`` / ``regionskvoter.csv`` — the quota after every step of the landstal
+  path (``kvote_trin_0`` is the first announcement) and the final quota in force;
+* ``placeringer.csv`` / ``kommuner.csv`` — the placement exports of
+  :mod:`visitering.report.placering`, when the scenario has cases;
+* ``summary.json`` — name, data, proxy note, landstal path, totals, solve status, objective and
+  bound; deterministic (no timestamps, no solve time);
+* whatever the ``extras`` hooks add (plots and reports are rendered by other modules).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from visitering.assignment.problem import Parameters, Weights
+from visitering.cases import Case
+from visitering.domain import Fordelingsgrundlag, Kommuner
+from visitering.errors import InputError, Problem
+from visitering.formats import csvtext
+from visitering.formats.csvtext import Cell, Dialect
+from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
+from visitering.kvoter.revision import Revision, revider
+from visitering.report.numbers import dec
+from visitering.report.placering import Batch
+from visitering.scenario.kvoter_section import KvoteSpec
+from visitering.scenario.schema import Scenario
+from visitering.scenario.settings import VisiteringSettings
+
+SUMMARY = "summary.json"
+KOMMUNE_FILE = "kommunekvoter.csv"
+REGION_FILE = "regionskvoter.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    """What a scenario run produced."""
+
+    scenario: Scenario
+    beregning: Kvoteberegning
+    """The quotas as first announced (with the scenario's agreements and deviations)."""
+    revision: Revision | None
+    """The revision chain, when the landstal changed during the year."""
+    cases: tuple[Case, ...] = ()
+    batch: Batch | None = None
+
+    @property
+    def kvoter(self) -> dict[int, int]:
+        """The quotas in force at the end of the landstal path."""
+        return self.revision.kvoter if self.revision is not None else self.beregning.kvoter
+
+    @property
+    def path(self) -> list[dict[int, int]]:
+        """The quotas after each step of the landstal path, the first announcement first."""
+        steps = [self.beregning.kvoter]
+        if self.revision is not None:
+            steps += [s.kvoter_efter for s in self.revision.trin]
+        return steps
+
+
+ExtraFiles = Callable[[ScenarioResult], Mapping[str, bytes]]
+"""A hook that renders more files of the result folder (e.g. maps and an HTML report)."""
+
+
+def run_quotas(
+    scenario: Scenario, grundlag: Fordelingsgrundlag, kommuner: Kommuner
+) -> tuple[Kvoteberegning, Revision | None]:
+    """The scenario's quotas as first announced and, if the landstal changed, the revisions.
+
+    An agreement or deviation applies to the first announcement; on a change of the landstal it
+    lapses (§ 7 stk. 8-11), so the revision chain starts from the § 7 quotas.
+    """
+    spec = _kvoter(scenario)
+    result = beregn_kvoter(grundlag, spec.landstal, spec.method, spec.agreements, spec.overrides)
+    revision = None
+    if spec.revisions:
+        revision = revider(
+            grundlag,
+            spec.landstal,
+            [s.landstal for s in spec.revisions],
+            spec.method,
+            spec.volunteers,
+            spec.before_2018,
+        )
+    return result, revision
+
+
+def _kvoter(scenario: Scenario) -> KvoteSpec:
+    if scenario.kvoter is None:
+        raise InputError(Problem("kvoter: the scenario has no [kvoter] section", scenario.source))
+    return scenario.kvoter
+
+
+def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
+    """Compute the quotas and place the scenario's cases against the final quotas.
+
+    Synthetic cases come from :func:`visitering.synth.generate_cases`; the placement uses the
+    embedded (illustrative) municipality profiles and the scenario's weights and parameters.
+    """
+    grundlag = scenario.data.load()
+    beregning, revision = run_quotas(scenario, grundlag, kommuner)
+    result = ScenarioResult(scenario, beregning, revision)
+    if scenario.cases is None:
+        return result
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.inputs import geography
+    from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles
+    from visitering.report.kvoter import grundlag_lines
+
+    spec = scenario.cases
+    if spec.cases is not None:
+        cases = list(spec.cases)
+    else:
+        from visitering.synth import generate_cases
+
+        cases = generate_cases(spec.n, spec.seed, kommuner)
+    settings = scenario.visitering or VisiteringSettings(Weights(), Parameters())
+    final = result.kvoter
+    notes = [
+        f"Scenario: {scenario.name}",
+        f"Quotas: landstal {_path_text(scenario)}; {grundlag.kilde}",
+        *grundlag_lines(grundlag),
+        f"Cases: {spec.label}",
+        PROFILE_PROXY_NOTE,
+    ]
+    inputs = BatchInputs(
+        cases,
+        embedded_profiles(),
+        geography.neighbours(),
+        geography.distances_km(),
+        settings.weights,
+        settings.parameters,
+        tuple(notes),
+    )
+    return replace(result, cases=tuple(cases), batch=run_batch(inputs, final))
+
+
+def _path_text(scenario: Scenario) -> str:
+    return " -> ".join(str(s.landstal) for s in _kvoter(scenario).path)
+
+
+def _header(result: ScenarioResult, title: str) -> list[str]:
+    from visitering.report.kvoter import header_lines
+
+    lines = header_lines(result.beregning, title)
+    lines.insert(
+        1, f"Scenario: {result.scenario.name}; landstal path {_path_text(result.scenario)}"
+    )
+    return lines
+
+
+def quota_files(result: ScenarioResult, dialect: Dialect) -> dict[str, bytes]:
+    """``kommunekvoter.csv`` and ``regionskvoter.csv``: every step of the path and the final."""
+    steps = result.path
+    step_cols = tuple(f"kvote_trin_{i}" for i in range(len(steps)))
+    rows: list[list[Cell]] = []
+    regions: dict[int, list[Any]] = {}
+    for q in result.beregning.kommuner:
+        k = q.kommune
+        values = [s[k.kode] for s in steps]
+        rows.append([k.kode, k.navn, k.region.kode, k.region.navn, *values, values[-1]])
+        region = regions.setdefault(
+            k.region.kode, [k.region.kode, k.region.navn, *[0] * len(steps)]
+        )
+        for i, v in enumerate(values):
+            region[2 + i] += v
+    kommune_cols = ("kommunekode", "kommune", "regionskode", "region", *step_cols, "kommunekvote")
+    region_cols = ("regionskode", "region", *step_cols, "regionskvote")
+    return {
+        KOMMUNE_FILE: csvtext.render(
+            kommune_cols, rows, dialect, _header(result, "Scenario: kommunekvoter")
+        ),
+        REGION_FILE: csvtext.render(
+            region_cols,
+            [[*r, r[-1]] for _, r in sorted(regions.items())],
+            dialect,
+            _header(result, "Scenario: regionskvoter"),
+        ),
+    }
+
+
+def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]:
+    """The deterministic summary of a run (no timestamps, no solve time)."""
+    from visitering.report.kvoter import grundlag_json
+
+    s = result.scenario
+    spec = _kvoter(s)
+    grundlag = result.beregning.grundlag
+    trin = result.revision.trin if result.revision is not None else ()
+    path: list[dict[str, Any]] = []
+    for i, step in enumerate(spec.path):
+        entry: dict[str, Any] = {
+            "landstal": step.landstal,
+            "date": step.date.isoformat() if step.date else None,
+            "note": step.note,
+            "total": sum(result.path[i].values()),
+        }
+        if i > 0:
+            t = trin[i - 1]
+            entry |= {
+                "retning": str(t.retning),
+                "aendring_pct": dec(t.aendring * 100, 2),
+                "taerskel_pct": dec(t.taerskel * 100, 0),
+                "obligatorisk": t.obligatorisk,
+            }
+        path.append(entry)
+    final = result.kvoter
+    by_region: dict[str, int] = {}
+    for q in result.beregning.kommuner:
+        name = q.kommune.region.navn
+        by_region[name] = by_region.get(name, 0) + final[q.kommune.kode]
+    out: dict[str, Any] = {
+        "scenario": s.name,
+        "description": s.description,
+        "data": {
+            "year": s.data.year,
+            "inputs": s.data.inputs,
+            "kilde": grundlag.kilde,
+            "proxy_note": grundlag.proxy_note,
+            **grundlag_json(grundlag),
+        },
+        "kvoter": {
+            "method": str(spec.method),
+            "before_2018": spec.before_2018,
+            "landstal_path": path,
+            "landstal": spec.path[-1].landstal,
+            "total": sum(final.values()),
+            "regioner": by_region,
+            "agreements": sum(len(a.kvoter) for a in spec.agreements),
+            "overrides": len(spec.overrides),
+            "advarsler": list(result.beregning.advarsler),
+        },
+        "cases": None,
+        "placement": None,
+        "files": sorted(files),
+    }
+    if s.cases is not None:
+        out["cases"] = {
+            "source": s.cases.label,
+            "cases": len(result.cases),
+            "persons": sum(c.persons for c in result.cases),
+        }
+    if result.batch is not None:
+        r = result.batch.result
+        out["placement"] = {
+            "status": str(r.status),
+            "objective": r.objective,
+            "bound": r.bound,
+            "gap": r.gap,
+            "placed_cases": len(r.placements),
+            "placed_persons": sum(p.persons for p in r.placements),
+            "counts": dict(r.counts),
+            "diagnosis": [str(d) for d in r.diagnosis],
+            "overshoot": {str(k): v for k, v in sorted(r.overshoot.items())},
+        }
+    return out
+
+
+def result_files(
+    result: ScenarioResult,
+    kommuner: Kommuner,
+    dialect: Dialect = Dialect.DANISH,
+    extras: Sequence[ExtraFiles] = (),
+) -> dict[str, bytes]:
+    """Every file of the result folder, rendered to bytes (nothing is written here)."""
+    from visitering.report import placering
+
+    files = quota_files(result, dialect)
+    if result.batch is not None:
+        files |= placering.export_files(result.batch, kommuner, dialect)
+    for hook in extras:
+        files |= hook(result)
+    names = [*files, SUMMARY]
+    files[SUMMARY] = (
+        json.dumps(summary(result, names), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    ).encode("utf-8")
+    return files
+
+
+def terminal_text(result: ScenarioResult) -> str:
+    """A few lines: the scenario, its landstal path, region totals and the placement status."""
+    info = summary(result)
+    lines = [f"Scenario: {info['scenario']}", f"Data: {info['data']['kilde']}"]
+    if info["data"]["proxy_note"]:
+        lines.append(info["data"]["proxy_note"])
+    year = info["data"]["data_aar"]
+    lines.append(f"Data year: {year}" if year is not None else "Data year: not recorded")
+    lines += [
+        f"{k['symbol']} {k['kolonne']}: {k['kilde']} (proxy: {'yes' if k['proxy'] else 'no'})"
+        for k in info["data"]["kolonner"]
+    ]
+    for i, step in enumerate(info["kvoter"]["landstal_path"]):
+        when = f" ({step['date']})" if step["date"] else ""
+        what = (
+            "first announced" if i == 0 else f"{step['retning']}, change {step['aendring_pct']} %"
+        )
+        if i > 0:
+            what += ", mandatory" if step["obligatorisk"] else ", optional"
+        lines.append(f"  landstal {step['landstal']:>6}{when}: {what}")
+    lines.append("Final quotas per region:")
+    for region, total in info["kvoter"]["regioner"].items():
+        lines.append(f"  {region:<20} {total:>6}")
+    lines.append(f"  {'i alt':<20} {info['kvoter']['total']:>6}")
+    if info["placement"] is not None:
+        p, c = info["placement"], info["cases"]
+        lines.append(
+            f"Placement of {c['cases']} cases ({c['persons']} persons, {c['source']}): "
+            f"{p['status']}; {p['placed_persons']} persons placed; objective {p['objective']}, "
+            f"bound {p['bound']}"
+        )
+        lines += [f"  Diagnosis: {d}" for d in p["diagnosis"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,87 @@
+"""The ``[visitering]`` part of a scenario: weights and parameters of the placement model::
+
+    [visitering.weights]
+    employment = 2
+    close_family = 5
+
+    [visitering.parameters]
+    capacity_tolerance = 0
+    time_limit_s = 30
+
+``visitering assign --scenario FILE`` reads only this part; ``visitering scenario run`` reads the
+whole file (:mod:`visitering.scenario.schema`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from visitering import io
+from visitering.assignment.problem import Parameters, Weights
+from visitering.errors import InputError, Problem
+from visitering.scenario.checks import Checker
+
+
+@dataclass(frozen=True, slots=True)
+class VisiteringSettings:
+    """Weights (§ 12 soft terms and municipal wishes) and parameters of the placement model."""
+
+    weights: Weights
+    parameters: Parameters
+
+
+def check_visitering(c: Checker, section: dict[str, Any]) -> VisiteringSettings | None:
+    """Validate a ``[visitering]`` table; defaults for what it leaves out."""
+    c.unknown(section, ("weights", "parameters"), "visitering.")
+    built: dict[str, Any] = {}
+    ok = True
+    for name, cls in (("weights", Weights), ("parameters", Parameters)):
+        given = c.table(section, name, f"visitering.{name}") or {}
+        c.unknown(given, (f.name for f in fields(cls)), f"visitering.{name}.")
+        known = {f.name for f in fields(cls)}
+        values = {
+            k: (_tiers(v) if k == "pace_tiers" else v) for k, v in given.items() if k in known
+        }
+        try:
+            built[name] = cls(**values)
+        except InputError as exc:
+            ok = False
+            for p in exc.problems:
+                c.add(f"visitering.{name}.{p.column}", p.message)
+        except TypeError as exc:
+            ok = False
+            c.add(f"visitering.{name}", str(exc))
+    if not ok:
+        return None
+    return VisiteringSettings(built["weights"], built["parameters"])
+
+
+def parse_visitering_settings(text: str, source: str) -> VisiteringSettings:
+    """Validate the ``[visitering]`` part of a scenario (other sections are not read)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(f"not valid TOML ({exc})", source)) from None
+    c = Checker(source)
+    section = c.table(doc, "visitering", "visitering") or {}
+    settings = check_visitering(c, section)
+    if c.problems or settings is None:
+        raise InputError(c.problems)
+    return settings
+
+
+def _tiers(value: Any) -> Any:
+    """TOML has no tuples: ``pace_tiers = [[1.0, 5], [1.5, 20]]``."""
+    return tuple(tuple(t) for t in value) if isinstance(value, list) else value
+
+
+def load_visitering_settings(path: Path) -> VisiteringSettings:
+    """Read the ``[visitering]`` weights and parameters of a scenario file."""
+    try:
+        text = io.read_input(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+    return parse_visitering_settings(text, str(path))
