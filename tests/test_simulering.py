@@ -261,3 +261,13 @@ def test_progress_counts_every_run_once(workers):
     seen: list[int] = []
     run_simulation(_spec(), 13, 0, workers=workers, progress=seen.append)
     assert sum(seen) == 13
+
+
+def test_parse_reads_the_data_section_of_the_scenario_format():
+    text = "[data]\nyear = 2019\n[kvoter]\nlandstal = 1000\n[simulering]\n"
+    assert parse_simulation(text, "s.toml", HISTORY, PLACED).spec.data_year == 2019
+    with pytest.raises(InputError) as err:
+        parse_simulation('[data]\ninputs = "x.csv"\n[simulering]\n', "s.toml", HISTORY, PLACED)
+    assert [str(p) for p in err.value.problems] == [
+        "s.toml, column data.inputs: simulations use the embedded data; give [data] year instead"
+    ]
