@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_quotas.py
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_assign.py
+	$(BIN)/python bench/bench_simulate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -63,7 +63,7 @@ synthetic = {n = 0}
 def test_every_problem_names_file_and_key():
     assert problems(BAD) == [
         "scenarios/x.toml: nmae: unknown key; expected one of cases, data, description, kvoter, "
-        "name, visitering",
+        "name, simulering, visitering",
         "scenarios/x.toml: data.year: expected one of the embedded years 2008, 2011, 2015, 2019, "
         "2022, 2023, 2024, 2025, 2026, got 1999",
         "scenarios/x.toml: kvoter.method: expected one of largest-remainder, sainte-lague, "

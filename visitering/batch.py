@@ -61,8 +61,11 @@ def case_hash(case: Case) -> str:
 
 
 def inputs_hash(inputs: BatchInputs, year_quota: Mapping[int, int]) -> str:
-    """Hash of everything that decides a batch (not the time limit, which only bounds it)."""
+    """Hash of everything that decides a batch (not the time limit, which only bounds it, nor
+    the thread count, which only says how the solve runs; leaving ``threads`` out keeps the
+    hashes of batches recorded before it existed)."""
     params = asdict(replace(inputs.parameters, time_limit_s=1.0))
+    params.pop("threads")
     document = {
         "cases": [case_hash(c) for c in inputs.cases],
         "year_quota": _plain(year_quota),

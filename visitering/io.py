@@ -86,6 +86,14 @@ def write_files_atomically(directory: Path, files: Mapping[str, bytes]) -> list[
     return [final for _, final in staged]
 
 
+def open_memory_database() -> sqlite3.Connection:
+    """A private in-memory SQLite database with the ledger's settings (simulations: the ledger's
+    draw-down logic without a file; nothing outlives the connection)."""
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
 def open_database(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the SQLite ledger at ``path``.
 

@@ -126,6 +126,13 @@ INSTITUTION_SHARE = {FamilyType.UNACCOMPANIED_MINOR: 0.15}
 INSTITUTION_SHARE_OTHERS = 0.005
 SPECIAL_SHARE = 0.01
 QUOTA_REFUGEE_SHARE = 0.10
+UNACCOMPANIED_SIBLING_SHARE = 0.10
+"""Share of unaccompanied minors who come with a sibling."""
+ONE_ADULT_FAMILY_SHARE = 0.25
+"""Share of families with children that have one adult."""
+CHILDREN_EXTRA_MEAN = 1.4
+"""Children per family: 1 + Poisson(this), at most :data:`MAX_CHILDREN`."""
+MAX_CHILDREN = 7
 
 
 def _probabilities(weights: Sequence[float]) -> Probabilities:
@@ -291,9 +298,9 @@ def _household(family_type: FamilyType, draw: _Draw) -> tuple[int, int]:
     if family_type is FamilyType.COUPLE:
         return 2, 0
     if family_type is FamilyType.UNACCOMPANIED_MINOR:
-        return 0, 2 if draw.chance(0.10) else 1
-    adults = 1 if draw.chance(0.25) else 2
-    children = min(1 + int(draw.rng.poisson(1.4)), 7)
+        return 0, 2 if draw.chance(UNACCOMPANIED_SIBLING_SHARE) else 1
+    adults = 1 if draw.chance(ONE_ADULT_FAMILY_SHARE) else 2
+    children = min(1 + int(draw.rng.poisson(CHILDREN_EXTRA_MEAN)), MAX_CHILDREN)
     return adults, children
 
 

@@ -346,11 +346,13 @@ def solve_mip(
     minimise_overshoot: bool = False,
     cutoff: float | None = None,
     hint: IntArray | None = None,
+    threads: int | None = None,
 ) -> MipSolution:
     """Build and solve the restricted MIP.
 
     ``cutoff``: an objective value known to be reachable (an incumbent); HiGHS prunes with it.
     ``hint``: the incumbent's pair index (into ``data.pairs``) per case; CP-SAT starts from it.
+    ``threads``: solver threads (``None``: HiGHS's default, 2 for CP-SAT).
     """
     from ortools.math_opt.python import mathopt
 
@@ -370,9 +372,12 @@ def solve_mip(
         params.highs.string_options["presolve"] = "off"
         if cutoff is not None:
             params.highs.double_options["objective_bound"] = cutoff + 0.5
+        if threads is not None:
+            # MathOpt rejects SolveParameters.threads for HiGHS; its own option works.
+            params.highs.int_options["threads"] = threads
         kind = mathopt.SolverType.HIGHS
     else:
-        params.threads = 2
+        params.threads = 2 if threads is None else threads
         kind = mathopt.SolverType.CP_SAT
     model_params = None
     if hint is not None and solver != "highs":

@@ -148,6 +148,11 @@ class Parameters:
         and those that cannot be excluded by the bound (see :mod:`.solver`).
     mip_solver:
         ``"highs"`` (default) or ``"cp_sat"``, through OR-Tools MathOpt.
+    threads:
+        Solver threads; ``None`` (default): the solver's own choice, with the first MIP run
+        beside the Lagrangian bound.  ``1`` keeps the whole solve on one core, so that
+        parallel simulation tasks do not compete for cores.  Like the time limit, it changes
+        how the solve runs, not what the inputs are.
     """
 
     capacity_tolerance: int = 0
@@ -166,6 +171,7 @@ class Parameters:
     allow_overshoot: bool = False
     candidates_per_case: int = 3
     mip_solver: Literal["highs", "cp_sat"] = "highs"
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         p = ProblemCollector()
@@ -186,6 +192,7 @@ class Parameters:
         need(self.concentration_factor > 0, "concentration_factor", "must be > 0")
         need(self.concentration_min_persons >= 0, "concentration_min_persons", "must be ≥ 0")
         need(self.mip_solver in ("highs", "cp_sat"), "mip_solver", "must be highs or cp_sat")
+        need(self.threads is None or self.threads >= 1, "threads", "must be ≥ 1")
         need(
             self.concentration_by in ("nationality", "language"),
             "concentration_by",

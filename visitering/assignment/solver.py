@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -77,8 +79,22 @@ FIRST_MIP_SHARE = 0.4
 LAGRANGIAN_SHARE = 0.5
 #: Column generation stops after this many pricing rounds (or half the time).
 MAX_PRICING_ROUNDS = 12
+_T = TypeVar("_T")
+
 #: Time kept back for building the result.
 RESERVE_S = 0.05
+
+
+class _Inline(Executor):
+    """Runs each submitted call at once in the calling thread (a one-thread solve)."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: object, **kwargs: object) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 class _Clock:
@@ -272,6 +288,7 @@ class _Search:
             self.params.mip_solver,
             minimise_overshoot=overshoot,
             cutoff=cutoff,
+            threads=self.params.threads,
         )
         return sol, data
 
@@ -315,8 +332,12 @@ class _Search:
         per_case = self.params.candidates_per_case
         lag: LagrangianBound | None = None
         # The first MIP runs in a worker thread (the solver releases the GIL) while this thread
-        # computes the Lagrangian bound: the machine has two cores.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # computes the Lagrangian bound: the machine has two cores.  With one thread asked for,
+        # the MIP runs first, in this thread, and the rest follows as before.
+        pool: Executor = (
+            ThreadPoolExecutor(max_workers=1) if self.params.threads != 1 else _Inline()
+        )
+        with pool:
             while True:
                 idx, left_out = self._candidates(relax, floor, per_case, lower, best)
                 proof = self._proof_possible(len(idx))

@@ -14,6 +14,7 @@ from visitering.cli import (  # noqa: F401  (registers commands)
     quotas,
     revise,
     scenario,
+    simulate,
     ukraine,
 )
 from visitering.cli.app import app

@@ -196,3 +196,23 @@ def latest_landstal() -> tuple[int, int]:
     if latest is None:
         raise InputError(Problem("no landstal rows", "data/landstal_historik.csv"))
     return latest
+
+
+def landstal_history() -> dict[int, tuple[int, ...]]:
+    """year → the landstal figures announced for it, in the order of the file (first = the
+    original announcement, then each revision), from ``data/landstal_historik.csv``."""
+    out: dict[int, list[int]] = {}
+    for row in _table("landstal_historik.csv").rows:
+        if row.cells["niveau"] == "landstal":
+            out.setdefault(int(row.cells["aar"]), []).append(int(row.cells["antal"]))
+    return {year: tuple(figures) for year, figures in sorted(out.items())}
+
+
+def placed_history() -> dict[int, int]:
+    """year → persons actually housed (rounded as the source gives them), from the
+    ``faktisk boligplaceret`` rows of ``data/landstal_historik.csv``."""
+    return {
+        int(row.cells["aar"]): int(row.cells["antal"])
+        for row in _table("landstal_historik.csv").rows
+        if row.cells["niveau"].startswith("faktisk boligplaceret")
+    }

@@ -1,0 +1,120 @@
+"""``visitering simulate``: pinned text, exports, errors, and the Dask path on loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from visitering.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SINGLE = ROOT / "scenarios" / "simulering_2026.toml"
+runner = CliRunner()
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["simulate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_text_output_header_is_pinned():
+    code, out, _ = _invoke(str(SINGLE), "--runs", "20", "--workers", "1")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:2] == [
+        "Simulation of 2026 (announced landstal 600)",
+        "20 runs, seed 2026, quota-only, 52 weekly batches per year",
+    ]
+    assert lines[3].startswith("PROXY DATA - not official quotas")
+    assert lines[4].startswith("Persons arriving: ")
+    assert lines[7].startswith("Rule dansk: mean total |placed - quota| ")
+    assert lines[8].startswith("  against the quotas scaled to the persons who came: mean total ")
+    assert lines[9].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
+
+
+def test_exports_are_the_json_and_byte_identical_on_rerun(tmp_path):
+    args = [str(SINGLE), "--runs", "15", "--workers", "1", "--seed", "4"]
+    code, out, err = _invoke(*args, "--json", "--out", str(tmp_path / "a"))
+    assert code == 0
+    assert "Wrote 2 files to" in err
+    _invoke(*args, "--out", str(tmp_path / "b"))
+    for name in ("simulering.csv", "simulering.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    doc = json.loads((tmp_path / "a" / "simulering.json").read_text(encoding="utf-8"))
+    assert doc == json.loads(out)
+    assert doc["simulation"]["seed"] == 4
+    assert len(doc["rules"][0]["kommuner"]) == 98
+    header = (tmp_path / "a" / "simulering.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert header[0].startswith("# Simulation of 2026 (announced landstal 600): 15 runs, seed 4")
+
+
+def test_chain_compares_both_rules():
+    chain = ROOT / "scenarios" / "simulering_2015_2019.toml"
+    code, out, _ = _invoke(str(chain), "--runs", "4", "--workers", "1")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "Simulation of 2015-2019 (announced landstal 4,000, 12,000, 15,000, 3,000, 1,000)"
+    )
+    assert "Quota and placed below are sums over the years." in out
+    assert "\nRule dansk: " in out and "\nRule overfoersel: " in out
+    assert out.count("\n  against the quotas scaled to the persons who came: mean total ") == 2
+
+
+def test_bad_key_names_the_key_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[simulering]\nwekes = 4\n", encoding="utf-8")
+    code, out, err = _invoke(str(bad), "--runs", "3", "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert out == ""
+    assert err.startswith(
+        f"error: 1 problem in the input:\n  {bad}, column simulering.wekes: unknown key 'wekes'; "
+        "known: arrival_ratios, carry_over, "
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_runs_and_missing_section(tmp_path):
+    code, _, err = _invoke(str(SINGLE), "--runs", "0")
+    assert (code, err) == (
+        2,
+        "error: 1 problem in the input:\n  --runs: must be at least 1, got 0\n",
+    )
+    plain = tmp_path / "plain.toml"
+    plain.write_text("[kvoter]\nlandstal = 600\n", encoding="utf-8")
+    code, _, err = _invoke(str(plain))
+    assert (code, err) == (
+        2,
+        f"error: 1 problem in the input:\n  {plain}, column simulering: "
+        "needs a [simulering] table\n",
+    )
+
+
+@pytest.mark.slow
+def test_dask_scheduler_on_loopback_gives_the_local_result():
+    distributed = pytest.importorskip("distributed")
+    local = _invoke(str(SINGLE), "--runs", "24", "--workers", "1", "--json")
+    with distributed.LocalCluster(
+        host="127.0.0.1",
+        protocol="tcp://",
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        remote = _invoke(str(SINGLE), "--runs", "24", "--scheduler", address, "--json")
+    assert remote[0] == local[0] == 0
+    assert remote[1] == local[1]
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_an_input_error():
+    code, _, err = _invoke(str(SINGLE), "--runs", "2", "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2
+    assert err.startswith(
+        "error: 1 problem in the input:\n  --scheduler: cannot reach the Dask scheduler ("
+    )

@@ -1,0 +1,100 @@
+"""``visitering simulate``: uncertainty sweeps over quotas and placements (issue 4)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from visitering import io
+from visitering.cli.app import app
+from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors
+from visitering.errors import InputError, Problem
+from visitering.formats.csvtext import Dialect
+from visitering.inputs import embedded
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="Scenario TOML with a [simulering] section.")],
+    runs: Annotated[int, typer.Option("--runs", help="Number of simulated runs.")] = 100,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Base seed (default: the file's seed, else 0)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Local worker processes (default: the cores; 1: serial)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://host:8786."
+        ),
+    ] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No progress bar (none when not a terminal).")
+    ] = False,
+    out: OutOpt = None,
+    json: JsonOpt = False,
+    csv_dialect: DialectOpt = Dialect.DANISH,
+) -> None:
+    """Draw landstal revisions and arrivals many times; placed versus quota per municipality."""
+    from visitering.simulering.executor import run_simulation
+    from visitering.simulering.parse import parse_simulation
+    from visitering.simulering.run import kommunekoder
+    from visitering.simulering.summary import csv_bytes, payload, summarise, terminal_text
+
+    with input_errors():
+        try:
+            text = io.read_input(file).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(Problem("a scenario file must be UTF-8 text", str(file))) from None
+        parsed = parse_simulation(
+            text, str(file), embedded.landstal_history(), embedded.placed_history()
+        )
+        spec = parsed.spec
+        base_seed = seed if seed is not None else (parsed.seed or 0)
+        grundlag = embedded.embedded_grundlag(spec.data_year)
+        extra = [f"Quotas: {grundlag.kilde}"]
+        if grundlag.proxy_note:
+            extra.append(grundlag.proxy_note)
+        show = not no_progress and sys.stderr.isatty()
+        with _progress(runs, show) as advance:
+            results = run_simulation(spec, runs, base_seed, workers, scheduler, advance)
+        summary = summarise(spec, results, base_seed, kommunekoder(spec))
+        kommuner = embedded.kommuner()
+        emit(
+            json,
+            lambda: payload(summary, kommuner, extra),
+            lambda: terminal_text(summary, kommuner, extra),
+            out,
+            lambda: {
+                "simulering.csv": csv_bytes(summary, kommuner, csv_dialect, extra),
+                "simulering.json": _json_bytes(payload(summary, kommuner, extra)),
+            },
+        )
+
+
+def _json_bytes(document: dict[str, object]) -> bytes:
+    import json as jsonlib
+
+    return (jsonlib.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (``rich``, already installed with Typer), or nothing."""
+    if not show:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Simulating", total=total)
+        yield lambda n: bar.advance(task, n)

@@ -1,0 +1,245 @@
+"""The ``[simulering]`` section of a scenario file, validated into a :class:`SimulationSpec`::
+
+    [data]
+    year = 2025                   # embedded population vintage (or data_year below)
+
+    [kvoter]                      # optional: landstal and method are read from here
+    landstal = 600
+
+    [simulering]
+    mode = "kvoter"               # or "visitering" (synthetic cases through the solver)
+    years = [2015, 2019]          # first and last year of a chain (default: one year)
+    carry_over = true             # also run the carry-over rule on the same draws
+    weeks = 52
+    seed = 7
+    # uncertainty (defaults from data/landstal_historik.csv, see .spec):
+    revision_probability = 0.5
+    revision_multipliers = [1.4667, 3.0, 0.4412]
+    max_revisions = 2
+    arrival_ratios = [0.88, 0.96, 0.84]
+    composition_concentration = 50
+    close_family_share = 0.12
+    time_limit_s = 10             # per weekly batch, visitering mode
+    relative_gap = 0.0
+
+``landstal`` in ``[simulering]`` (a number, or one per year) wins over ``[kvoter]``, which is
+read for a single year only; for a chain without it, each year's first announced landstal in
+the history is used.  Every problem is
+reported at once, each naming its key (``simulering.<key>``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from visitering.errors import InputError, Problem
+from visitering.kvoter.apportionment import Method
+from visitering.simulering.spec import Mode, SimulationSpec, Uncertainty, historical_uncertainty
+
+KNOWN = frozenset(
+    {
+        "mode",
+        "years",
+        "landstal",
+        "data_year",
+        "method",
+        "weeks",
+        "carry_over",
+        "seed",
+        "revision_probability",
+        "revision_multipliers",
+        "max_revisions",
+        "arrival_ratios",
+        "composition_concentration",
+        "close_family_share",
+        "time_limit_s",
+        "relative_gap",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The spec and the seed the file asks for (``None``: not given)."""
+
+    spec: SimulationSpec
+    seed: int | None
+
+
+class _Reader:
+    """Typed access to one section's keys, collecting a problem per bad key."""
+
+    def __init__(self, section: Mapping[str, Any], prefix: str, source: str) -> None:
+        self.section, self.prefix, self.source = section, prefix, source
+        self.problems: list[Problem] = []
+
+    def bad(self, key: str, message: str) -> None:
+        self.problems.append(Problem(message, self.source, column=f"{self.prefix}.{key}"))
+
+    def integer(self, key: str, default: int | None = None) -> int | None:
+        value = self.section.get(key, default)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            self.bad(key, f"must be a whole number, got {value!r}")
+            return default
+        return value
+
+    def number(self, key: str, default: float) -> float:
+        value = self.section.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.bad(key, f"must be a number, got {value!r}")
+            return default
+        return float(value)
+
+    def numbers(self, key: str, default: tuple[float, ...]) -> tuple[float, ...]:
+        value = self.section.get(key, default)
+        if not isinstance(value, list | tuple) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) for v in value
+        ):
+            self.bad(key, f"must be a list of numbers, got {value!r}")
+            return default
+        return tuple(float(v) for v in value)
+
+    def flag(self, key: str) -> bool:
+        value = self.section.get(key, False)
+        if not isinstance(value, bool):
+            self.bad(key, f"must be true or false, got {value!r}")
+            return False
+        return value
+
+
+def parse_simulation(
+    text: str,
+    source: str,
+    landstal_history: Mapping[int, tuple[int, ...]],
+    placed_history: Mapping[int, int],
+) -> Parsed:
+    """Validate the ``[simulering]`` (and what it uses of ``[kvoter]``) of a scenario document.
+
+    Raises
+    ------
+    InputError
+        With every problem found, each naming its key.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(f"not valid TOML ({exc})", source)) from None
+    section, kvoter = doc.get("simulering"), doc.get("kvoter", {})
+    if not isinstance(section, dict):
+        raise InputError(Problem("needs a [simulering] table", source, column="simulering"))
+    if not isinstance(kvoter, dict):
+        kvoter = {}
+    r = _Reader(section, "simulering", source)
+    for key in sorted(set(section) - KNOWN):
+        r.bad(key, f"unknown key {key!r}; known: {', '.join(sorted(KNOWN))}")
+    k = _Reader(kvoter, "kvoter", source)
+    defaults = historical_uncertainty(dict(landstal_history), dict(placed_history))
+
+    mode = _choice(r, "mode", Mode, Mode.KVOTER)
+    method = _choice(r, "method", Method, _choice(k, "method", Method, Method.LARGEST_REMAINDER))
+    years = _years(r, landstal_history)
+    landstal = _landstal(r, k, years, landstal_history)
+    uncertainty = Uncertainty(
+        revision_probability=r.number("revision_probability", defaults.revision_probability),
+        revision_multipliers=r.numbers("revision_multipliers", defaults.revision_multipliers),
+        arrival_ratios=r.numbers("arrival_ratios", defaults.arrival_ratios),
+        max_revisions=r.integer("max_revisions", defaults.max_revisions) or 0,
+        composition_concentration=r.number(
+            "composition_concentration", defaults.composition_concentration
+        ),
+        close_family_share=r.number("close_family_share", defaults.close_family_share),
+    )
+    data = doc.get("data", {})
+    d = _Reader(data if isinstance(data, dict) else {}, "data", source)
+    if "inputs" in d.section:
+        d.bad("inputs", "simulations use the embedded data; give [data] year instead")
+    data_year = r.integer("data_year", d.integer("year", k.integer("data_year")))
+    weeks = r.integer("weeks", 52) or 52
+    carry_over = r.flag("carry_over")
+    seed = r.integer("seed")
+    time_limit_s = r.number("time_limit_s", 10.0)
+    relative_gap = r.number("relative_gap", 0.0)
+    problems = r.problems + k.problems + d.problems
+    if problems or landstal is None:
+        raise InputError(problems)
+    try:
+        spec = SimulationSpec(
+            years=years,
+            landstal=landstal,
+            uncertainty=uncertainty,
+            data_year=data_year,
+            method=method,
+            mode=mode,
+            weeks=weeks,
+            carry_over=carry_over,
+            time_limit_s=time_limit_s,
+            relative_gap=relative_gap,
+            source=source,
+        )
+    except InputError as exc:
+        raise InputError(exc.problems) from None
+    return Parsed(spec, seed)
+
+
+def _choice(r: _Reader, key: str, kind: Any, default: Any) -> Any:
+    value = r.section.get(key)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        r.bad(key, f"unknown {key} {value!r}; one of {', '.join(m.value for m in kind)}")
+        return default
+
+
+def _years(r: _Reader, history: Mapping[int, tuple[int, ...]]) -> tuple[int, ...]:
+    value = r.section.get("years")
+    latest = max(history) if history else 0
+    if value is None:
+        return (latest,)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+        or value[0] > value[1]
+    ):
+        r.bad("years", f"must be [first, last] with first ≤ last, got {value!r}")
+        return (latest,)
+    return tuple(range(value[0], value[1] + 1))
+
+
+def _landstal(
+    r: _Reader,
+    k: _Reader,
+    years: tuple[int, ...],
+    history: Mapping[int, tuple[int, ...]],
+) -> tuple[int, ...] | None:
+    value = r.section.get("landstal")
+    if value is None and len(years) == 1:  # [kvoter] describes one year
+        value = k.section.get("landstal")
+    key = "landstal"
+    if value is None and len(years) > 1:
+        missing = [y for y in years if y not in history]
+        if missing:
+            r.bad(
+                "years",
+                f"no landstal in the history for {', '.join(map(str, missing))}; "
+                "give landstal = [...] with one per year",
+            )
+            return None
+        return tuple(history[y][0] for y in years)
+    if value is None:
+        value = history[years[0]][0] if years[0] in history else None
+        if value is None:
+            r.bad(key, "no landstal given and none in the history for the year")
+            return None
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
+        r.bad(key, f"must be a positive whole number or a list of them, got {value!r}")
+        return None
+    if len(values) == 1 and len(years) > 1:
+        values = values * len(years)
+    return tuple(values)

@@ -1,0 +1,127 @@
+"""Placing one simulated year's arrivals against the quotas in force, week by week.
+
+Both placers take the same thing: the targets in force from each week on (a landstal revision
+during the year replaces them from its week, placements already made stand, as in the ledger)
+and the year's cases in week order; both return persons placed per municipality.
+
+* :func:`place_quota_only` is the fast rule used for quota-only sweeps, in place of the solver:
+  a case with close family in a municipality goes there (§ 11 stk. 3, whatever is left);
+  any other case goes to the municipality that, after taking it, is least full relative to its
+  target, among those with room for the whole family (§ 11 stk. 1; families are not split);
+  when none has room, to the least full one overall (an overshoot: arrivals beyond the
+  landstal have to be housed somewhere).  Ties: the lower kommunekode.
+* :func:`place_visitering` runs the real weekly batches (:func:`visitering.batch.run_batch`) on
+  an in-memory ledger, a revision recorded in the ledger as ``visitering assign
+  --revise-quotas`` records it.  A batch the quotas cannot hold is solved again with
+  ``allow_overshoot`` (least total overshoot), so that every case is placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from visitering.simulering.draws import FloatArray, IntArray
+
+Targets = Sequence[tuple[int, IntArray]]
+"""(first week, target per municipality in kommunekode order), first week 0, ascending."""
+
+
+def place_quota_only(
+    targets: Targets, sizes: IntArray, weeks: IntArray, close_family: IntArray
+) -> IntArray:
+    """Persons placed per municipality by the quota-only rule (module docstring)."""
+    k = len(targets[0][1])
+    placed = np.zeros(k, dtype=np.int64)
+    segment = -1
+    next_week = 0
+    target: FloatArray = np.zeros(k)
+    scale: FloatArray = np.ones(k)
+    positive = np.zeros(k, dtype=bool)
+    any_positive = False
+    for size, week, family in zip(
+        sizes.tolist(), weeks.tolist(), close_family.tolist(), strict=True
+    ):
+        while week >= next_week:
+            segment += 1
+            target = targets[segment][1].astype(np.float64)
+            positive = target > 0
+            any_positive = bool(positive.any())
+            scale = np.where(positive, target, 1.0)
+            next_week = targets[segment + 1][0] if segment + 1 < len(targets) else 10**9
+        if family >= 0:
+            placed[family] += size
+            continue
+        if not any_positive:
+            placed[int(np.argmin(placed))] += size
+            continue
+        fill = np.where(positive, (placed + size) / scale, np.inf)
+        fits = positive & (target - placed >= size)
+        chosen = (
+            int(np.argmin(np.where(fits, fill, np.inf))) if fits.any() else int(np.argmin(fill))
+        )
+        placed[chosen] += size
+    return placed
+
+
+def place_visitering(
+    targets: Targets,
+    codes: Sequence[int],
+    case_counts: Sequence[int],
+    case_seed: int,
+    time_limit_s: float,
+    relative_gap: float,
+) -> tuple[IntArray, int]:
+    """Persons placed per municipality, and persons left unplaced, by weekly solver batches.
+
+    ``case_counts``: cases arriving in each week.  The cases are
+    :func:`visitering.synth.generate_cases` ``(sum(case_counts), case_seed)``, split in order.
+    A batch that ends without a placement (the time limit hit before any was found) leaves its
+    persons unplaced; they are counted, not hidden.
+    """
+    from visitering import io
+    from visitering.assignment.problem import Parameters
+    from visitering.assignment.result import Status
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.inputs import embedded, geography
+    from visitering.inputs.profiles import embedded_profiles
+    from visitering.ledger import Ledger
+    from visitering.synth import generate_cases
+
+    kommuner = embedded.kommuner()
+    cases = generate_cases(sum(case_counts), case_seed, kommuner)
+    base = BatchInputs(
+        (),
+        embedded_profiles(),
+        geography.neighbours(),
+        geography.distances_km(),
+        parameters=Parameters(
+            time_limit_s=time_limit_s,
+            relative_gap=relative_gap,
+            threads=1,
+        ),
+    )
+    overshoot = replace(base.parameters, allow_overshoot=True)
+    ledger = Ledger(io.open_memory_database(), "simulering")
+    unplaced = 0
+    start = 0
+    segment = 0
+    for week, count in enumerate(case_counts):
+        while segment + 1 < len(targets) and targets[segment + 1][0] <= week:
+            segment += 1
+        quota = {code: int(q) for code, q in zip(codes, targets[segment][1].tolist(), strict=True)}
+        batch_cases = cases[start : start + count]
+        start += count
+        revision = f"simulated landstal revision from week {week + 1}"
+        week_inputs = replace(base, cases=batch_cases)
+        batch = run_batch(week_inputs, quota, ledger, revision)
+        if batch.result.status is Status.INFEASIBLE:
+            # Only now the overshoot: an infeasible batch is not recorded, and the
+            # least-overshoot solve costs about three times as much.
+            batch = run_batch(replace(week_inputs, parameters=overshoot), quota, ledger, revision)
+        if not batch.result.placements:
+            unplaced += sum(c.persons for c in batch_cases)
+    by_code = {s.kommunekode: s.placeret for s in ledger.status()}
+    return np.asarray([by_code.get(c, 0) for c in codes], dtype=np.int64), unplaced
