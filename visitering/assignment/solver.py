@@ -79,10 +79,10 @@ FIRST_MIP_SHARE = 0.4
 LAGRANGIAN_SHARE = 0.5
 #: Column generation stops after this many pricing rounds (or half the time).
 MAX_PRICING_ROUNDS = 12
-_T = TypeVar("_T")
-
 #: Time kept back for building the result.
 RESERVE_S = 0.05
+
+_T = TypeVar("_T")
 
 
 class _Inline(Executor):
