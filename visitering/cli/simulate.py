@@ -10,10 +10,8 @@ from typing import Annotated
 
 import typer
 
-from visitering import io
 from visitering.cli.app import app
 from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors
-from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
 
@@ -45,18 +43,12 @@ def simulate(
 ) -> None:
     """Draw landstal revisions and arrivals many times; placed versus quota per municipality."""
     from visitering.simulering.executor import run_simulation
-    from visitering.simulering.parse import parse_simulation
+    from visitering.simulering.parse import load_simulation
     from visitering.simulering.run import kommunekoder
     from visitering.simulering.summary import csv_bytes, payload, summarise, terminal_text
 
     with input_errors():
-        try:
-            text = io.read_input(file).decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError(Problem("a scenario file must be UTF-8 text", str(file))) from None
-        parsed = parse_simulation(
-            text, str(file), embedded.landstal_history(), embedded.placed_history()
-        )
+        parsed = load_simulation(file)
         spec = parsed.spec
         base_seed = seed if seed is not None else (parsed.seed or 0)
         grundlag = embedded.embedded_grundlag(spec.data_year)

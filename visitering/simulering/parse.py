@@ -33,9 +33,12 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from visitering import io
 from visitering.errors import InputError, Problem
+from visitering.inputs import embedded
 from visitering.kvoter.apportionment import Method
 from visitering.simulering.spec import Mode, SimulationSpec, Uncertainty, historical_uncertainty
 
@@ -243,3 +246,19 @@ def _landstal(
     if len(values) == 1 and len(years) > 1:
         values = values * len(years)
     return tuple(values)
+
+
+def load_simulation(path: Path) -> Parsed:
+    """Read and validate the ``[simulering]`` of the scenario file at ``path``, against the
+    embedded landstal and placement history.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, is not UTF-8, or has problems (each naming its key).
+    """
+    try:
+        text = io.read_input(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+    return parse_simulation(text, str(path), embedded.landstal_history(), embedded.placed_history())
