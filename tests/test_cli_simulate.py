@@ -29,10 +29,18 @@ def test_text_output_header_is_pinned():
         "20 runs, seed 2026, quota-only, 52 weekly batches per year",
     ]
     assert lines[3].startswith("PROXY DATA - not official quotas")
-    assert lines[4].startswith("Persons arriving: ")
-    assert lines[7].startswith("Rule dansk: mean total |placed - quota| ")
-    assert lines[8].startswith("  against the quotas scaled to the persons who came: mean total ")
-    assert lines[9].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
+    # Issue 5: every output names the data year and the source of each input column.
+    assert lines[4:8] == [
+        "Data year: 2025 (P_k and I_k on 1 January 2025)",
+        "P_k befolkning: DST FOLK1AM 2025M01, population on 1 January 2025 (proxy: no)",
+        "I_k indvandrere: all immigrants and descendants, all origins, DST FOLK1E share on "
+        "1 January 2026, applied to the population of 2025 (proxy: yes)",
+        "F_k familiesammenfoerte: 0 (not public) (proxy: yes)",
+    ]
+    assert lines[8].startswith("Persons arriving: ")
+    assert lines[11].startswith("Rule dansk: mean total |placed - quota| ")
+    assert lines[12].startswith("  against the quotas scaled to the persons who came: mean total ")
+    assert lines[13].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
 
 
 def test_exports_are_the_json_and_byte_identical_on_rerun(tmp_path):

@@ -42,6 +42,7 @@ def simulate(
     csv_dialect: DialectOpt = Dialect.DANISH,
 ) -> None:
     """Draw landstal revisions and arrivals many times; placed versus quota per municipality."""
+    from visitering.report.kvoter import grundlag_lines
     from visitering.simulering.executor import run_simulation
     from visitering.simulering.parse import load_simulation
     from visitering.simulering.run import kommunekoder
@@ -52,9 +53,8 @@ def simulate(
         spec = parsed.spec
         base_seed = seed if seed is not None else (parsed.seed or 0)
         grundlag = embedded.embedded_grundlag(spec.data_year)
-        extra = [f"Quotas: {grundlag.kilde}"]
-        if grundlag.proxy_note:
-            extra.append(grundlag.proxy_note)
+        # Data year, the source of each input column and the proxy notice, as in every export.
+        extra = [f"Quotas: {grundlag.kilde}", *grundlag_lines(grundlag)]
         show = not no_progress and sys.stderr.isatty()
         with _progress(runs, show) as advance:
             results = run_simulation(spec, runs, base_seed, workers, scheduler, advance)
