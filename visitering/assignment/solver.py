@@ -159,6 +159,8 @@ class _Search:
         # Pairs outside the network: bound correction and least reduced cost (column generation).
         self.correction = 0.0
         self.least_outside = math.inf
+        # allow_overshoot: the placement that showed the least overshoot, the first incumbent.
+        self.least_overshoot_placement: IntArray | None = None
 
     def run(self) -> _Best | tuple[Diagnosis, ...]:
         """The best placement found, or the diagnosis (empty: time ran out)."""
@@ -269,7 +271,8 @@ class _Search:
             fixed=np.flatnonzero(single),
             overshoot_mode=self.params.allow_overshoot,
             overshoot_budget=budget,
-            whole_persons=self.inst.n <= PROOF_MAX_CASES,
+            # Measured: whole persons slow the MIPs under an overshoot budget down.
+            whole_persons=self.inst.n <= PROOF_MAX_CASES and not self.params.allow_overshoot,
         )
 
     def _mip(
@@ -302,14 +305,17 @@ class _Search:
         """
         floor = relax.bound + self._keys(relax)
         idx, _ = self._candidates(relax, floor, self.params.candidates_per_case, -math.inf, None)
-        sol, _ = self._mip(idx, overshoot=True)
+        sol, data = self._mip(idx, overshoot=True)
         restricted = len(idx) < len(self.pairs.rows)
         least = self.budget or 0
         if restricted and (sol.status is not MipStatus.OPTIMAL or sol.objective > least):
-            sol, _ = self._mip(np.arange(len(self.pairs.rows)), overshoot=True)
+            sol, data = self._mip(np.arange(len(self.pairs.rows)), overshoot=True)
             restricted = False
         if sol.status in (MipStatus.INFEASIBLE, MipStatus.NO_SOLUTION):
             return None
+        # It keeps within its own overshoot, so it is a placement phase 2 may return: a
+        # cost MIP under a tight overshoot budget can run out of time before finding one.
+        self.least_overshoot_placement = data.pairs.cols[sol.choice]
         if sol.status is not MipStatus.OPTIMAL or self.columns:
             self.notes.append("least overshoot not proven over all municipalities")
         return round(sol.objective)
@@ -319,6 +325,9 @@ class _Search:
         self.relax_has_prices = relax.potential is not None
         floor = lower + self._keys(relax)
         best: _Best | None = None
+        if self.least_overshoot_placement is not None:
+            z = objective_of(self.inst, self.cp, self.pairs, self.least_overshoot_placement)
+            best = _Best(self.least_overshoot_placement, z, float(lower), z <= lower)
         if not self.params.allow_overshoot:
             rounded = round_relaxation(self.inst, self.pairs, relax, floor)
             if rounded is not None:
