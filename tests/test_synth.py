@@ -70,6 +70,22 @@ def test_family_type_mix_is_near_the_stated_shares(big):
     assert 3.5 < sum(mean_family) / len(mean_family) < 5
 
 
+def test_a_given_family_mix_is_followed():
+    # A simulation draws the year's family-type mix and generates its cases from it.
+    kommuner = embedded.kommuner()
+    only_families = [0.0 if ft is not FamilyType.FAMILY else 1.0 for ft in synth.FAMILY_TYPES]
+    cases = synth.generate_cases(200, 5, kommuner, family_mix=only_families)
+    assert {c.family_type for c in cases} == {FamilyType.FAMILY}
+    singles = [1.0 if ft is FamilyType.SINGLE_MAN else 0.0 for ft in synth.FAMILY_TYPES]
+    assert all(c.persons == 1 for c in synth.generate_cases(50, 5, kommuner, family_mix=singles))
+
+
+@pytest.mark.parametrize("mix", [[1.0, 1.0], [0.0] * 5, [-1.0, 1.0, 1.0, 1.0, 1.0]])
+def test_a_bad_family_mix_is_refused(mix):
+    with pytest.raises(ValueError, match="family_mix needs 5 non-negative weights"):
+        synth.generate_cases(1, 1, embedded.kommuner(), family_mix=mix)
+
+
 def test_nationality_and_needs_mix(big):
     counts = Counter(c.nationality for c in big)
     assert [n for n, _ in counts.most_common(3)] == ["SYR", "ERI", "AFG"]

@@ -172,6 +172,7 @@ def generate_cases(
     seed: int,
     kommuner: Kommuner,
     population: Mapping[int, int] | None = None,
+    family_mix: Sequence[float] | None = None,
 ) -> list[Case]:
     """``n`` synthetic cases (see the module docstring for the mix and its sources).
 
@@ -187,6 +188,9 @@ def generate_cases(
     population:
         Population by kommunekode, the weight for where close family, jobs and institutions
         are; default: the embedded newest vintage (then every municipality must be in it).
+    family_mix:
+        Relative frequency of each family type, in the order of :data:`FAMILY_TYPES`;
+        default: the shares of :data:`FAMILY_TYPES` (a simulation draws its own mix).
 
     Returns
     -------
@@ -196,10 +200,17 @@ def generate_cases(
     Raises
     ------
     ValueError
-        If ``n`` is negative, or a municipality has no population.
+        If ``n`` is negative, a municipality has no population, or ``family_mix`` does not
+        give one non-negative weight per family type with a positive sum.
     """
     if n < 0:
         raise ValueError(f"n must be ≥ 0, not {n}")
+    if family_mix is not None and (
+        len(family_mix) != len(FAMILY_TYPES) or min(family_mix) < 0 or not sum(family_mix) > 0
+    ):
+        raise ValueError(
+            f"family_mix needs {len(FAMILY_TYPES)} non-negative weights with a positive sum"
+        )
     weights = _population(kommuner, population)
     codes = list(weights)
     p_place = _probabilities([weights[c] for c in codes])
@@ -209,7 +220,7 @@ def generate_cases(
     else:  # a municipality list without the centres (e.g. a test fixture): any municipality
         centres, p_centre = codes, p_place
     draw = _Draw(seed)
-    tables = _Tables()
+    tables = _Tables(family_mix)
     cases = []
     for i in range(1, n + 1):
         cases.append(_case(f"SYN-{i:06d}", draw, tables, codes, p_place, centres, p_centre))
@@ -219,9 +230,10 @@ def generate_cases(
 class _Tables:
     """The module's shares as option lists with normalised probabilities."""
 
-    def __init__(self) -> None:
+    def __init__(self, family_mix: Sequence[float] | None = None) -> None:
         self.family_types = list(FAMILY_TYPES)
-        self.p_family = _probabilities(list(FAMILY_TYPES.values()))
+        mix = list(FAMILY_TYPES.values()) if family_mix is None else list(family_mix)
+        self.p_family = _probabilities(mix)
         self.nationalities = list(NATIONALITIES)
         self.p_nationality = _probabilities([share for share, _ in NATIONALITIES.values()])
         self.education = list(EDUCATION)

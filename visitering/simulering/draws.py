@@ -16,7 +16,8 @@ Per year, in this order:
 4. cases drawn from that mix until their persons reach the arrivals (household sizes as
    :mod:`visitering.synth` draws them), each given a week uniformly and, with
    ``close_family_share``, a municipality of close family drawn by population;
-5. a seed for :func:`visitering.synth.generate_cases` (visitering mode: the cases themselves).
+5. a seed for :func:`visitering.synth.generate_cases` (visitering mode: the cases themselves,
+   drawn from the year's family-type mix of step 3).
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class YearDraw:
     close_family: IntArray
     """Index (into the sorted kommunekoder) of each case's close family, or -1."""
     case_seed: int
+    family_mix: tuple[float, ...] = ()
+    """The family-type mix drawn for the year (order of :data:`visitering.synth.FAMILY_TYPES`);
+    visitering mode generates its cases from it."""
 
 
 def rng_for(seed: int, run: int) -> np.random.Generator:
@@ -109,6 +113,7 @@ def _draw_year(
         weeks=case_weeks.astype(np.int64),
         close_family=close_family,
         case_seed=int(rng.integers(2**31 - 1)),
+        family_mix=tuple(float(x) for x in mix),
     )
 
 

@@ -73,11 +73,13 @@ def place_visitering(
     case_seed: int,
     time_limit_s: float,
     relative_gap: float,
+    family_mix: Sequence[float] | None = None,
 ) -> tuple[IntArray, int]:
     """Persons placed per municipality, and persons left unplaced, by weekly solver batches.
 
     ``case_counts``: cases arriving in each week.  The cases are
-    :func:`visitering.synth.generate_cases` ``(sum(case_counts), case_seed)``, split in order.
+    :func:`visitering.synth.generate_cases` ``(sum(case_counts), case_seed)`` with the year's
+    ``family_mix``, split in order.
     A batch that ends without a placement (the time limit hit before any was found) leaves its
     persons unplaced; they are counted, not hidden.
     """
@@ -91,7 +93,7 @@ def place_visitering(
     from visitering.synth import generate_cases
 
     kommuner = embedded.kommuner()
-    cases = generate_cases(sum(case_counts), case_seed, kommuner)
+    cases = generate_cases(sum(case_counts), case_seed, kommuner, family_mix=family_mix)
     base = BatchInputs(
         (),
         embedded_profiles(),

@@ -135,7 +135,13 @@ def _chain(
         else:
             counts = np.bincount(draw.weeks, minlength=spec.weeks).tolist()
             placed[i], left = place_visitering(
-                targets, ctx.codes, counts, draw.case_seed, spec.time_limit_s, spec.relative_gap
+                targets,
+                ctx.codes,
+                counts,
+                draw.case_seed,
+                spec.time_limit_s,
+                spec.relative_gap,
+                draw.family_mix,
             )
             unplaced.append(left)
         kvote[i] = memo[key][-1]
