@@ -41,6 +41,16 @@ def test_revised_scenario_maps_the_quotas_in_force_and_the_change(revised):
         in page
     )
     assert "The tables below are the quotas as first announced (landstal 12000)" in page
+    # The quotas in force at the end of the path, beside the first announced, in both tables.
+    assert "with the quotas in force at landstal 7500 in their last column" in page
+    odense = re.search(r'<tr id="k461">(.*?)</tr>', page).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", odense)
+    assert (cells[-3], cells[-1]) == (
+        str(revised.beregning.kvoter[461]),
+        str(revised.kvoter[461]),
+    )
+    total = re.search(r'<table id="regioner">.*?</table>', page, re.S).group(0)
+    assert total.count("kvote i kraft") == 1 and "<strong>7500</strong>" in total
     assert page.count(revised.beregning.grundlag.proxy_note) == 1  # the notice, once
     captions = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
     assert captions[-1] == change and len(captions) == 5

@@ -95,7 +95,8 @@ def scenario_billedfiler(result: ScenarioResult) -> dict[str, bytes]:
         files[FORSKEL] = kort.forskel_png(first.kvoter, result.kvoter, change, notes)
         figures += [html.Figur(title, files[I_KRAFT]), html.Figur(change, files[FORSKEL])]
         report_notes.append(
-            f"The tables below are the quotas as first announced (landstal {first.landstal}); "
+            f"The tables below are the quotas as first announced (landstal {first.landstal}), "
+            f"with the quotas in force at landstal {final} in their last column; "
             "kommunekvoter.csv holds every step of the landstal path."
         )
     if result.batch is not None:
@@ -123,6 +124,7 @@ def scenario_billedfiler(result: ScenarioResult) -> dict[str, bytes]:
         title=f"Scenario: {result.scenario.name}",
         figures=figures,
         notes=[n for n in [*report_notes, *lines] if n],
+        in_force=None if result.revision is None else result.kvoter,
     )
     return files
 

@@ -12,7 +12,7 @@ fordelingstal and legal basis.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -88,8 +88,14 @@ def _table(table_id: str, head: Sequence[str], rows: Iterable[Row]) -> str:
     )
 
 
-def _regions(result: Kvoteberegning) -> str:
+def _regions(result: Kvoteberegning, in_force: Mapping[int, int] | None) -> str:
     head = ["#regionskode", "region", "#fordelingstal", "#regionskvote", "grundlag"]
+    region_in_force: dict[int, int] = {}
+    if in_force is not None:
+        head.append("#kvote i kraft")
+        for q in result.kommuner:
+            code = q.kommune.region.kode
+            region_in_force[code] = region_in_force.get(code, 0) + in_force.get(q.kommune.kode, 0)
     rows: list[Row] = [
         (
             "",
@@ -100,16 +106,20 @@ def _regions(result: Kvoteberegning) -> str:
                 dec(r.fordelingstal, 4),
                 str(r.regionskvote),
                 escape(str(r.grundlag) + (f": {r.begrundelse}" if r.begrundelse else "")),
-            ],
+            ]
+            + ([] if in_force is None else [str(region_in_force.get(r.region.kode, 0))]),
         )
         for r in result.regioner
     ]
     total = sum(r.regionskvote for r in result.regioner)
-    rows.append(("", "", ["", "<strong>i alt</strong>", "", f"<strong>{total}</strong>", ""]))
+    last = [] if in_force is None else [f"<strong>{sum(region_in_force.values())}</strong>"]
+    rows.append(
+        ("", "", ["", "<strong>i alt</strong>", "", f"<strong>{total}</strong>", "", *last])
+    )
     return _table("regioner", head, rows)
 
 
-def _municipalities(result: Kvoteberegning) -> str:
+def _municipalities(result: Kvoteberegning, in_force: Mapping[int, int] | None) -> str:
     head = [
         "#kommunekode",
         "kommune",
@@ -122,6 +132,8 @@ def _municipalities(result: Kvoteberegning) -> str:
         "#kommunekvote",
         "grundlag",
     ]
+    if in_force is not None:
+        head.append("#kvote i kraft")
     rows: list[Row] = []
     for q in result.kommuner:
         g = q.noegle.grundlag
@@ -143,7 +155,8 @@ def _municipalities(result: Kvoteberegning) -> str:
                     str(q.beregnet_kvote),
                     str(q.kommunekvote),
                     escape(f"{basis}{reason}"),
-                ],
+                ]
+                + ([] if in_force is None else [str(in_force.get(q.kommune.kode, 0))]),
             )
         )
     return _table("kommuner", head, rows)
@@ -155,6 +168,7 @@ def render_report(
     title: str | None = None,
     figures: Sequence[Figur] | None = None,
     notes: Sequence[str] = (),
+    in_force: Mapping[int, int] | None = None,
 ) -> bytes:
     """The report as UTF-8 HTML bytes.
 
@@ -169,6 +183,9 @@ def render_report(
         (importing matplotlib).  Pass ``()`` for a report without images.
     notes:
         Extra lines shown under the heading (e.g. a scenario's description).
+    in_force:
+        The quotas in force after revisions of the landstal (kommunekode → persons), shown in
+        a last column of both tables beside the quotas of ``result``; None: no such column.
     """
     if figures is None:
         from visitering.report import kort
@@ -199,7 +216,7 @@ def render_report(
         f'<p class="meta">{len(result.kommuner)} municipalities, {zero} with zero quota '
         f"(nul-kvote-kommuner); quotas sum to {sum(result.kvoter.values())}.</p>"
     )
-    parts += ["<h2>Regions (§ 4 stk. 1)</h2>", _regions(result)]
+    parts += ["<h2>Regions (§ 4 stk. 1)</h2>", _regions(result, in_force)]
     if figures:
         parts.append("<h2>Maps and charts</h2>")
     for figure in figures:
@@ -207,5 +224,10 @@ def render_report(
             f'<figure><img src="{data_uri(figure.png)}" alt="{escape(figure.titel)}">'
             f"<figcaption>{escape(figure.titel)}</figcaption></figure>"
         )
-    parts += ["<h2>Municipalities (§ 7)</h2>", _municipalities(result), "</body>", "</html>"]
+    parts += [
+        "<h2>Municipalities (§ 7)</h2>",
+        _municipalities(result, in_force),
+        "</body>",
+        "</html>",
+    ]
     return ("\n".join(parts) + "\n").encode("utf-8")
