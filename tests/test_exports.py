@@ -160,6 +160,28 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
     assert sorted(p.name for p in target.iterdir()) == ["a.csv"]
 
 
+def test_files_in_two_directories_are_written_both_or_neither(tmp_path, monkeypatch):
+    # `cases synth --out cases/x.csv --quotas-out quotas/y.csv`: a failure while writing the
+    # second file must not leave the first in place.
+    first, second = tmp_path / "cases" / "x.csv", tmp_path / "quotas" / "y.csv"
+    real_fdopen = vio.os.fdopen
+    opened = []
+
+    def disk_full_on_second(fd, mode):
+        opened.append(fd)
+        if len(opened) == 2:
+            raise OSError(28, "No space left on device")
+        return real_fdopen(fd, mode)
+
+    monkeypatch.setattr(vio.os, "fdopen", disk_full_on_second)
+    with pytest.raises(InputError, match="cannot write output"):
+        vio.write_paths_atomically({first: b"1", second: b"2"})
+    assert list(first.parent.iterdir()) == [] and list(second.parent.iterdir()) == []
+    monkeypatch.setattr(vio.os, "fdopen", real_fdopen)
+    assert vio.write_paths_atomically({first: b"1", second: b"2"}) == [first, second]
+    assert (first.read_bytes(), second.read_bytes()) == (b"1", b"2")
+
+
 def test_notes_round_trip_through_the_reader():
     data = csvtext.render(["a", "b"], [[1, "x;y"]], Dialect.DANISH, ["note; with separator"])
     text, _ = csvtext.decode(data, "t.csv")

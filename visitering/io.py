@@ -61,28 +61,47 @@ def write_files_atomically(directory: Path, files: Mapping[str, bytes]) -> list[
     list of Path
         The final paths, in the order given.
     """
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            Problem(f"cannot create output directory ({exc.strerror})", str(directory))
-        ) from None
+    return write_paths_atomically({directory / name: content for name, content in files.items()})
+
+
+def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write every file of ``files`` (path → content), possibly in several directories.
+
+    As :func:`write_files_atomically`: every temporary file (each beside its final path) is
+    written and flushed before the first is renamed into place, so a failure while writing
+    leaves none of them.
+
+    Returns
+    -------
+    list of Path
+        The final paths, in the order given.
+    """
+    for directory in dict.fromkeys(path.parent for path in files):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                Problem(f"cannot create output directory ({exc.strerror})", str(directory))
+            ) from None
     staged: list[tuple[str, Path]] = []
+    current = Path()
     try:
-        for name, content in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-            staged.append((tmp, directory / name))
+        for final, content in files.items():
+            current = final.parent
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=current)
+            staged.append((tmp, final))
             os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; exports are ordinary files
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, final in staged:
+            current = final.parent
             os.replace(tmp, final)
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-        raise InputError(Problem(f"cannot write output ({exc.strerror})", str(directory))) from None
+        raise InputError(Problem(f"cannot write output ({exc.strerror})", str(current))) from None
     return [final for _, final in staged]
 
 

@@ -65,8 +65,7 @@ def synth_command(
                     "split by population share (largest remainder); not the § 4 key.",
                 ],
             )
-        for path, content in files.items():
-            io.write_files_atomically(path.parent, {path.name: content})
+        io.write_paths_atomically(files)  # the cases and the quota file: both or neither
         persons = sum(c.persons for c in cases)
         typer.echo(
             f"Wrote {len(cases)} synthetic cases ({persons} persons) to {out}"
