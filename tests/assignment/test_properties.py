@@ -10,6 +10,7 @@ exactly when no placement exists, and otherwise optimal.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -22,6 +23,7 @@ from visitering.assignment import LegalBasis, Problem, Status, Weights, solve, s
 from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import Basis, eligibility
 from visitering.assignment.instance import compile_problem
+from visitering.assignment.lagrangian import _Dual
 from visitering.assignment.placements import objective_of
 from visitering.assignment.relaxation import Pairs
 from visitering.cases import Case, Education, KommuneProfil
@@ -166,3 +168,48 @@ def test_restricted_mip_and_proof_round_stay_exact(problem: Problem, per_case: i
     else:
         assert result.status is Status.OPTIMAL
         assert result.objective == expected
+
+
+def _knapsack_by_enumeration(
+    dual: _Dual, adj: np.ndarray, k: int
+) -> tuple[float, dict[int, float]]:
+    """Municipality ``k``'s priced knapsack by enumerating every set of its quota pairs: the
+    optimum, and per pair the least cost of a set that contains it."""
+    q = np.flatnonzero(dual.pairs.quota & (dual.pairs.cols == k))
+    best, with_pair = math.inf, dict.fromkeys(q.tolist(), math.inf)
+    for r in range(len(q) + 1):
+        for chosen in itertools.combinations(q.tolist(), r):
+            load = int(dual.size[list(chosen)].sum())
+            if load >= dual.pace.shape[1] or not np.isfinite(dual.pace[k, load]):
+                continue
+            value = float(adj[list(chosen)].sum() + dual.pace[k, load])
+            best = min(best, value)
+            for j in chosen:
+                with_pair[j] = min(with_pair[j], value)
+    return best, with_pair
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=7, max_kommuner=3), st.lists(st.floats(-80, 400), min_size=7))
+def test_lagrangian_function_against_enumeration(problem: Problem, shifts: list[float]) -> None:
+    """The Lagrangian knapsacks (narrowed to the loads that can pay) are exact, and every
+    pair's ``rc`` is a valid lower bound on the extra cost of a set that contains it."""
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    cp = coupling(inst)
+    pairs = Pairs.select(basis, PairCosts(inst).matrix(), basis != Basis.CLOSED)
+    groups = 1 if cp.group_cap is None else cp.group_cap.shape[1]
+    dual = _Dual(inst, cp, pairs, np.zeros((inst.k, groups)))
+    least = np.full(inst.n, np.inf)
+    np.minimum.at(least, pairs.rows, pairs.cost.astype(np.float64))
+    v = np.where(np.isfinite(least), least, 0.0) + np.array(shifts[: inst.n])
+    value, _, rc, _ = dual(v, want_rc=True)
+    assert rc is not None
+    adj = dual.base - v[pairs.rows]
+    expected = float(v.sum()) + dual.constant + float(np.minimum(adj[~pairs.quota], 0).sum())
+    for k in range(inst.k):
+        opt, with_pair = _knapsack_by_enumeration(dual, adj, k)
+        expected += opt
+        for j, cost in with_pair.items():
+            assert rc[j] <= cost - opt + 1e-6
+    assert value == pytest.approx(expected, abs=1e-6)

@@ -76,11 +76,74 @@ class _Dual:
         total += float(adj[ex_take].sum())
         np.add.at(count, pairs.rows[ex_take], 1)
         items = np.flatnonzero(pairs.quota & (adj < 0))
-        k = inst.k
-        # Loads beyond the persons of the attractive families never pay: a narrow table.
-        reach = np.bincount(pairs.cols[items], weights=self.size[items], minlength=k)
-        w = min(int(reach.max(initial=0)) + 1 + self.max_size, self.width)
-        pace = self.pace[:, :w]
+        rc = np.maximum(adj, 0.0) if want_rc else None  # exception pairs; quota pairs below
+        picked_parts = [np.flatnonzero(ex_take)]
+        for ks, local, w in self._blocks(items, adj):
+            sub = items[local[pairs.cols[items]] >= 0]
+            value, chosen = self._knapsacks(ks, local, w, sub, adj, rc)
+            total += value
+            picked_parts.append(chosen)
+        picked = np.concatenate(picked_parts)
+        np.add.at(count, pairs.rows[picked[pairs.quota[picked]]], 1)
+        return total, count, rc, picked
+
+    def _blocks(self, items: IntArray, adj: FloatArray) -> list[tuple[IntArray, IntArray, int]]:
+        """Municipalities grouped by the width their knapsack needs (a power of two).
+
+        Per block: the municipalities, their local index (-1 outside) and the table width.
+        :meth:`_useful_loads` bounds the loads that can pay, so most municipalities need a
+        narrow table; one wide table for all would cost its width in every row.
+        """
+        k = self.inst.k
+        need = np.minimum(self._useful_loads(items, adj) + 1 + self.max_size, self.width)
+        width = np.minimum(2 ** np.ceil(np.log2(np.maximum(need, 1))).astype(np.int64), self.width)
+        blocks = []
+        for w in np.unique(width):
+            ks = np.flatnonzero(width == w)
+            local = np.full(k, -1, dtype=np.int64)
+            local[ks] = np.arange(len(ks))
+            blocks.append((ks, local, int(w)))
+        return blocks
+
+    def _useful_loads(self, items: IntArray, adj: FloatArray) -> IntArray:
+        """Per municipality, a load beyond which no choice of families can pay.
+
+        ``G(l)``, the gain of the ``l`` persons with the best gain per person (families split
+        as if liquid), bounds what any ``l`` persons can gain; ``pace(l) - G(l)`` is convex and
+        0 at ``l = 0``, so beyond its last negative value every load costs more than the empty
+        one — and, since ``pace(l + s) - pace(s) ≥ pace(l)``, more than taking the ``s``
+        persons of one family alone, which keeps the pair bounds (``rc``) exact too.
+        """
+        pairs, k = self.pairs, self.inst.k
+        size = self.size[items]
+        per_person = np.repeat(-adj[items] / size, size)
+        col = np.repeat(pairs.cols[items], size)
+        order = np.lexsort((-per_person, col))
+        col = col[order]
+        gain = np.cumsum(per_person[order])
+        start = np.searchsorted(col, np.arange(k))
+        before = np.concatenate([[0.0], gain])[start]
+        load = np.arange(len(col)) - start[col] + 1
+        cost = self.pace[col, np.minimum(load, self.pace.shape[1] - 1)] - (gain - before[col])
+        useful = np.zeros(k, dtype=np.int64)
+        neg = cost < 0
+        np.maximum.at(useful, col[neg], load[neg])
+        return useful
+
+    def _knapsacks(
+        self,
+        ks: IntArray,
+        local: IntArray,
+        w: int,
+        items: IntArray,
+        adj: FloatArray,
+        rc: FloatArray | None,
+    ) -> tuple[float, IntArray]:
+        """The municipalities ``ks``' knapsacks over ``items`` in a table of width ``w``: the
+        sum of their optima and the chosen pairs; fills ``rc`` of their quota pairs."""
+        pairs = self.pairs
+        k = len(ks)
+        pace = self.pace[ks, :w]
         best = np.full((k, w), np.inf)
         best[:, 0] = 0.0
         # Knapsack by family size: of the families of one size, the cheapest go first, so a
@@ -90,22 +153,21 @@ class _Dual:
             sel = items[self.size[items] == size]
             order = np.lexsort((adj[sel], pairs.cols[sel]))
             sel = sel[order]
-            col = pairs.cols[sel]
+            col = local[pairs.cols[sel]]
             rank = np.arange(len(sel)) - np.searchsorted(col, col)
-            depth = int(rank.max()) + 1
+            depth = min(int(rank.max()) + 1, (w - 1) // int(size))
             prefix = np.full((k, depth + 1), np.inf)
             prefix[:, 0] = 0.0
+            inside = rank < depth
             cum = np.zeros((k, depth))
-            cum[col, rank] = adj[sel]
+            cum[col[inside], rank[inside]] = adj[sel[inside]]
             present = np.zeros((k, depth), dtype=bool)
-            present[col, rank] = True
+            present[col[inside], rank[inside]] = True
             prefix[:, 1:] = np.where(present, np.cumsum(cum, axis=1), np.inf)
             arg = np.zeros((k, w), dtype=np.int64)
             new = best.copy()
             for m in range(1, depth + 1):
                 shift = m * int(size)
-                if shift >= w:
-                    break
                 cand = best[:, : w - shift] + prefix[:, m : m + 1]
                 better = cand < new[:, shift:]
                 new[:, shift:] = np.where(better, cand, new[:, shift:])
@@ -115,26 +177,73 @@ class _Dual:
         total_k = best + pace
         at = np.argmin(total_k, axis=1)
         opt = total_k[np.arange(k), at]
-        total += float(opt.sum())
         load = at.copy()
-        picked_parts: list[IntArray] = []
+        picked_parts: list[IntArray] = [np.zeros(0, dtype=np.int64)]
         for size, sel, col, rank, arg in reversed(classes):
             m = arg[np.arange(k), load]
             load = load - m * size
             picked_parts.append(sel[rank < m[col]])
-        picked = np.concatenate(picked_parts) if picked_parts else np.zeros(0, dtype=np.int64)
-        np.add.at(count, pairs.rows[picked], 1)
-        picked = np.concatenate([picked, np.flatnonzero(ex_take)])
-        rc = None
-        if want_rc:
-            rc = np.maximum(adj, 0.0)  # exception pairs; quota pairs below
+        if rc is not None:
             h = np.full((k, self.max_size + 1), np.inf)
             for s in range(1, min(self.max_size, w - 1) + 1):
                 h[:, s] = np.min(best[:, : w - s] + pace[:, s:], axis=1)
-            q = np.flatnonzero(pairs.quota)
-            qc = pairs.cols[q]
+            q = np.flatnonzero(pairs.quota & (local[pairs.cols] >= 0))
+            qc = local[pairs.cols[q]]
             rc[q] = np.maximum(adj[q] + h[qc, self.size[q]] - opt[qc], 0.0)
-        return total, count, rc, picked
+        return float(opt.sum()), np.concatenate(picked_parts)
+
+
+class SubgradientAscent:
+    """Subgradient ascent on the case multipliers, from the flow relaxation's prices.
+
+    Polyak steps towards an upper bound (an incumbent's cost), halved after 8 iterations
+    without progress.  :meth:`run` can be called again to go on from where it stopped, e.g.
+    while a MIP runs beside it.  Deterministic for a given number of iterations.
+    """
+
+    def __init__(self, inst: Instance, cp: Coupling, pairs: Pairs, relax: Relaxation) -> None:
+        assert relax.potential is not None
+        net = relax.network
+        scale = net.scale
+        pi = relax.potential
+        heads = net.entry(pairs.rows, pairs.cols, pairs.quota) - net.n_cases
+        per_person = (net.unit_cost(pairs.rows, pairs.cost) - pi[heads]).astype(np.float64)
+        v = np.full(inst.n, np.inf)
+        np.minimum.at(v, pairs.rows, per_person)
+        self.v: FloatArray = v * inst.persons / scale
+        mu = np.zeros((inst.k, max(len(inst.groups), 1)))
+        if cp.group_cap is not None:
+            q_node = net.q0 - net.n_cases + np.arange(inst.k)
+            for group in range(cp.group_cap.shape[1]):
+                g_node = group * inst.k + np.arange(inst.k)
+                mu[:, group] = np.clip((pi[q_node] - pi[g_node]) / scale, 0.0, cp.group_cost)
+            mu = mu[:, : cp.group_cap.shape[1]]
+        self.dual = _Dual(inst, cp, pairs, mu)
+        self.best_value, self.best_v = -np.inf, self.v
+        self.step, self.stall, self.iterations = 1.0, 0, 0
+
+    def run(self, upper: float, deadline: float, iterations: int) -> LagrangianBound:
+        """Up to ``iterations`` more steps; stops early at ``deadline``
+        (``time.perf_counter()``) or when the bound proves ``upper`` optimal."""
+        v = self.v
+        for _ in range(iterations):
+            self.iterations += 1
+            value, count, _, _ = self.dual(v)
+            if value > self.best_value + 1e-9:
+                self.best_value, self.best_v, self.stall = value, v.copy(), 0
+            else:
+                self.stall += 1
+                if self.stall >= 8:
+                    self.step, self.stall = self.step / 2, 0
+            g: FloatArray = 1.0 - count.astype(np.float64)
+            norm = float(g @ g)
+            if norm == 0 or self.best_value >= upper - 1 + 1e-6 or time.perf_counter() > deadline:
+                break
+            v = v + self.step * max(upper - value, 1.0) / norm * g
+        self.v = v
+        value, _, rc, picked = self.dual(self.best_v, want_rc=True)
+        assert rc is not None
+        return LagrangianBound(value, rc, self.iterations, picked)
 
 
 def lagrangian_bound(
@@ -146,47 +255,10 @@ def lagrangian_bound(
     deadline: float,
     max_iterations: int = 60,
 ) -> LagrangianBound | None:
-    """Subgradient ascent from the flow relaxation's prices (Polyak steps towards ``upper``).
-
-    None without relaxation prices.  Stops at ``max_iterations``, at ``deadline``
-    (``time.perf_counter()``), or when the bound proves ``upper`` optimal.
-    """
+    """:class:`SubgradientAscent` for ``max_iterations``; None without relaxation prices."""
     if relax.potential is None:
         return None
-    net = relax.network
-    scale = net.scale
-    pi = relax.potential
-    heads = net.entry(pairs.rows, pairs.cols, pairs.quota) - net.n_cases
-    per_person = (net.unit_cost(pairs.rows, pairs.cost) - pi[heads]).astype(np.float64)
-    v = np.full(inst.n, np.inf)
-    np.minimum.at(v, pairs.rows, per_person)
-    v = v * inst.persons / scale
-    mu = np.zeros((inst.k, max(len(inst.groups), 1)))
-    if cp.group_cap is not None:
-        q_node = net.q0 - net.n_cases + np.arange(inst.k)
-        for group in range(cp.group_cap.shape[1]):
-            g_node = group * inst.k + np.arange(inst.k)
-            mu[:, group] = np.clip((pi[q_node] - pi[g_node]) / scale, 0.0, cp.group_cost)
-        mu = mu[:, : cp.group_cap.shape[1]]
-    dual = _Dual(inst, cp, pairs, mu)
-    best_value, best_v = -np.inf, v
-    step, stall, it = 1.0, 0, 0
-    for it in range(1, max_iterations + 1):  # noqa: B007
-        value, count, _, _ = dual(v)
-        if value > best_value + 1e-9:
-            best_value, best_v, stall = value, v.copy(), 0
-        else:
-            stall += 1
-            if stall >= 8:
-                step, stall = step / 2, 0
-        g: FloatArray = 1.0 - count.astype(np.float64)
-        norm = float(g @ g)
-        if norm == 0 or best_value >= upper - 1 + 1e-6 or time.perf_counter() > deadline:
-            break
-        v = v + step * max(upper - value, 1.0) / norm * g
-    value, _, rc, picked = dual(best_v, want_rc=True)
-    assert rc is not None
-    return LagrangianBound(value, rc, it, picked)
+    return SubgradientAscent(inst, cp, pairs, relax).run(upper, deadline, max_iterations)
 
 
 def lagrangian_placement(
