@@ -1,4 +1,4 @@
-"""Solve a batch: relaxation → bound and prices → incumbent → restricted MIP → proof → result.
+"""Solve a batch: relaxation → incumbent → Lagrangian → restricted MIP → proof → result.
 
 1. The pair-level rules (:mod:`.eligibility`) and a check that every case has an open
    municipality (else ``INFEASIBLE`` naming the cases and the rule).
@@ -7,13 +7,16 @@
    prices that give every pair a *floor*, a lower bound on any placement using it.
 3. An incumbent: the relaxation rounded and repaired, then improved by local search
    (:mod:`.rounding`).  Done if it is within ``relative_gap`` of the bound.
-4. A first MIP (:mod:`.mip`) over the pairs the relaxation uses and each case's
-   ``candidates_per_case`` lowest floors, in a worker thread, while this thread strengthens the
-   bound and the floors with the Lagrangian relaxation (:mod:`.lagrangian`).
-5. A *proof round*: one MIP over every pair whose floor is below the incumbent.  Any placement
+4. For batches whose MIP must be restricted: the Lagrangian relaxation (:mod:`.lagrangian`),
+   a fixed number of subgradient steps.  It raises the bound, tightens the floors with whole
+   families, and its placement may improve the incumbent.
+5. A first MIP (:mod:`.mip`) over the pairs the relaxation uses, each case's
+   ``candidates_per_case`` lowest floors and every pair at the bound, in a worker thread, while
+   this thread goes on with the Lagrangian ascent.
+6. A *proof round*: one MIP over every pair whose floor is below the incumbent.  Any placement
    using a pair left out costs at least its floor, so the global bound is the smaller of the
    MIP's own bound and the least floor left out; when the MIP is solved, that proves optimality.
-6. Legal bases, the soft-term breakdown and the best alternative per case (:mod:`.placements`).
+7. Legal bases, the soft-term breakdown and the best alternative per case (:mod:`.placements`).
 
 With ``allow_overshoot`` a first MIP finds the least total overshoot and the rest minimises the
 cost within it.  Every objective is a whole number, so bounds are rounded up.
