@@ -52,14 +52,15 @@ def main() -> int:
         result = run_batch(replace(base, cases=cases), quotas).result
         wall = time.perf_counter() - start
         times.append(wall)
-        proven += result.status.value == "optimal"
+        # The target counts a proof that ends within the time, not one the solver ran past.
+        proven += result.status.value == "optimal" and wall < TARGET_S
         gap = "n/a" if result.gap is None else f"{100 * result.gap:.3f} %"
         print(
             f"  seed {seed}: {result.status:<10} {wall:6.2f} s  objective {result.objective:,.0f}"
             f"  bound {result.bound:,.1f}  gap {gap}"
         )
     print(
-        f"Proven optimal within {args.time_limit} s: {proven} of {args.seeds}; median wall "
+        f"Proven optimal in under {TARGET_S} s of wall time: {proven} of {args.seeds}; median wall "
         f"time {statistics.median(times):.2f} s"
     )
     return 0
