@@ -39,6 +39,18 @@ DST_HELE_LANDET = {
 }
 
 
+# Immigrants and descendants (the I_k proxy), national sums of the estimates, data/README.md
+# file 4 ("Checks").
+README_IMMIGRANT_SUMS = {
+    2008: 497_961,
+    2011: 562_466,
+    2015: 657_433,
+    2019: 793_597,
+    2022: 847_073,
+    2026: 1_011_037,
+}
+
+
 def population_total(year: int) -> int:
     return sum(g.befolkning for g in embedded.embedded_grundlag(year).kommuner)
 
@@ -50,6 +62,12 @@ def test_the_embedded_years_are_the_nine_population_vintages():
 @pytest.mark.parametrize("year", sorted(README_TOTALS))
 def test_national_total_matches_data_readme(year):
     assert population_total(year) == README_TOTALS[year]
+
+
+@pytest.mark.parametrize("year", sorted(README_IMMIGRANT_SUMS))
+def test_immigrant_estimates_sum_to_the_data_readme_figures(year):
+    kommuner = embedded.embedded_grundlag(year).kommuner
+    assert sum(g.indvandrere for g in kommuner) == README_IMMIGRANT_SUMS[year]
 
 
 @pytest.mark.parametrize("year", sorted(DST_HELE_LANDET))
