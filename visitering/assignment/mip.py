@@ -350,7 +350,9 @@ def solve_mip(
 ) -> MipSolution:
     """Build and solve the restricted MIP.
 
-    ``cutoff``: an objective value known to be reachable (an incumbent); HiGHS prunes with it.
+    ``cutoff``: only solutions of at most this (whole) objective are of interest; HiGHS prunes
+    every node whose bound exceeds it.  Without such a solution the status is INFEASIBLE or a
+    solution at or just above the cutoff may come back (HiGHS's heuristics keep what they find).
     ``hint``: the incumbent's pair index (into ``data.pairs``) per case; CP-SAT starts from it.
     ``threads``: solver threads (``None``: HiGHS's default, 2 for CP-SAT).
     """
