@@ -246,21 +246,6 @@ class SubgradientAscent:
         return LagrangianBound(value, rc, self.iterations, picked)
 
 
-def lagrangian_bound(
-    inst: Instance,
-    cp: Coupling,
-    pairs: Pairs,
-    relax: Relaxation,
-    upper: float,
-    deadline: float,
-    max_iterations: int = 60,
-) -> LagrangianBound | None:
-    """:class:`SubgradientAscent` for ``max_iterations``; None without relaxation prices."""
-    if relax.potential is None:
-        return None
-    return SubgradientAscent(inst, cp, pairs, relax).run(upper, deadline, max_iterations)
-
-
 def lagrangian_placement(
     inst: Instance, pairs: Pairs, picked: IntArray, key: np.ndarray
 ) -> IntArray | None:

@@ -351,7 +351,6 @@ class _Search:
         # far better than the relaxation's (measured: the first MIP then often finds the
         # optimum, where the cheapest-by-relaxation pairs miss it).
         ascent = self._ascent(relax) if best is not None else None
-        lag: LagrangianBound | None = None
         if ascent is not None and best is not None:
             lag = ascent.run(best.objective, self._lagrangian_deadline(), LAGRANGIAN_ITERATIONS)
             best, floor = self._use_lagrangian(lag, best, floor)
@@ -379,13 +378,10 @@ class _Search:
                     cutoff=None if best is None else best.objective - 1,
                     share=FIRST_MIP_SHARE if proof else 1.0,
                 )
-                if proof and best is not None:
-                    if ascent is None:
-                        ascent = self._ascent(relax)
-                    if ascent is not None:
-                        more = ascent.run(
-                            best.objective, self._lagrangian_deadline(), LAGRANGIAN_MORE_ITERATIONS
-                        )
+                if proof and ascent is not None and best is not None:
+                    more = ascent.run(
+                        best.objective, self._lagrangian_deadline(), LAGRANGIAN_MORE_ITERATIONS
+                    )
                 sol, data = job.result()
                 if sol.status is MipStatus.INFEASIBLE and best is None and len(idx) < len(floor):
                     # The packing needs more freedom than the cheapest pairs give.
@@ -400,12 +396,12 @@ class _Search:
             self.bound = max(lower, min(sol.dual_bound, left_out))
             return ()
         if self._worth_proving(best) and self._proof_possible(len(idx)):
-            if more is None and ascent is None:
-                ascent = self._ascent(relax)
-            if more is None and ascent is not None:
-                more = ascent.run(
-                    best.objective, self._lagrangian_deadline(), LAGRANGIAN_ITERATIONS
-                )
+            if more is None:  # no incumbent before the first MIP: the ascent starts now
+                ascent = ascent or self._ascent(relax)
+                if ascent is not None:
+                    more = ascent.run(
+                        best.objective, self._lagrangian_deadline(), LAGRANGIAN_ITERATIONS
+                    )
             if more is not None:
                 best, floor = self._use_lagrangian(more, best, floor)
         if self._worth_proving(best) and self._proof_possible(len(idx)):
