@@ -170,10 +170,21 @@ class Variables:
         self.x = lm.add_variables(np.zeros(n_free), np.ones(n_free), integer=True)
         q = free[pairs.quota[free]]
         self.touched = np.unique(pairs.cols[q])
+        # The most persons each municipality and group can still receive: the fixed cases and
+        # every free case that may go there.  Pace tiers beyond it stay empty and a group that
+        # cannot pass its soft limit needs no row.  HiGHS runs without presolve (see
+        # solve_mip), so the model says so itself; measured on 20 weekly batches (bench_batch,
+        # 3 solver seeds each): the first MIP 35 % faster, the proof round unchanged.
+        fixed_load, fixed_group = data.fixed_loads()
+        persons = inst.persons[pairs.rows[q]]
+        reach = fixed_load + np.bincount(pairs.cols[q], weights=persons, minlength=inst.k)
         # The last pace tier is unbounded here: the quota is the rule's job
         # (respect_remaining_quota), and persons beyond it (overshoot) pay the top tier.
-        caps = cp.tier_cap[self.touched].astype(np.float64)
+        widths = cp.tier_cap[self.touched]
+        caps = widths.astype(np.float64)
         caps[:, -1] = np.inf
+        below = widths.cumsum(axis=1) - widths  # persons before each tier
+        caps = np.minimum(caps, np.maximum(reach[self.touched, None] - below, 0.0))
         self.tier: np.ndarray[tuple[int, ...], np.dtype[np.int64]] = lm.add_variables(
             np.zeros(caps.size), caps.ravel(), integer=data.whole_persons
         ).reshape(caps.shape)
@@ -184,8 +195,13 @@ class Variables:
         if cp.group_cap is not None:
             g = inst.group[pairs.rows[q]]
             has = g != NONE
-            keys = np.unique(np.stack([pairs.cols[q][has], g[has]], axis=1), axis=0)
-            self.group_keys = keys.reshape(-1, 2)
+            keys, at = np.unique(
+                np.stack([pairs.cols[q][has], g[has]], axis=1), axis=0, return_inverse=True
+            )
+            keys = keys.reshape(-1, 2)
+            most = np.bincount(at.ravel(), weights=persons[has], minlength=len(keys))
+            most += fixed_group[keys[:, 0], keys[:, 1]]
+            self.group_keys = keys[most > cp.group_cap[keys[:, 0], keys[:, 1]]]
         n_keys = len(self.group_keys)
         self.excess = lm.add_variables(
             np.zeros(n_keys), np.full(n_keys, np.inf), data.whole_persons
@@ -272,7 +288,9 @@ class Constraints:
         use = self.quota & (g != NONE)
         key = self.cols[use] * (len(inst.groups) + 1) + g[use]
         table = keys[:, 0] * (len(inst.groups) + 1) + keys[:, 1]
-        at = np.searchsorted(table, key)
+        at = np.minimum(np.searchsorted(table, key), len(table) - 1)
+        inside = table[at] == key  # groups that cannot pass their limit have no row
+        use, at = np.flatnonzero(use)[inside], at[inside]
         n = len(keys)
         rhs = (
             cp.group_cap[keys[:, 0], keys[:, 1]] - self.fixed_group[keys[:, 0], keys[:, 1]]
