@@ -174,8 +174,8 @@ class _Dual:
                 shift = m * int(size)
                 cand = best[:, : w - shift] + prefix[:, m : m + 1]
                 better = cand < new[:, shift:]
-                new[:, shift:] = np.where(better, cand, new[:, shift:])
-                arg[:, shift:] = np.where(better, m, arg[:, shift:])
+                np.copyto(new[:, shift:], cand, where=better)
+                np.copyto(arg[:, shift:], m, where=better)
             best = new
             classes.append((int(size), sel, col, rank, arg))
         total_k = best + pace
