@@ -170,6 +170,45 @@ def test_restricted_mip_and_proof_round_stay_exact(problem: Problem, per_case: i
         assert result.objective == expected
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=4, max_kommuner=3), st.sampled_from([1, 2]))
+def test_objective_step_divides_every_objective(problem: Problem, employment: int) -> None:
+    """Bounds are rounded up to the objective step and a better placement must be one step
+    less: sound only if every placement's objective is a multiple of it."""
+    weights = replace(problem.weights, employment=employment)
+    problem = replace(problem, weights=weights)
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    cost = PairCosts(inst).matrix()
+    cp = coupling(inst)
+    step = solver._objective_step(inst, basis, cost, cp)
+    assert step >= 1
+    pairs = Pairs.select(basis, cost, basis != Basis.CLOSED)
+    options = [np.flatnonzero(basis[i] != Basis.CLOSED) for i in range(inst.n)]
+    for cols in itertools.islice(itertools.product(*options), 200):
+        value = objective_of(inst, cp, pairs, np.array(cols, dtype=np.int64))
+        assert value % step == 0
+
+
+def test_objective_step_is_two_with_the_default_weights() -> None:
+    """Every default weight times its points is even, so a proof round may leave out the
+    pairs whose floor is one point below the incumbent."""
+    problem = make_problem(
+        [Case(case_id="a", persons=3, education=Education.BASIC), Case(case_id="b", persons=1)],
+        {LINE[0]: 4, LINE[1]: 4},
+        {c: KommuneProfil(kode=c, employment={Education.BASIC: 37}) for c in LINE[:2]},
+        Weights(),
+    )
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    cost = PairCosts(inst).matrix()
+    assert solver._objective_step(inst, basis, cost, coupling(inst)) == 2
+    odd = replace(problem, weights=replace(problem.weights, employment=1))
+    inst = compile_problem(odd)
+    cost = PairCosts(inst).matrix()
+    assert solver._objective_step(inst, eligibility(inst), cost, coupling(inst)) == 1
+
+
 def _knapsack_by_enumeration(
     dual: _Dual, adj: np.ndarray, k: int
 ) -> tuple[float, dict[int, float]]:

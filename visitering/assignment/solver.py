@@ -19,7 +19,8 @@
 7. Legal bases, the soft-term breakdown and the best alternative per case (:mod:`.placements`).
 
 With ``allow_overshoot`` a first MIP finds the least total overshoot and the rest minimises the
-cost within it.  Every objective is a whole number, so bounds are rounded up.
+cost within it.  Every objective is a multiple of the costs' greatest common divisor (2 with
+the default weights), so bounds are rounded up to one and a better placement is one step less.
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ class _Search:
         self.least_outside = math.inf
         # allow_overshoot: the placement that showed the least overshoot, the first incumbent.
         self.least_overshoot_placement: IntArray | None = None
+        self.step = _objective_step(inst, basis, cost, cp)
 
     def run(self) -> _Best | tuple[Diagnosis, ...]:
         """The best placement found, or the diagnosis (empty: time ran out)."""
@@ -328,7 +330,7 @@ class _Search:
         return round(sol.objective)
 
     def _minimise_cost(self, relax: Relaxation) -> _Best | tuple[Diagnosis, ...]:
-        lower = math.ceil(self.bound - 1e-6)  # every objective is a whole number
+        lower = int(self._up(self.bound))  # every objective is a multiple of the step
         self.relax_has_prices = relax.potential is not None
         floor = lower + self._keys(relax)
         best: _Best | None = None
@@ -374,7 +376,7 @@ class _Search:
                 job = pool.submit(
                     self._mip,
                     idx,
-                    cutoff=None if best is None else best.objective - 1,
+                    cutoff=None if best is None else best.objective - self.step,
                     share=FIRST_MIP_SHARE if proof else 1.0,
                 )
                 if proof and ascent is not None and best is not None:
@@ -404,13 +406,14 @@ class _Search:
             if more is not None:
                 best, floor = self._use_lagrangian(more, best, floor)
         if self._worth_proving(best) and self._proof_possible(len(idx)):
-            idx2, left2 = self._candidates(relax, floor, per_case, best.objective - 1, best)
+            better = best.objective - self.step
+            idx2, left2 = self._candidates(relax, floor, per_case, better, best)
             merged = None
             if np.array_equal(idx, idx2):
                 # The first MIP already had every pair that could improve on its solution.
                 merged = self._merge(best, sol, data, lower, left2)
             elif len(idx2) <= max(PROOF_PAIRS, 8 * self.inst.n):
-                sol2, data2 = self._mip(idx2, cutoff=best.objective - 1)
+                sol2, data2 = self._mip(idx2, cutoff=better)
                 merged = self._merge(best, sol2, data2, lower, left2)
             best = best if merged is None else merged
         self.bound = best.bound
@@ -444,7 +447,7 @@ class _Search:
         self, lag: LagrangianBound, best: _Best, floor: np.ndarray
     ) -> tuple[_Best, np.ndarray]:
         """Strengthen the bound and the pair floors."""
-        bound = max(best.bound, _ceil(lag.value))
+        bound = max(best.bound, self._up(lag.value))
         floor = np.maximum(floor, lag.value + lag.rc)
         proven = best.objective <= bound
         return _Best(best.cols, best.objective, min(bound, best.objective), proven), floor
@@ -461,8 +464,8 @@ class _Search:
             # With a cutoff: nothing in the candidate set beats the incumbent.
             restricted = math.inf if best is None else best.objective
         else:
-            restricted = _ceil(sol.dual_bound) if math.isfinite(sol.dual_bound) else lower
-        bound = max(float(lower), min(restricted, _ceil(left_out)))
+            restricted = self._up(sol.dual_bound) if math.isfinite(sol.dual_bound) else lower
+        bound = max(float(lower), min(restricted, self._up(left_out)))
         if sol.status in (MipStatus.OPTIMAL, MipStatus.FEASIBLE):
             cols = data.pairs.cols[sol.choice]
             z = objective_of(self.inst, self.cp, self.pairs, cols)
@@ -473,6 +476,12 @@ class _Search:
         bound = max(bound, best.bound)
         return _Best(best.cols, best.objective, min(bound, best.objective), best.objective <= bound)
 
+    def _up(self, value: float) -> float:
+        """Round a bound up to a multiple of the objective step; infinities stay."""
+        if not math.isfinite(value):
+            return value
+        return float(math.ceil(value / self.step - 1e-6) * self.step)
+
     def _worth_proving(self, best: _Best) -> bool:
         """True while the gap is above ``relative_gap`` and there is time to close it."""
         if best.proven:
@@ -481,9 +490,20 @@ class _Search:
         return gap > self.params.relative_gap and self.clock.left() > 0.2
 
 
-def _ceil(value: float) -> float:
-    """Round a bound up to a whole number (every objective is one); infinities stay."""
-    return float(math.ceil(value - 1e-6)) if math.isfinite(value) else value
+def _objective_step(inst: Instance, basis: np.ndarray, cost: np.ndarray, cp: Coupling) -> int:
+    """The greatest common divisor of every cost a placement can add up (1 if not worked out).
+
+    Every objective is a multiple of it, so a bound rounds up to the next multiple and a better
+    placement costs at least one step less.  With the default weights it is 2 (every term is an
+    even number of points), which lets a proof round leave out the pairs whose floor is just
+    below the incumbent.  Worked out for the batches that get a proof round.
+    """
+    if inst.n > PROOF_MAX_CASES:
+        return 1
+    parts = [cost[basis != Basis.CLOSED].astype(np.int64), cp.tier_cost.astype(np.int64)]
+    if cp.group_cap is not None:
+        parts.append(np.array([cp.group_cost], dtype=np.int64))
+    return max(int(np.gcd.reduce(np.abs(np.concatenate(parts)))), 1)
 
 
 def _assemble(
