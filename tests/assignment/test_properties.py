@@ -155,12 +155,25 @@ def test_optimal_against_brute_force(problem: Problem) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(max_cases=5, max_kommuner=3), st.sampled_from([1, 2]))
-def test_restricted_mip_and_proof_round_stay_exact(problem: Problem, per_case: int) -> None:
-    """The pruning by floors (relaxation and Lagrangian) never loses the optimum."""
+@given(
+    problems(max_cases=5, max_kommuner=3),
+    st.sampled_from([1, 2]),
+    st.sampled_from([1, 10]),
+    st.sampled_from([0, 60]),
+)
+def test_restricted_mip_and_proof_round_stay_exact(
+    problem: Problem, per_case: int, guess_steps: int, ascent_steps: int
+) -> None:
+    """The pruning by floors (relaxation and Lagrangian) never loses the optimum, and neither
+    does the guess: a threshold one step above the bound (usually below the optimum, so the
+    guess finds nothing and only raises the bound) or ten steps (usually above it).  Without
+    ascent steps before the first MIP the bound is weaker, so that these small problems reach
+    the MIPs more often (test_search.py pins the phases on a realistic batch)."""
     problem = replace(problem, parameters=replace(problem.parameters, candidates_per_case=per_case))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(solver, "FULL_MIP_PAIRS", 0)  # always restrict, price and prove
+        mp.setattr(solver, "GUESS_STEPS", guess_steps)
+        mp.setattr(solver, "LAGRANGIAN_ITERATIONS", ascent_steps)
         result = solve(problem)
     expected = _brute_force(problem)
     if expected is None:

@@ -1,0 +1,110 @@
+"""Regression tests of the solver's search phases on a realistic batch.
+
+The tiny Hypothesis problems of ``test_properties.py`` are mostly settled by the Lagrangian
+bound before any MIP, so the phases after it are pinned here on a weekly-sized batch from the
+real pipeline: 150 synthetic cases (seed 1), the embedded municipalities and the quotas for the
+2016 landstal.  Its optimum, 21,800, was found by every variant below.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from assignment_helpers import LINE, make_problem
+
+from visitering.assignment import solver
+from visitering.assignment.columns import cost_matrix
+from visitering.assignment.costs import PairCosts, coupling
+from visitering.assignment.eligibility import eligibility
+from visitering.assignment.instance import compile_problem
+from visitering.assignment.mip import MipSolution, MipStatus
+from visitering.assignment.problem import Parameters, Weights
+from visitering.assignment.result import Result, Status
+from visitering.batch import BatchInputs, run_batch
+from visitering.cases import Case, Education, KommuneProfil
+from visitering.inputs import embedded, geography
+from visitering.inputs.profiles import embedded_profiles
+from visitering.kvoter.beregning import beregn_kvoter
+from visitering.synth import generate_cases
+
+OPTIMUM = 21_800
+
+
+def _solve_weekly(monkeypatch: pytest.MonkeyPatch, guess_steps: int) -> tuple[Result, list[bool]]:
+    """The batch with the guess's threshold at ``guess_steps``; whether each guess settled."""
+    settled: list[bool] = []
+    guess = solver._Search._guess
+
+    def spy(self: solver._Search, *args: object) -> solver._Guess:
+        outcome = guess(self, *args)  # type: ignore[arg-type]
+        settled.append(outcome.settles)
+        return outcome
+
+    monkeypatch.setattr(solver._Search, "_guess", spy)
+    monkeypatch.setattr(solver, "GUESS_STEPS", guess_steps)
+    kommuner = embedded.kommuner()
+    inputs = BatchInputs(
+        generate_cases(150, 1, kommuner),
+        embedded_profiles(),
+        geography.neighbours(),
+        geography.distances_km(),
+        parameters=Parameters(time_limit_s=60),
+    )
+    quotas = beregn_kvoter(embedded.embedded_grundlag(), 17_000).kvoter
+    return run_batch(inputs, quotas).result, settled
+
+
+def test_a_guess_within_reach_proves_the_optimum_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    result, settled = _solve_weekly(monkeypatch, 10)
+    assert settled == [True]
+    assert result.status is Status.OPTIMAL
+    assert result.objective == result.bound == OPTIMUM
+
+
+def test_a_guess_below_the_optimum_only_raises_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One step above the bound holds no placement: the first MIP and the proof round find
+    and prove the same optimum."""
+    result, settled = _solve_weekly(monkeypatch, 1)
+    assert settled == [False]
+    assert result.status is Status.OPTIMAL
+    assert result.objective == result.bound == OPTIMUM
+
+
+def test_a_mip_result_merges_into_a_sound_bound() -> None:
+    """A MIP that finds nothing within its cutoff proves that every placement over its pairs
+    costs at least the next whole step above it (and the pairs left out, their least floor)."""
+    problem = make_problem(
+        [Case(case_id="a", persons=3, education=Education.BASIC), Case(case_id="b", persons=1)],
+        {LINE[0]: 4, LINE[1]: 4},
+        {c: KommuneProfil(kode=c, employment={Education.BASIC: 37}) for c in LINE[:2]},
+        Weights(),
+    )
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    search = solver._Search(
+        inst, basis, cost_matrix(inst, PairCosts(inst)), coupling(inst), solver._Clock(10.0)
+    )
+    assert search.step == 2
+    incumbent = solver._Best(np.zeros(inst.n, dtype=np.int64), 120.0, 90.0, False)
+    nothing = MipSolution(MipStatus.INFEASIBLE, np.full(inst.n, -1), np.nan, np.inf)
+    data = search._data(np.arange(len(search.pairs.rows)), None)
+
+    def bound(cutoff: float | None, left_out: float = np.inf) -> float:
+        merged = search._merge(incumbent, nothing, data, 80, left_out, cutoff)
+        assert merged is not None and merged.objective == 120.0
+        return merged.bound
+
+    assert bound(100.0) == 102.0  # nothing ≤ 100: the next even objective
+    assert bound(99.5) == 100.0
+    assert bound(100.0, left_out=95.0) == 96.0  # a pair left out may do better
+    assert bound(118.0) == 120.0  # a proof round: the incumbent is optimal
+    assert bound(60.0) == 90.0  # never below what was already known
+    assert bound(None, left_out=95.0) == 96.0  # no placement at all over its pairs
+    # A better placement keeps the bound already known (the Lagrangian's, say), even where
+    # the MIP's own bound is weaker.
+    first = np.searchsorted(data.pairs.rows, np.arange(inst.n))
+    better = MipSolution(MipStatus.FEASIBLE, first, 0.0, 50.0)
+    worse = solver._Best(incumbent.cols, 10.0**6, 90.0, False)
+    merged = search._merge(worse, better, data, 80, np.inf, None)
+    assert merged is not None and 90.0 < merged.objective < 10.0**6
+    assert merged.bound == 90.0
