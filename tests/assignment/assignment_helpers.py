@@ -90,3 +90,14 @@ def mip_columns(problem: Problem) -> np.ndarray:
     ok = sol.choice >= 0
     cols[ok] = pairs.cols[sol.choice[ok]]
     return cols
+
+
+def two_families() -> Problem:
+    """Two cases (3 persons and 1, basic education) for 101 and 102 with quota 4 each, and the
+    default weights: every objective is even (the objective step is 2)."""
+    return make_problem(
+        [Case(case_id="a", persons=3, education=Education.BASIC), Case(case_id="b", persons=1)],
+        {LINE[0]: 4, LINE[1]: 4},
+        {c: KommuneProfil(kode=c, employment={Education.BASIC: 37}) for c in LINE[:2]},
+        Weights(),
+    )

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from assignment_helpers import LINE, make_problem
+from assignment_helpers import LINE, make_problem, two_families
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,12 +206,7 @@ def test_objective_step_divides_every_objective(problem: Problem, employment: in
 def test_objective_step_is_two_with_the_default_weights() -> None:
     """Every default weight times its points is even, so a proof round may leave out the
     pairs whose floor is one point below the incumbent."""
-    problem = make_problem(
-        [Case(case_id="a", persons=3, education=Education.BASIC), Case(case_id="b", persons=1)],
-        {LINE[0]: 4, LINE[1]: 4},
-        {c: KommuneProfil(kode=c, employment={Education.BASIC: 37}) for c in LINE[:2]},
-        Weights(),
-    )
+    problem = two_families()
     inst = compile_problem(problem)
     basis = eligibility(inst)
     cost = PairCosts(inst).matrix()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from assignment_helpers import LINE, make_problem
+from assignment_helpers import two_families
 
 from visitering.assignment import solver
 from visitering.assignment.columns import cost_matrix
@@ -18,10 +18,9 @@ from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import eligibility
 from visitering.assignment.instance import compile_problem
 from visitering.assignment.mip import MipSolution, MipStatus
-from visitering.assignment.problem import Parameters, Weights
+from visitering.assignment.problem import Parameters
 from visitering.assignment.result import Result, Status
 from visitering.batch import BatchInputs, run_batch
-from visitering.cases import Case, Education, KommuneProfil
 from visitering.inputs import embedded, geography
 from visitering.inputs.profiles import embedded_profiles
 from visitering.kvoter.beregning import beregn_kvoter
@@ -73,12 +72,7 @@ def test_a_guess_below_the_optimum_only_raises_the_bound(monkeypatch: pytest.Mon
 def test_a_mip_result_merges_into_a_sound_bound() -> None:
     """A MIP that finds nothing within its cutoff proves that every placement over its pairs
     costs at least the next whole step above it (and the pairs left out, their least floor)."""
-    problem = make_problem(
-        [Case(case_id="a", persons=3, education=Education.BASIC), Case(case_id="b", persons=1)],
-        {LINE[0]: 4, LINE[1]: 4},
-        {c: KommuneProfil(kode=c, employment={Education.BASIC: 37}) for c in LINE[:2]},
-        Weights(),
-    )
+    problem = two_families()
     inst = compile_problem(problem)
     basis = eligibility(inst)
     search = solver._Search(
