@@ -8,6 +8,8 @@ real pipeline: 150 synthetic cases (seed 1), the embedded municipalities and the
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from assignment_helpers import two_families
@@ -34,8 +36,8 @@ def _solve_weekly(monkeypatch: pytest.MonkeyPatch, guess_steps: int) -> tuple[Re
     settled: list[bool] = []
     guess = solver._Search._guess
 
-    def spy(self: solver._Search, *args: object) -> solver._Guess:
-        outcome = guess(self, *args)  # type: ignore[arg-type]
+    def spy(self: solver._Search, *args: Any) -> solver._Guess:
+        outcome = guess(self, *args)
         settled.append(outcome.settles)
         return outcome
 
