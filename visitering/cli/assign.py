@@ -56,7 +56,8 @@ def assign(
         Path | None,
         typer.Option(
             "--scenario",
-            help="Scenario TOML with [visitering.weights] and [visitering.parameters].",
+            # Typer renders help as Rich markup, where "[...]" is a style tag: escaped.
+            help=r"Scenario TOML with \[visitering.weights] and \[visitering.parameters].",
         ),
     ] = None,
     profiles: Annotated[

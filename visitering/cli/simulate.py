@@ -18,7 +18,8 @@ from visitering.inputs import embedded
 
 @app.command()
 def simulate(
-    file: Annotated[Path, typer.Argument(help="Scenario TOML with a [simulering] section.")],
+    # Typer renders help as Rich markup, where "[...]" is a style tag: escaped.
+    file: Annotated[Path, typer.Argument(help=r"Scenario TOML with a \[simulering] section.")],
     runs: Annotated[int, typer.Option("--runs", help="Number of simulated runs.")] = 100,
     seed: Annotated[
         int | None,

@@ -1,0 +1,52 @@
+"""Every help text reaches the terminal whole.
+
+Typer renders help as Rich markup, in which a bracketed word such as ``[simulering]`` is a
+style tag and vanishes unless escaped (``\\[``): ``--scenario`` once read "Scenario TOML with
+and .".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import typer
+from rich.text import Text
+from typer.testing import CliRunner
+
+from visitering.cli import app
+
+runner = CliRunner()
+
+
+def _help_texts(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(where, text) of every command's and parameter's help, the whole tree down."""
+    where = " ".join(("visitering", *path))
+    yield where, getattr(command, "help", None) or ""
+    for param in getattr(command, "params", []):
+        yield f"{where} {param.name}", getattr(param, "help", None) or ""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _help_texts(sub, (*path, name))
+
+
+def test_no_help_text_loses_words_to_rich_markup():
+    texts = list(_help_texts(typer.main.get_command(app)))
+    assert len(texts) > 100  # the walk reaches every command and option
+    lost = [
+        (where, text)
+        for where, text in texts
+        if Text.from_markup(text).plain != text.replace("\\[", "[")
+    ]
+    assert lost == []
+
+
+def _shown(*args: str) -> str:
+    """What ``visitering ARGS`` prints, its panel borders and line wrapping undone."""
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0
+    return " ".join(result.stdout.replace("│", " ").split())
+
+
+def test_scenario_sections_are_named_in_the_help():
+    assign = _shown("assign", "--help")
+    assert "Scenario TOML with [visitering.weights] and [visitering.parameters]." in assign
+    assert "Scenario TOML with a [simulering] section." in _shown("simulate", "--help")
