@@ -1,8 +1,9 @@
-"""Every help text reaches the terminal whole.
+"""Every help text reaches the terminal whole and wrapped as prose.
 
 Typer renders help as Rich markup, in which a bracketed word such as ``[simulering]`` is a
 style tag and vanishes unless escaped (``\\[``): ``--scenario`` once read "Scenario TOML with
-and .".
+and .".  And it keeps a docstring's line breaks after its first paragraph, which came out
+ragged in an 80-column terminal until :func:`visitering.cli.app.reflow_help`.
 """
 
 from __future__ import annotations
@@ -50,3 +51,18 @@ def test_scenario_sections_are_named_in_the_help():
     assign = _shown("assign", "--help")
     assert "Scenario TOML with [visitering.weights] and [visitering.parameters]." in assign
     assert "Scenario TOML with a [simulering] section." in _shown("simulate", "--help")
+
+
+def test_every_help_paragraph_is_one_line_for_the_terminal_to_wrap():
+    texts = list(_help_texts(typer.main.get_command(app)))
+    broken = [
+        (where, text)
+        for where, text in texts
+        if any("\n" in paragraph for paragraph in text.split("\n\n"))
+    ]
+    assert broken == []
+    # The second paragraph of ``data fetch`` fills its lines (it broke after "with").
+    result = runner.invoke(app, ["data", "fetch", "--help"])
+    assert " municipality, with the tables, the date and the retrieval time recorded in the " in (
+        result.stdout
+    )

@@ -17,7 +17,9 @@ from visitering.cli import (  # noqa: F401  (registers commands)
     simulate,
     ukraine,
 )
-from visitering.cli.app import app
+from visitering.cli.app import app, reflow_help
+
+reflow_help(app)
 
 
 def main() -> None:
