@@ -250,7 +250,7 @@ def test_lagrangian_function_against_enumeration(problem: Problem, shifts: list[
     least = np.full(inst.n, np.inf)
     np.minimum.at(least, pairs.rows, pairs.cost.astype(np.float64))
     v = np.where(np.isfinite(least), least, 0.0) + np.array(shifts[: inst.n])
-    value, _, rc, _ = dual(v, want_rc=True)
+    value, _, rc = dual(v, want_rc=True)
     assert rc is not None
     adj = dual.base - v[pairs.rows]
     expected = float(v.sum()) + dual.constant + float(np.minimum(adj[~pairs.quota], 0).sum())

@@ -68,9 +68,8 @@ class _Dual:
 
     def __call__(
         self, v: FloatArray, want_rc: bool = False
-    ) -> tuple[float, IntArray, FloatArray | None, IntArray]:
-        """Lagrangian value, times each case is chosen, each pair's rc (if asked), and the
-        chosen pairs."""
+    ) -> tuple[float, IntArray, FloatArray | None]:
+        """Lagrangian value, times each case is chosen, and each pair's rc (if asked)."""
         pairs, inst = self.pairs, self.inst
         adj = self.base - v[pairs.rows]
         total = float(v.sum()) + self.constant
@@ -81,15 +80,12 @@ class _Dual:
         np.add.at(count, pairs.rows[ex_take], 1)
         items = np.flatnonzero(pairs.quota & (adj < 0))
         rc = np.maximum(adj, 0.0) if want_rc else None  # exception pairs; quota pairs below
-        picked_parts = [np.flatnonzero(ex_take)]
         for ks, local, w in self._blocks(items, adj):
             sub = items[local[pairs.cols[items]] >= 0]
             value, chosen = self._knapsacks(ks, local, w, sub, adj, rc)
             total += value
-            picked_parts.append(chosen)
-        picked = np.concatenate(picked_parts)
-        np.add.at(count, pairs.rows[picked[pairs.quota[picked]]], 1)
-        return total, count, rc, picked
+            np.add.at(count, pairs.rows[chosen], 1)
+        return total, count, rc
 
     def _blocks(self, items: IntArray, adj: FloatArray) -> list[tuple[IntArray, IntArray, int]]:
         """Municipalities grouped by the width their knapsack needs (a power of two).
@@ -236,7 +232,7 @@ class SubgradientAscent:
         v = self.v
         for _ in range(iterations):
             self.iterations += 1
-            value, count, _, _ = self.dual(v)
+            value, count, _ = self.dual(v)
             if value > self.best_value + 1e-9:
                 self.best_value, self.best_v, self.stall = value, v.copy(), 0
             else:
@@ -251,6 +247,6 @@ class SubgradientAscent:
                 break
             v = v + self.step * max(upper - value, 1.0) / norm * self.direction
         self.v = v
-        value, _, rc, _ = self.dual(self.best_v, want_rc=True)
+        value, _, rc = self.dual(self.best_v, want_rc=True)
         assert rc is not None
         return LagrangianBound(value, rc, self.iterations)
