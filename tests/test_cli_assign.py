@@ -243,6 +243,45 @@ def test_bad_inputs_are_reported_together(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[weights]\nemployment = 3\n",
+            [
+                "weights: unknown key; expected one of cases, data, description, kvoter, name, "
+                "simulering, visitering",
+                "visitering: missing; the placement settings are read from [visitering.weights] "
+                "and [visitering.parameters]",
+            ],
+        ),
+        (
+            "[kvoter]\nlandstal = 600\n",
+            [
+                "visitering: missing; the placement settings are read from [visitering.weights] "
+                "and [visitering.parameters]"
+            ],
+        ),
+    ],
+    ids=["misspelt-table", "no-visitering-section"],
+)
+def test_scenario_without_placement_settings_is_an_error_not_the_defaults(tmp_path, text, expected):
+    """Regression: ``[weights]`` instead of ``[visitering.weights]`` was silently ignored, so
+    the batch ran on the default weights while the user believed theirs applied."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text, encoding="utf-8")
+    result = run(
+        "assign", "--cases", str(cases), "--landstal", "600", "--scenario", str(scenario),
+        "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    header = f"error: {len(expected)} problem{'s' if len(expected) > 1 else ''} in the input:"
+    assert result.stderr.splitlines() == [header] + [f"  {scenario}: {e}" for e in expected]
+    assert not (tmp_path / "o").exists()
+
+
 def test_quota_file_must_name_every_municipality(tmp_path):
     quotas = tmp_path / "q.csv"
     quotas.write_text("kommunekode;kommunekvote\n101;5\n", encoding="utf-8")

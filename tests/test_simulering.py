@@ -208,6 +208,17 @@ def test_parse_reports_every_bad_key_by_name():
     ]
 
 
+def test_parse_rejects_a_misspelt_top_level_table():
+    """Regression: a misspelt ``[kvotr]`` was ignored and its method silently defaulted."""
+    text = '[simulering]\nyears = [2016, 2017]\n[kvotr]\nmethod = "sainte-lague"\n'
+    with pytest.raises(InputError) as err:
+        parse_simulation(text, "bad.toml", HISTORY, PLACED)
+    assert [str(p) for p in err.value.problems] == [
+        "bad.toml, column kvotr: unknown key; expected one of cases, data, description, kvoter, "
+        "name, simulering, visitering"
+    ]
+
+
 def test_visitering_mode_places_every_synthetic_case_through_the_solver():
     u = Uncertainty(0.0, (), (1.0,))
     spec = _spec(mode=Mode.VISITERING, landstal=(60,), weeks=2, uncertainty=u, time_limit_s=5.0)

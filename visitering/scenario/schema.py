@@ -47,10 +47,8 @@ from visitering.domain import Fordelingsgrundlag, Kommuner
 from visitering.errors import InputError, Problem
 from visitering.scenario.checks import Checker, FileRefs, Reader
 from visitering.scenario.kvoter_section import KvoteSpec, parse_kvoter
-from visitering.scenario.settings import VisiteringSettings, check_visitering
+from visitering.scenario.settings import TOP_KEYS, VisiteringSettings, check_visitering
 
-# ``simulering`` is read and validated by :mod:`visitering.simulering.parse` (visitering simulate).
-TOP_KEYS = ("name", "description", "data", "kvoter", "visitering", "cases", "simulering")
 DATA_KEYS = ("year", "inputs")
 CASES_KEYS = ("file", "synthetic")
 SYNTHETIC_KEYS = ("n", "seed")

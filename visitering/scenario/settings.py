@@ -9,7 +9,8 @@
     time_limit_s = 30
 
 ``visitering assign --scenario FILE`` reads only this part; ``visitering scenario run`` reads the
-whole file (:mod:`visitering.scenario.schema`).
+whole file (:mod:`visitering.scenario.schema`).  Both reject a key no section of a scenario has,
+so that a misspelt table (``[weights]`` for ``[visitering.weights]``) is never silently ignored.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from visitering import io
 from visitering.assignment.problem import Parameters, Weights
 from visitering.errors import InputError, Problem
 from visitering.scenario.checks import Checker
+
+#: The top-level keys of a scenario file.  ``simulering`` is read and validated by
+#: :mod:`visitering.simulering.parse` (``visitering simulate``).
+TOP_KEYS = ("name", "description", "data", "kvoter", "visitering", "cases", "simulering")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +65,24 @@ def check_visitering(c: Checker, section: dict[str, Any]) -> VisiteringSettings 
 
 
 def parse_visitering_settings(text: str, source: str) -> VisiteringSettings:
-    """Validate the ``[visitering]`` part of a scenario (other sections are not read)."""
+    """Validate the ``[visitering]`` part of a scenario (other sections are only named).
+
+    A file without that part is an error: reading it would leave every weight at its default
+    while the user believes the file's settings apply.
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(f"not valid TOML ({exc})", source)) from None
     c = Checker(source)
+    c.unknown(doc, TOP_KEYS, "")
+    if "visitering" not in doc:
+        c.add(
+            "visitering",
+            "missing; the placement settings are read from [visitering.weights] and "
+            "[visitering.parameters]",
+        )
+        raise InputError(c.problems)
     section = c.table(doc, "visitering", "visitering") or {}
     settings = check_visitering(c, section)
     if c.problems or settings is None:

@@ -40,6 +40,7 @@ from visitering import io
 from visitering.errors import InputError, Problem
 from visitering.inputs import embedded
 from visitering.kvoter.apportionment import Method
+from visitering.scenario.settings import TOP_KEYS
 from visitering.simulering.spec import Mode, SimulationSpec, Uncertainty, historical_uncertainty
 
 KNOWN = frozenset(
@@ -165,7 +166,11 @@ def parse_simulation(
     seed = r.integer("seed")
     time_limit_s = r.number("time_limit_s", 10.0)
     relative_gap = r.number("relative_gap", 0.0)
-    problems = r.problems + k.problems + d.problems
+    unknown = [
+        Problem(f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}", source, column=key)
+        for key in sorted(set(doc) - set(TOP_KEYS))
+    ]
+    problems = unknown + r.problems + k.problems + d.problems
     if problems or landstal is None:
         raise InputError(problems)
     try:
