@@ -295,12 +295,14 @@ def test_quota_file_must_name_every_municipality(tmp_path):
 def test_ledger_without_quotas_needs_a_source(tmp_path):
     cases = tmp_path / "c.csv"
     cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
-    result = run("assign", "--cases", str(cases), "--ledger", str(tmp_path / "l.sqlite"))
+    book = tmp_path / "l.sqlite"
+    result = run("assign", "--cases", str(cases), "--ledger", str(book))
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: 1 problem in the input:\n  the ledger holds no quotas yet: "
-        "give --quotas or --landstal for the year's first batch\n"
+        f"error: 1 problem in the input:\n  {book}: no ledger at this path yet: "
+        "give --quotas or --landstal to start one\n"
     )
+    assert list(tmp_path.iterdir()) == [cases]  # no ledger file was created
 
 
 def test_quotas_from_the_engine(tmp_path):

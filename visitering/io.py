@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from visitering.errors import InputError, Problem
@@ -42,6 +42,35 @@ def read_input(path: Path) -> bytes:
         raise InputError(Problem("is a directory, not a file", str(path))) from None
     except OSError as exc:
         raise InputError(Problem(f"cannot read file ({exc.strerror})", str(path))) from None
+
+
+def check_output_directory(path: Path) -> None:
+    """Refuse, before any work is done, an output directory that cannot be written.
+
+    ``path`` need not exist yet; its nearest existing ancestor (or itself) must be a writable
+    directory.  Commands that record something (the ledger) call this first, so that a bad
+    ``--out`` fails before the record, not after it.
+    """
+    for candidate in (path, *path.parents):
+        if not candidate.exists():
+            continue
+        if not candidate.is_dir():
+            raise InputError(Problem("is a file, not a directory", str(candidate)))
+        if not os.access(candidate, os.W_OK | os.X_OK):
+            raise InputError(Problem("cannot write there (permission denied)", str(candidate)))
+        return
+
+
+def leftover_files(directory: Path, names: Iterable[str]) -> list[str]:
+    """Visible files in ``directory`` other than ``names`` (none if it does not exist)."""
+    if not directory.is_dir():
+        return []
+    keep = set(names)
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name not in keep
+    )
 
 
 def _umask() -> int:
@@ -76,7 +105,19 @@ def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
     list of Path
         The final paths, in the order given.
     """
-    for directory in dict.fromkeys(path.parent for path in files):
+    # A directory where a file should go would fail only at its rename, after the files before
+    # it were in place: refused before anything is written.
+    blocked = [
+        Problem("is a directory; an export cannot replace it", str(path))
+        for path in files
+        if path.is_dir()
+    ]
+    if blocked:
+        raise InputError(blocked)
+    directories = list(dict.fromkeys(path.parent for path in files))
+    for directory in directories:
+        check_output_directory(directory)  # every one before the first is created
+    for directory in directories:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -87,8 +128,8 @@ def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
     current = Path()
     try:
         for final, content in files.items():
-            current = final.parent
-            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=current)
+            current = final
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
             staged.append((tmp, final))
             os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; exports are ordinary files
             with os.fdopen(fd, "wb") as handle:
@@ -96,7 +137,7 @@ def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, final in staged:
-            current = final.parent
+            current = final
             os.replace(tmp, final)
     except OSError as exc:
         for tmp, _ in staged:
@@ -113,20 +154,33 @@ def open_memory_database() -> sqlite3.Connection:
     return connection
 
 
-def open_database(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the SQLite ledger at ``path``.
+def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
+    """Open the SQLite ledger at ``path``, creating the file only if ``create``.
 
     The connection is in autocommit mode: the ledger opens its own explicit transactions so
-    that a batch is all-or-nothing.
+    that a batch is all-or-nothing.  Without ``create`` (commands that only read the ledger)
+    the file must exist.  The journal settings are left to :class:`visitering.ledger.Ledger`,
+    which makes them only once it knows the file is a ledger.
     """
     if path.exists() and path.is_dir():
         raise InputError(Problem("is a directory, not a ledger file", str(path)))
+    if not create and not path.is_file():
+        raise InputError(Problem("no ledger at this path", str(path)))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = FULL")
     except (OSError, sqlite3.Error) as exc:
         raise InputError(Problem(f"cannot open the ledger ({exc})", str(path))) from None
     return connection
+
+
+def remove_database(connection: sqlite3.Connection, path: Path) -> None:
+    """Close ``connection`` and delete the ledger file at ``path`` with its WAL side files.
+
+    Only for a ledger that the failing command itself created: a failure leaves no new file.
+    """
+    connection.close()
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        (path.parent / name).unlink(missing_ok=True)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from visitering.errors import InputError, Problem
 
 SCHEMA_VERSION = 1
+#: The tables of a ledger; a database with none of them is not one.
+LEDGER_TABLES = ("meta", "kvote", "kvote_revision", "batch", "placering")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -106,19 +108,58 @@ class KvoteStatus:
 class Ledger:
     """A year's ledger on an open SQLite connection (see :func:`visitering.io.open_database`)."""
 
-    def __init__(self, connection: sqlite3.Connection, source: str = "ledger") -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, source: str = "ledger", create: bool = True
+    ) -> None:
+        """Use the ledger on ``connection``; an empty database becomes one only if ``create``.
+
+        A database holding other tables, or only some of the ledger's, is refused untouched:
+        adopting it would mix a year's decisions into somebody else's data, and re-creating a
+        lost table would hide that decisions were lost.
+        """
         self._db = connection
         self._source = source
         with self._transaction():
-            for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                self._db.execute(statement)
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None:
+            tables = {
+                name
+                for (name,) in self._db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
+            if tables or not create:
+                self._check_tables(tables)
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if row is None or str(row[0]) != str(SCHEMA_VERSION):
+                    found = "no schema version" if row is None else f"ledger schema {row[0]}"
+                    raise InputError(
+                        Problem(f"{found} is not supported (expected {SCHEMA_VERSION})", source)
+                    )
+            else:
+                for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                    self._db.execute(statement)
                 self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        if row is not None and int(row[0]) != SCHEMA_VERSION:
+        if create:
+            # For a ledger that batches are written to: a crash loses no committed batch.
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+
+    def _check_tables(self, tables: set[str]) -> None:
+        if not tables:
+            raise InputError(Problem("not a visitering ledger (an empty database)", self._source))
+        missing = sorted(set(LEDGER_TABLES) - tables)
+        if len(missing) == len(LEDGER_TABLES):
             raise InputError(
                 Problem(
-                    f"ledger schema {row[0]} is not supported (expected {SCHEMA_VERSION})", source
+                    f"not a visitering ledger (it holds other tables: {', '.join(sorted(tables))})",
+                    self._source,
+                )
+            )
+        if missing:
+            raise InputError(
+                Problem(
+                    f"damaged ledger: missing table{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)}",
+                    self._source,
                 )
             )
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json as jsonlib
+import sqlite3
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,6 +29,11 @@ from visitering.inputs import embedded, geography, tables
 from visitering.inputs.cases import read_cases
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, read_profiles
 from visitering.ledger import Ledger
+
+if TYPE_CHECKING:
+    from visitering.batch import BatchInputs
+    from visitering.domain import Kommuner
+    from visitering.report.placering import Batch
 
 EXIT_INFEASIBLE = 3
 
@@ -139,18 +145,29 @@ def assign(
             params,
             tuple(notes),
         )
-        book = Ledger(io.open_database(ledger), str(ledger)) if ledger is not None else None
+        if revise_quotas and (year_quota is None or ledger is None):
+            raise InputError(
+                Problem(
+                    "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
+                    "--revise-quotas",
+                )
+            )
+        if ledger is not None and year_quota is None and not ledger.exists():
+            raise InputError(
+                Problem(
+                    "no ledger at this path yet: give --quotas or --landstal to start one",
+                    str(ledger),
+                )
+            )
+        if out is not None:
+            io.check_output_directory(out)  # before the ledger records the batch
         revision = None
         if revise_quotas:
-            if year_quota is None or book is None:
-                raise InputError(
-                    Problem(
-                        "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
-                        "--revise-quotas",
-                    )
-                )
             revision = "landstal revision (§ 4 stk. 7, § 7 stk. 8-11); " + notes[0]
-        batch = run_batch(inputs, year_quota, book, revision)
+        if ledger is None:
+            batch = run_batch(inputs, year_quota, None, revision)
+        else:
+            batch = _run_on_ledger(ledger, inputs, year_quota, revision, kommuner)
         emit(
             json,
             lambda: placering.summary(batch),
@@ -160,6 +177,50 @@ def assign(
         )
     if not batch.result.is_ok:
         raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _run_on_ledger(
+    path: Path,
+    inputs: BatchInputs,
+    year_quota: dict[int, int] | None,
+    revision: str | None,
+    kommuner: Kommuner,
+) -> Batch:
+    """Run the batch on the ledger at ``path``; a ledger this run created goes if it fails.
+
+    A new ledger file that records nothing (bad input, no placement) is removed again, so a
+    failed first batch leaves no file behind.
+    """
+    from visitering.batch import run_batch
+
+    new = not path.exists()
+    connection = io.open_database(path)
+    try:
+        book = _ledger(connection, path, kommuner, create=True)
+        batch = run_batch(inputs, year_quota, book, revision)
+    except BaseException:
+        if new:
+            io.remove_database(connection, path)
+        raise
+    if new and not batch.result.is_ok:
+        io.remove_database(connection, path)
+    return batch
+
+
+def _ledger(
+    connection: sqlite3.Connection, path: Path, kommuner: Kommuner, create: bool = False
+) -> Ledger:
+    """The ledger on ``connection``, its quotas checked against the municipalities."""
+    book = Ledger(connection, str(path), create)
+    unknown = sorted(s.kommunekode for s in book.status() if s.kommunekode not in kommuner)
+    if unknown:
+        raise InputError(
+            Problem(
+                f"damaged ledger: quotas for unknown kommunekode {', '.join(map(str, unknown))}",
+                str(path),
+            )
+        )
+    return book
 
 
 def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:
@@ -199,23 +260,32 @@ def explain_case(
             typer.echo(explain(case_id, kode, persons, record, kommuner), nl=False)
             return
         assert ledger is not None
-        if not ledger.is_file():
-            raise InputError(Problem("no ledger at this path", str(ledger)))
-        found = Ledger(io.open_database(ledger), str(ledger)).decision(case_id)
+        found = _ledger(io.open_database(ledger, create=False), ledger, kommuner).decision(case_id)
         if found is None:
             raise InputError(Problem(f"case {case_id} has no recorded decision", str(ledger)))
         decision, batch_no = found
+        record = _recorded_explanation(decision.forklaring, case_id, ledger)
         typer.echo(
             explain(
-                decision.case_id,
-                decision.kommunekode,
-                decision.persons,
-                jsonlib.loads(decision.forklaring),
-                kommuner,
-                batch_no,
+                decision.case_id, decision.kommunekode, decision.persons, record, kommuner, batch_no
             ),
             nl=False,
         )
+
+
+def _recorded_explanation(text: str, case_id: str, path: Path) -> dict[str, Any]:
+    """The soft-term record of a decision, as the ledger stored it (JSON)."""
+    from visitering.assignment.result import LegalBasis
+
+    try:
+        record = jsonlib.loads(text)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or record.get("legal_basis") not in set(LegalBasis):
+        raise InputError(
+            Problem(f"damaged ledger: the record of case {case_id} cannot be read", str(path))
+        )
+    return record
 
 
 @ledger_app.command("status")
@@ -233,9 +303,8 @@ def ledger_status(
 ) -> None:
     """Quota use per municipality: quota, persons placed, remaining."""
     with input_errors():
-        if not ledger.is_file():
-            raise InputError(Problem("no ledger at this path", str(ledger)))
-        book = Ledger(io.open_database(ledger), str(ledger))
+        kommuner = embedded.kommuner()
+        book = _ledger(io.open_database(ledger, create=False), ledger, kommuner)
         if plots is not None:
             from visitering.report import diagrammer  # matplotlib only when a chart is wanted
 
@@ -245,7 +314,6 @@ def ledger_status(
             io.write_files_atomically(plots, chart)
             typer.echo(f"Wrote kvote_mod_placeringer.png to {plots}", err=True)
         rows = book.status()
-        kommuner = embedded.kommuner()
         if json:
             typer.echo(
                 jsonlib.dumps(

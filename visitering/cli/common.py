@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -120,18 +120,23 @@ def emit(
     text: Callable[[], str],
     out: Path | None,
     files: Callable[[], dict[str, bytes]],
+    extra: Mapping[Path, bytes] | None = None,
 ) -> None:
-    """Print the result (JSON or text) and write the exports to ``out``, if given.
+    """Write the exports to ``out`` (and the ``extra`` files), then print the result.
 
-    The export files are rendered before anything is printed or written, so a failure while
-    rendering leaves no partial output.
+    Every file is rendered first and all are written in one atomic step
+    (:func:`visitering.io.write_paths_atomically`), so a failure leaves no partial output;
+    the result is printed only once the files are in place, so an error never follows a
+    printed result.
     """
-    rendered = files() if out is not None else None
+    rendered = files() if out is not None else {}
+    targets = {out / name: content for name, content in rendered.items()} if out else {}
+    targets.update(extra or {})
+    if targets:
+        io.write_paths_atomically(targets)
     if as_json:
         sys.stdout.write(json.dumps(payload(), ensure_ascii=False, indent=2) + "\n")
     else:
         typer.echo(text(), nl=False)
-    if out is not None and rendered is not None:
-        paths = io.write_files_atomically(out, rendered)
-        names = ", ".join(p.name for p in paths)
-        typer.echo(f"Wrote {len(paths)} files to {out}: {names}", err=True)
+    if out is not None:
+        typer.echo(f"Wrote {len(rendered)} files to {out}: {', '.join(rendered)}", err=True)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from visitering import io
 from visitering.cli.app import app
 from visitering.cli.common import (
     DataYearOpt,
@@ -107,15 +106,23 @@ def quotas(
     """Compute region and municipal quotas (§§ 4-7) from a landstal."""
     with input_errors():
         result = compute(landstal, data_year, inputs, method, agreements, overrides)
-        pictures = render_pictures(result, plots is not None, report_file is not None)
+        pictures = picture_paths(
+            render_pictures(result, plots is not None, report_file is not None), plots, report_file
+        )
+        # The exports, the maps and the report are written together: all of them or none.
         emit(
             json,
             lambda: report.to_json(result),
             lambda: report.terminal_text(result),
             out,
             lambda: report.export_files(result, csv_dialect),
+            pictures,
         )
-        write_pictures(pictures, plots, report_file)
+        maps = [path.name for path in pictures if path.suffix == ".png"]
+        if plots is not None:
+            typer.echo(f"Wrote {len(maps)} maps to {plots}: {', '.join(maps)}", err=True)
+        if report_file is not None:
+            typer.echo(f"Wrote the HTML report to {report_file}", err=True)
 
 
 def render_pictures(
@@ -135,19 +142,15 @@ def render_pictures(
     return (files if maps else {}), (page if html else None)
 
 
-def write_pictures(
+def picture_paths(
     pictures: tuple[dict[str, bytes], bytes | None], plots: Path | None, page: Path | None
-) -> None:
-    """Write the maps into ``plots`` and the report to ``page`` (each atomically)."""
+) -> dict[Path, bytes]:
+    """Where the maps (into ``plots``) and the HTML report (to ``page``) are to be written."""
     files, html = pictures
-    if plots is not None:
-        paths = io.write_files_atomically(plots, files)
-        typer.echo(
-            f"Wrote {len(paths)} maps to {plots}: {', '.join(p.name for p in paths)}", err=True
-        )
+    paths = {plots / name: content for name, content in files.items()} if plots else {}
     if page is not None and html is not None:
-        io.write_files_atomically(page.parent, {page.name: html})
-        typer.echo(f"Wrote the HTML report to {page}", err=True)
+        paths[page] = html
+    return paths
 
 
 @app.command()
@@ -171,7 +174,7 @@ def resolve_kommune(text: str) -> int:
     """A kommunekode from a code or a (case-insensitive) municipality name."""
     kommuner = embedded.kommuner()
     value = text.strip()
-    if value.isdigit() and int(value) in kommuner:
+    if value.isascii() and value.isdigit() and int(value) in kommuner:
         return int(value)
     for kode, k in kommuner.items():
         if k.navn.casefold() == value.casefold():

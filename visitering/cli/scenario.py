@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from visitering import io
 from visitering.cli.app import app
 from visitering.cli.common import DialectOpt, JsonOpt, emit, input_errors, read_table
+from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 
 if TYPE_CHECKING:
@@ -55,15 +57,30 @@ def run(
         kommuner = load_kommuner()
         result = run_scenario(scenario, kommuner)
         files = result_files(result, kommuner, csv_dialect, extras=[plot_files])
+        folder = out or Path("results") / file.stem
+        _refuse_mixed_results(folder, files)
         emit(
             json,
             lambda: summary(result, list(files)),
             lambda: terminal_text(result),
-            out or Path("results") / file.stem,
+            folder,
             lambda: files,
         )
     if result.batch is not None and not result.batch.result.is_ok:
         raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _refuse_mixed_results(folder: Path, files: Mapping[str, bytes]) -> None:
+    """A result folder holds one run: files of an earlier run that this one would not replace
+    (e.g. ``placeringer.csv`` of a scenario with cases) would be read as this run's."""
+    if (folder / "summary.json").is_file() and (stale := io.leftover_files(folder, files)):
+        raise InputError(
+            Problem(
+                f"holds {', '.join(stale)} of an earlier run, which this scenario would not "
+                "replace; remove them or choose another --out",
+                str(folder),
+            )
+        )
 
 
 @scenario_app.command("compare")

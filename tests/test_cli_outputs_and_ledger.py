@@ -1,0 +1,180 @@
+"""No partial output and no touched files after a failure (regressions from a CLI audit).
+
+Each test pins a failure that used to leave something behind: exports renamed into place before a
+later one failed, a ledger recorded or created by a command that then reported an error, a
+foreign SQLite database adopted as a ledger, a stale file mixed into a scenario result folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from visitering.cli import app
+from visitering.inputs.embedded import kommuner
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def one_case(tmp_path) -> Path:
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
+    return cases
+
+
+@pytest.fixture()
+def ledger(tmp_path, one_case) -> Path:
+    """A ledger with one recorded batch (landstal 600)."""
+    book = tmp_path / "l.sqlite"
+    result = run("assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(book))
+    assert result.exit_code == 0, result.output
+    return book
+
+
+def test_a_directory_in_the_way_of_one_export_leaves_none_of_them(tmp_path):
+    out = tmp_path / "q"
+    (out / "kvoter.xlsx").mkdir(parents=True)
+    result = run("quotas", "--landstal", "600", "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {out / 'kvoter.xlsx'}: is a directory; an export "
+        "cannot replace it\n"
+    )
+    assert result.stdout == ""  # nothing printed before the error
+    assert [p.name for p in out.iterdir()] == ["kvoter.xlsx"]
+
+
+def test_quota_exports_maps_and_report_are_written_together(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("quotas", "--landstal", "600", "--out", str(out), "--plots", str(blocker))
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"error: 1 problem in the input:\n  {blocker}: is a file, not a directory\n"
+    )
+    assert not out.exists()
+
+
+def test_synth_cases_file_goes_when_the_quota_file_cannot_be_written(tmp_path):
+    cases, blocked = tmp_path / "e.csv", tmp_path / "adir"
+    blocked.mkdir()
+    result = run("cases", "synth", "--n", "3", "--out", str(cases), "--quotas-out", str(blocked))
+    assert result.exit_code == 2
+    assert f"{blocked}: is a directory; an export cannot replace it" in result.stderr
+    assert not cases.exists()
+
+
+def test_an_unusable_out_fails_before_the_ledger_records_the_batch(tmp_path, one_case):
+    blocker, book = tmp_path / "afile", tmp_path / "l.sqlite"
+    blocker.write_text("x", encoding="utf-8")
+    args = ["--cases", str(one_case), "--landstal", "600", "--ledger", str(book)]
+    result = run("assign", *args, "--out", str(blocker))
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"error: 1 problem in the input:\n  {blocker}: is a file, not a directory\n"
+    )
+    assert not book.exists()
+
+
+def test_a_new_ledger_is_removed_when_its_first_batch_has_no_placement(tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons\nBIG-1;90\n", encoding="utf-8")
+    book = tmp_path / "l.sqlite"
+    result = run("assign", "--cases", str(cases), "--landstal", "10", "--ledger", str(book))
+    assert result.exit_code == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv"]
+
+
+def test_read_only_commands_refuse_a_foreign_database_untouched(tmp_path, one_case):
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE x (y INTEGER)")
+    db.close()
+    before = digest(foreign)
+    expected = (
+        f"error: 1 problem in the input:\n  {foreign}: not a visitering ledger (it holds other "
+        "tables: x)\n"
+    )
+    for args in (
+        ["ledger", "status", "--ledger", str(foreign)],
+        ["explain-case", "A", "--ledger", str(foreign)],
+        ["assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(foreign)],
+    ):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (2, expected), args
+    assert digest(foreign) == before
+
+
+def test_an_empty_file_is_not_turned_into_a_ledger_by_reading_it(tmp_path):
+    empty = tmp_path / "zero.sqlite"
+    empty.write_bytes(b"")
+    result = run("explain-case", "A", "--ledger", str(empty))
+    assert result.exit_code == 2
+    assert f"{empty}: not a visitering ledger (an empty database)" in result.stderr
+    assert empty.read_bytes() == b""
+
+
+def test_a_lost_table_is_reported_not_recreated(ledger):
+    with sqlite3.connect(ledger) as db:
+        db.execute("DROP TABLE placering")
+    db.close()
+    result = run("ledger", "status", "--ledger", str(ledger))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {ledger}: damaged ledger: missing table placering\n"
+    )
+
+
+@pytest.mark.parametrize("forklaring", ["not json", "[1, 2]", '{"legal_basis": "luck"}'])
+def test_an_unreadable_recorded_explanation_is_a_damaged_ledger(ledger, forklaring):
+    with sqlite3.connect(ledger) as db:
+        db.execute("UPDATE placering SET forklaring = ?", (forklaring,))
+    db.close()
+    result = run("explain-case", "A", "--ledger", str(ledger))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {ledger}: damaged ledger: the record of case A "
+        "cannot be read\n"
+    )
+
+
+def test_quotas_for_an_unknown_kommunekode_are_a_damaged_ledger(ledger):
+    assert 9999 not in kommuner()
+    with sqlite3.connect(ledger) as db:
+        db.execute("INSERT INTO kvote VALUES (9999, 5)")
+    db.close()
+    result = run("ledger", "status", "--ledger", str(ledger))
+    assert result.exit_code == 2
+    assert f"{ledger}: damaged ledger: quotas for unknown kommunekode 9999" in result.stderr
+
+
+def test_a_scenario_result_folder_never_mixes_two_runs(tmp_path):
+    with_cases = tmp_path / "a.toml"
+    with_cases.write_text(
+        "[kvoter]\nlandstal = 600\n[cases]\nsynthetic = { n = 5, seed = 1 }\n", encoding="utf-8"
+    )
+    quotas_only = tmp_path / "b.toml"
+    quotas_only.write_text("[kvoter]\nlandstal = 600\n", encoding="utf-8")
+    folder = tmp_path / "res"
+    assert run("scenario", "run", str(with_cases), "--out", str(folder)).exit_code == 0
+    before = {p.name: digest(p) for p in folder.iterdir()}
+    result = run("scenario", "run", str(quotas_only), "--out", str(folder))
+    assert result.exit_code == 2
+    assert f"{folder}: holds " in result.stderr and "placeringer.csv" in result.stderr
+    assert {p.name: digest(p) for p in folder.iterdir()} == before
