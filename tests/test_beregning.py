@@ -100,7 +100,7 @@ def test_agreement_that_does_not_sum_is_rejected_with_reason(tiny):
     assert str(err.value.problems[0]) == (
         "aftale.csv, column kommunekvote: the agreement for Region X sums to 80, but the region "
         "quota is 86; an agreement must sum to the region quota (§ 6), otherwise the § 7 quotas "
-        "apply"
+        "apply: leave the agreement out to compute them"
     )
 
 

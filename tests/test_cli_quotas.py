@@ -200,7 +200,7 @@ def test_agreement_that_does_not_sum_gives_exit_2_and_no_files(tmp_path):
         "error: 1 problem in the input:\n"
         f"  {agreements}, column kommunekvote: the agreement for Region Nordjylland sums to 82, "
         "but the region quota is 81; an agreement must sum to the region quota (§ 6), otherwise "
-        "the § 7 quotas apply\n"
+        "the § 7 quotas apply: leave the agreement out to compute them\n"
     )
     assert not out.exists()
 

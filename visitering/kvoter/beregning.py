@@ -306,7 +306,7 @@ def _check_agreement(
             Problem(
                 f"the agreement for {region.navn} does not cover every municipality of the region "
                 f"(missing: {', '.join(map(str, missing))}); without a valid agreement the § 7 "
-                "quotas apply",
+                "quotas apply: leave the agreement out to compute them",
                 aftale.source,
             )
         )
@@ -316,7 +316,7 @@ def _check_agreement(
             Problem(
                 f"the agreement for {region.navn} sums to {total}, but the region quota is "
                 f"{regionskvote}; an agreement must sum to the region quota (§ 6), otherwise the "
-                "§ 7 quotas apply",
+                "§ 7 quotas apply: leave the agreement out to compute them",
                 aftale.source,
                 None,
                 "kommunekvote",
