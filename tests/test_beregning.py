@@ -15,6 +15,7 @@ from visitering.domain import Fordelingsgrundlag, Kommune, KommuneGrundlag, Regi
 from visitering.errors import InputError
 from visitering.kvoter.apportionment import Method
 from visitering.kvoter.beregning import (
+    SEQUENTIAL_MAX_LANDSTAL,
     Aftale,
     Afvigelse,
     Grundlag,
@@ -128,3 +129,17 @@ def test_region_deviation_resplits_the_region_by_section_7(tiny):
     assert result.kvoter == {11: 52, 12: 28, 21: 4, 22: 0}
     region_x = result.regioner[0]
     assert (region_x.regionskvote, region_x.grundlag) == (80, Grundlag.AFVIGELSE_REGION)
+
+
+@pytest.mark.parametrize("method", [m for m in Method if m is not Method.LARGEST_REMAINDER])
+def test_sequential_methods_refuse_a_landstal_they_would_take_minutes_over(tiny, method):
+    """Regression: --method dhondt with landstal 10,000,000 ran for minutes (one person at a
+    time); largest remainder has no such limit."""
+    with pytest.raises(InputError) as err:
+        beregn_kvoter(tiny, SEQUENTIAL_MAX_LANDSTAL + 1, method)
+    assert str(err.value.problems[0]) == (
+        f"landstal: the {method.value} method hands out one person at a time; a landstal above "
+        "1,000,000 is not supported with it (largest-remainder has no such limit), got 1,000,001"
+    )
+    big = beregn_kvoter(tiny, 10**12)
+    assert sum(k.kommunekvote for k in big.kommuner) == 10**12
