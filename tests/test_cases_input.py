@@ -13,7 +13,7 @@ from visitering.errors import InputError
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
-from visitering.inputs.cases import read_cases, split_codes
+from visitering.inputs.cases import CASE_COLUMNS, read_cases, split_codes
 
 KOMMUNER = embedded.kommuner()
 
@@ -262,6 +262,144 @@ def test_messages_never_echo_personal_values():
         for word in value.replace("/", " ").split():
             if len(word) >= 3:  # "af", "i" occur in any text
                 assert word.lower() not in rendered.lower(), word
+
+
+def synthetic_lines() -> list[str]:
+    cases = synth.generate_cases(30, 1, KOMMUNER)
+    return synth.cases_csv(cases, Dialect.DANISH).decode("utf-8-sig").splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("column", ["case_id", "language"])
+def test_a_quote_never_closed_names_its_row_and_leaks_no_case(column):
+    """Privacy: a stray quote made the csv module read the rest of the file as one cell, which
+    was then echoed as a case id (or silently dropped every later case)."""
+    lines = synthetic_lines()
+    index = list(CASE_COLUMNS).index(column)
+    cells = lines[5].split(";")
+    cells[index] = '"' + cells[index]
+    lines[5] = ";".join(cells)
+    with pytest.raises(InputError) as err:
+        read("".join(lines))
+    assert [str(p) for p in err.value.problems] == [
+        f'sager.csv, row 6, column {column}: a quote (") opened in this row is never closed, so '
+        "the rest of the file would be read as one cell; close the quote or remove it"
+    ]
+    assert "SYN-" not in str(err.value)
+
+
+def test_a_stray_quote_closed_rows_later_is_an_error_not_lost_cases():
+    text = (
+        "case_id;persons;language;needs\n"
+        "A1;1;arabic;\n"
+        'A2;1;"dari;\n'
+        "A3;2;somali;trauma\n"
+        'A4;1;tigrinya";\n'
+        "A5;1;farsi;\n"
+    )
+    assert problems(text) == [
+        'sager.csv, row 3, column language: a quote (") opened in this row is closed only in '
+        "row 5, so those rows are read as one; remove the stray quote (a cell in this file "
+        "cannot hold a line break)"
+    ]
+
+
+def test_a_case_id_that_looks_like_other_cells_is_not_repeated():
+    long_id = "B" * 41
+    text = (
+        "case_id,persons\n"
+        '"A;2;SYR;arabic",x\n'
+        '"A;2;SYR;arabic",1\n'
+        f"{long_id},x\n"
+        '"C""D",x\n'
+        "E\x07,x\n"
+        "F-1,x\n"
+    )
+    assert problems(text) == [
+        "sager.csv, row 2, column persons: not a whole number",
+        "sager.csv, row 3, column case_id: this case_id appears again (first in row 2)",
+        "sager.csv, row 4, column persons: not a whole number",
+        "sager.csv, row 5, column persons: not a whole number",
+        "sager.csv, row 6, column persons: not a whole number",
+        "sager.csv, row 7, column persons: case 'F-1': not a whole number",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "A1;3;SYR;nurse;trauma\nA2;1;IRN;;\n",
+            "none of the first row's cells is a column name of a cases file (case_id, persons, "
+            "...): the header row seems to be missing or misnamed",
+        ),
+        (
+            "A1\t3\tSYR\tnurse\ttrauma\n",
+            "the header row is read as one column, but it contains tabs: separate the columns "
+            "with ';' or ',' (and do not quote the whole row)",
+        ),
+    ],
+)
+def test_a_missing_header_row_is_named_without_repeating_the_first_case(text, message):
+    assert problems(text) == [f"sager.csv, row 1: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("1 0", "not a whole number"),
+        ("2.000", "'2.000' is not a whole number"),
+        ("+2", "not a whole number"),
+        ("+45 12 34", "not a whole number"),
+        ("１", "not a whole number"),
+        ("1000", "too large: a number here has at most 3 digits"),
+        ("1" * 5000, "too large: a number here has at most 3 digits"),
+    ],
+)
+def test_counts_in_a_cases_file_are_plain_digits(raw, message):
+    assert problems(f"case_id,persons\nA,{raw}\n") == [
+        f"sager.csv, row 2, column persons: case 'A': {message}"
+    ]
+
+
+def test_long_numbers_such_as_cpr_or_telephone_numbers_are_never_repeated():
+    text = (
+        "case_id;persons;close_family_kommune;job_offer_kommune;job_offer_hours\n"
+        "A;010190-1234;010190-1234;101;010190-1234\n"
+        "B;1;4512345678;101;4512345678\n"
+        "C;+45 12 34 56 78;10¹;101;1 2\n"
+    )
+    with pytest.raises(InputError) as err:
+        read(text)
+    assert [str(p) for p in err.value.problems] == [
+        "sager.csv, row 2, column persons: case 'A': not a whole number",
+        "sager.csv, row 2, column close_family_kommune: case 'A': not a kommunekode",
+        "sager.csv, row 2, column job_offer_hours: case 'A': not a number of hours "
+        "(e.g. 37 or 37,5)",
+        "sager.csv, row 3, column close_family_kommune: case 'B': not the code of a Danish "
+        "municipality",
+        "sager.csv, row 3, column job_offer_hours: case 'B': it is more than the 168 hours of a "
+        "week",
+        "sager.csv, row 4, column persons: case 'C': not a whole number",
+        "sager.csv, row 4, column close_family_kommune: case 'C': not a kommunekode",
+        "sager.csv, row 4, column job_offer_hours: case 'C': not a number of hours "
+        "(e.g. 37 or 37,5)",
+    ]
+    for digits in ("0101", "1234", "4512", "45 12", "10¹"):
+        assert digits not in str(err.value)
+
+
+def test_a_hash_row_below_the_header_is_an_error_and_a_quoted_hash_id_is_a_case():
+    assert problems('case_id;persons\nA1;1\n#A2;3\n"#A3";2\n') == [
+        "sager.csv, row 3: the row starts with '#': notes ('# ...') belong above the header "
+        'row; delete the row, or quote the first cell ("#...") if it is data'
+    ]
+    assert read('# a note\ncase_id;persons\n"#A3";2\n') == [Case("#A3", 2)]
+
+
+@pytest.mark.parametrize("dialect", list(Dialect))
+def test_a_case_id_starting_with_hash_round_trips(dialect):
+    cases = [Case("#A3", 2), Case("B", 1)]
+    assert read_bytes(synth.cases_csv(cases, dialect)) == cases
 
 
 @pytest.mark.parametrize("dialect", list(Dialect))

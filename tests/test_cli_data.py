@@ -215,6 +215,69 @@ def test_check_reports_every_problem_at_once(tmp_path):
     )
 
 
+def test_a_data_year_note_that_is_not_ascii_digits_is_not_recorded(tmp_path):
+    path = write_inputs(tmp_path / "g.csv", 2026)
+    path.write_text(path.read_text("utf-8").replace("2026", "2²", 1), encoding="utf-8")
+    result = runner.invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Data year: not recorded in the inputs\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b";;;\r\n", "the file is empty (no header row)"),
+        (b'" "', "the file is empty (no header row)"),
+        (
+            "kommunekode;befolkning\n101;5\n".encode("utf-16"),
+            "the file is UTF-16 text; save it as 'CSV UTF-8' (or Windows-1252)",
+        ),
+        (
+            b"kommunekode\tbefolkning\tindvandrere\tfamiliesammenfoerte\n101\t1\t1\t1\n",
+            "row 1: the header row is read as one column, but it contains tabs: separate the "
+            "columns with ';' or ',' (and do not quote the whole row) (columns found: "
+            "kommunekode\tbefolkning\tindvandrere\tfamiliesammenfoerte)",
+        ),
+        (
+            b"kommunekode;befolkning;indvandrere;familiesammenfoerte\n101;1;1;1\n# 147;1;1;1\n",
+            "row 3: the row starts with '#': notes ('# ...') belong above the header row; "
+            'delete the row, or quote the first cell ("#...") if it is data',
+        ),
+        (
+            b"kommunekode;befolkning;indvandrere;familiesammenfoerte\n10\xc2\xb9;1;1;1\n"
+            b'"101;1;1;1\n',
+            'row 3, column kommunekode: a quote (") opened in this row is never closed, so the '
+            "rest of the file would be read as one cell; close the quote or remove it",
+        ),
+    ],
+)
+def test_check_reports_a_broken_file_as_input_without_a_traceback(tmp_path, data, message):
+    path = tmp_path / "g.csv"
+    path.write_bytes(data)
+    result = runner.invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    where = f"{path}, " if message.startswith("row") else f"{path}: "
+    assert result.stderr == f"error: 1 problem in the input:\n  {where}{message}\n"
+
+
+def test_check_refuses_counts_and_codes_that_are_not_ascii_digits(tmp_path):
+    path = write_inputs(
+        tmp_path / "g.csv",
+        2026,
+        edit={101: "101;" + "1" * 5000 + ";5;", 147: "147;10;６００;", 151: "4²;10;10;"},
+    )
+    result = runner.invoke(app, ["data", "check", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 4 problems in the input:\n"
+        f"  {path}, row 3, column befolkning: too large: a number here has at most 12 digits\n"
+        f"  {path}, row 4, column indvandrere: '６００' is not a whole number\n"
+        f"  {path}, row 5, column kommunekode: '4²' is not a kommunekode\n"
+        f"  {path}: kommunekode 151 (Ballerup) is missing; all 98 municipalities must be present\n"
+    )
+
+
 def test_a_few_empty_f_k_are_named_in_the_warning_and_the_proxy_notice(tmp_path):
     lines = ["kommunekode;befolkning;indvandrere;familiesammenførte"]
     for g in embedded.embedded_grundlag(2026).kommuner:

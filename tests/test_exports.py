@@ -16,6 +16,7 @@ from visitering.cli import app
 from visitering.errors import InputError
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Dialect
+from visitering.inputs import embedded, tables
 
 runner = CliRunner()
 
@@ -189,6 +190,30 @@ def test_notes_round_trip_through_the_reader():
     assert table.columns == ("a", "b")
     assert table.rows[0].cells == {"a": "1", "b": "x;y"}
     assert table.rows[0].number == 3
+
+
+def test_a_multi_line_reason_in_a_quota_export_reads_back(tmp_path):
+    """Quoted cells may hold line breaks (a reason may); only a quote never closed is refused."""
+    overrides = tmp_path / "afvigelser.csv"
+    overrides.write_text(
+        'kode;kvote;begrundelse\n101;20;"boligsituation,\nse notat 7"\n', encoding="utf-8"
+    )
+    out = export(tmp_path, "--overrides", str(overrides))
+    text, encoding = csvtext.decode((out / "kommunekvoter.csv").read_bytes(), "k.csv")
+    table = csvtext.parse(text, "k.csv", encoding=encoding)
+    kbh = next(r for r in table.rows if r.cells["kommunekode"] == "101")
+    assert kbh.cells["begrundelse"] == "boligsituation,\nse notat 7"
+    assert kbh.lines == 2
+    assert tables.read_kvoter(table, embedded.kommuner())[101] == 20
+
+
+@pytest.mark.parametrize("dialect", list(Dialect))
+def test_notes_with_quotes_and_first_cells_with_hash_round_trip(dialect):
+    data = csvtext.render(["a", "b"], [["#1", 'x"y'], ["2", ""]], dialect, ['see "DST, FOLK1A'])
+    text, _ = csvtext.decode(data, "t.csv")
+    table = csvtext.parse(text, "t.csv")
+    assert table.notes == ('see "DST, FOLK1A',)
+    assert [r.cells for r in table.rows] == [{"a": "#1", "b": 'x"y'}, {"a": "2", "b": ""}]
 
 
 def test_xlsx_has_numbers_as_numbers(tmp_path):

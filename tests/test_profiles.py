@@ -175,6 +175,27 @@ def test_missing_kommunekode_column_and_typos_together():
     ]
 
 
+def test_a_stray_quote_cannot_leave_municipalities_with_empty_profiles():
+    text = (
+        "kommunekode,treatment_offers,note\n"
+        '101,trauma,"Rigshospitalet\n'
+        "147,trauma,Frederiksberg\n"
+        '151,trauma,Ballerup"\n'
+        "153,trauma,\n"
+    )
+    assert problems(text) == [
+        'profiler.csv, row 2, column note: a quote (") opened in this row is closed only in '
+        "row 4, so those rows are read as one; remove the stray quote (a cell in this file "
+        "cannot hold a line break)"
+    ]
+
+
+def test_a_dwellings_column_with_a_huge_size_is_an_unknown_column():
+    name = "dwellings_" + "1" * 5000
+    [problem] = problems(f"kommunekode,{name}\n101,1\n")
+    assert problem.startswith(f"profiler.csv, row 1, column {name}: unknown column")
+
+
 def test_a_user_profile_file_round_trips_the_default():
     text = derive_default_profiles().decode("utf-8")
     assert read(text) == embedded_profiles()

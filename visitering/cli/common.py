@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from visitering.kvoter.apportionment import Method
 
 EXIT_INPUT = 2
 T = TypeVar("T")
+_LANDSTAL = re.compile(rf"[+-]?[0-9]{{1,{csvtext.MAX_DIGITS}}}")
+"""A whole number as ``--landstal`` takes it: ASCII digits (not ``6²`` or ``６００``), bounded."""
 
 LandstalOpt = Annotated[
     str | None,
@@ -81,8 +84,8 @@ def parse_landstal(raw: str | None, option: str = "--landstal") -> int:
     if raw is None:
         return embedded.latest_landstal()[1]
     text = raw.strip().replace("_", "")
-    if not text.lstrip("+-").isdigit():
-        raise InputError(Problem(f"{raw!r} is not a whole number", option))
+    if not _LANDSTAL.fullmatch(text):
+        raise InputError(Problem(f"{csvtext.shown(raw)} is not a whole number", option))
     value = int(text)
     if value <= 0:
         raise InputError(Problem(f"must be a positive whole number, got {value}", option))

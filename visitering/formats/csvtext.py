@@ -2,11 +2,22 @@
 
 Input files come from many hands (Excel on Windows, scripts, our own exports), so the reader
 accepts comma or semicolon separators, UTF-8 with or without BOM, and Windows-1252 (what Danish
-Excel writes with "CSV (semikolonsepareret)").  Lines starting with ``#`` are notes and are
-skipped, so an export of ours can be read back as an input.
+Excel writes with "CSV (semikolonsepareret)").  UTF-16 text ("Unicode text" in Excel) and other
+files with NUL bytes are refused with a message saying how to save the file.
 
-The writer's default dialect is what Danish Excel opens correctly: semicolon, decimal comma,
-UTF-8 with BOM.  The ``standard`` dialect is comma, decimal point, no BOM.
+Notes: lines starting with ``#`` *above the header* are notes (provenance an export or a fetch
+recorded; Excel may pad them with empty cells or quote them when it saves the file again), so an
+export of ours can be read back as an input.  Our writers put notes only there.  *Below the
+header* every line is data: an unquoted line that starts with ``#`` is an error (it would
+otherwise be silently dropped or silently read as data, and nothing we write produces one), while
+a quoted cell such as ``"#A3"`` is ordinary data.  :func:`render` quotes a first cell that starts
+with ``#`` so that its own output reads back.
+
+Quoted cells may run over several lines (a ``begrundelse`` in a quota export may), but a quote
+that is never closed is an error naming the row where it opened, and never echoes the cell: it
+would otherwise swallow the rest of the file.  Readers of files whose cells are all one line
+(cases, profiles, counts) also refuse a cell with a line break, using
+:func:`line_break_problems`, since there it means a stray quote swallowed the rows after it.
 """
 
 from __future__ import annotations
@@ -23,6 +34,19 @@ from visitering.errors import InputError, Problem
 
 BOM = "\ufeff"
 
+MAX_DIGITS = 12
+"""Digits a whole number in an input may have (a count, a kommunekode, a landstal): enough for
+any real figure, and a bound on what is converted (Python refuses over 4,300 digits)."""
+
+MAX_SHOWN = 20
+"""Characters of a bad value a message repeats; a longer value is described by its length."""
+
+_END = "<end of file>"
+"""A line appended while parsing: unless it is read back as a row of its own, a quote left
+open swallowed it, and with it the rest of the file."""
+
+_NOTE_START = ("#", '"#')
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -30,6 +54,8 @@ class Row:
 
     number: int
     cells: dict[str, str]
+    lines: int = 1
+    """Lines of the file the row takes: more than 1 when a quoted cell holds a line break."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +71,23 @@ class Table:
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:
-    """Decode ``data`` as UTF-8 (BOM optional), else Windows-1252; return (text, encoding)."""
+    """Decode ``data`` as UTF-8 (BOM optional), else Windows-1252; return (text, encoding).
+
+    UTF-16 (which has a byte-order mark or NUL bytes) and other files with NUL bytes, such as a
+    spreadsheet saved as ``.xlsx``, are refused with a message saying how to save the file.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            Problem("the file is UTF-16 text; save it as 'CSV UTF-8' (or Windows-1252)", source)
+        )
+    if b"\x00" in data:
+        raise InputError(
+            Problem(
+                "the file has NUL bytes, so it is not CSV text (UTF-16 text or a spreadsheet "
+                "file?); save it as 'CSV UTF-8'",
+                source,
+            )
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -73,97 +115,239 @@ def parse(
     Raises
     ------
     InputError
-        If the file has no header, repeats a column, or a row has more cells than the header.
+        If the file has no header, repeats a column, a row has more cells than the header, a
+        quote is never closed, a cell is too long, or a line below the header starts with ``#``.
+        No message repeats a cell's text.
     """
-    text = text.removeprefix(BOM)
-    lines = text.splitlines()
-    header_index = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None
-    )
-    if header_index is None:
+    lines = io.StringIO(text.removeprefix(BOM), newline="").readlines()
+    header = next((i for i, line in enumerate(lines) if _is_header_candidate(line)), None)
+    if header is None:
         raise InputError(Problem("the file is empty (no header row)", source))
-    header_line = lines[header_index]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    delimiter = ";" if lines[header].count(";") > lines[header].count(",") else ","
+    notes = {i + 1: _note_text(line) for i, line in enumerate(lines[:header]) if line[:1] == "#"}
+    fed = _fed_lines(lines, notes)
+    reader = csv.reader(fed, delimiter=delimiter)
     aliases = aliases or {}
     problems: list[Problem] = []
     columns: list[str] | None = None
     rows: list[Row] = []
     previous_line = 0
-    for record in reader:
-        first_line = previous_line + 1
-        previous_line = reader.line_num
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if record[0].startswith("#"):
-            continue
-        if columns is None:
-            columns = [aliases.get(c.strip().lower(), c.strip().lower()) for c in record]
-            seen: set[str] = set()
-            for name in columns:
-                if name in seen:
-                    problems.append(Problem(f"column {name!r} appears twice", source, first_line))
-                seen.add(name)
-            continue
-        if len(record) > len(columns):
-            problems.append(
-                Problem(
-                    f"{len(record)} cells but the header has {len(columns)} columns",
-                    source,
-                    first_line,
-                )
+    try:
+        for record in reader:
+            first_line, previous_line = previous_line + 1, reader.line_num
+            if previous_line == len(fed):
+                if record != [_END] or first_line != len(fed):
+                    problems.append(_unclosed_quote(record, columns, source, first_line))
+                break
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if columns is None:
+                if record[0].startswith("#"):  # a note Excel quoted when it saved the file
+                    notes[first_line] = _note_text(delimiter.join(record))
+                    continue
+                columns = [aliases.get(c.strip().lower(), c.strip().lower()) for c in record]
+                problems.extend(_repeated_columns(columns, source))
+                continue
+            span = previous_line - first_line + 1
+            problem = _row_problem(lines[first_line - 1], record, len(columns), span)
+            if problem is not None:
+                problems.append(Problem(problem, source, first_line))
+                continue
+            cells = {
+                name: record[i].strip() if i < len(record) else "" for i, name in enumerate(columns)
+            }
+            rows.append(Row(first_line, cells, span))
+    except csv.Error:
+        problems.append(
+            Problem(
+                f'a cell is longer than {csv.field_size_limit():,} characters; is a quote (") '
+                "opened in this row never closed?",
+                source,
+                previous_line + 1,
             )
-            continue
-        cells = {
-            name: record[i].strip() if i < len(record) else "" for i, name in enumerate(columns)
-        }
-        rows.append(Row(first_line, cells))
+        )
     if problems:
         raise InputError(problems)
-    assert columns is not None
+    if columns is None:
+        raise InputError(Problem("the file is empty (no header row)", source))
+    ordered_notes = tuple(notes[n] for n in sorted(notes))
+    return Table(source, tuple(columns), tuple(rows), encoding, ordered_notes)
+
+
+def _is_header_candidate(line: str) -> bool:
+    """Whether a line may be the header: not a note, not empty, not just separators."""
+    return bool(line.strip(" \t\r\n;,")) and not line.startswith(_NOTE_START)
+
+
+def _fed_lines(lines: list[str], notes: dict[int, str]) -> list[str]:
+    """The lines the csv module reads: notes blanked (a quote in a note must not open a cell)
+    and :data:`_END` appended, keeping every line's number."""
+    fed = ["\n" if number in notes else line for number, line in enumerate(lines, start=1)]
+    fed[-1] = fed[-1].rstrip("\r\n") + "\n"
+    return [*fed, _END + "\n"]
+
+
+def _note_text(line: str) -> str:
     # Excel pads a note line with empty cells when it saves the file again ("# note;;;;").
-    notes = tuple(line[1:].rstrip(";, \t").strip() for line in lines if line.startswith("#"))
-    return Table(source, tuple(columns), tuple(rows), encoding, notes)
+    return line[1:].rstrip(";, \t\r\n").strip()
+
+
+def _repeated_columns(columns: list[str], source: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for name in columns:
+        if name in seen:
+            problems.append(Problem(f"column {name!r} appears twice", source, 1))
+        seen.add(name)
+    return problems
+
+
+def _unclosed_quote(record: list[str], columns: list[str] | None, source: str, row: int) -> Problem:
+    """The problem of a quote opened in ``row`` and never closed (the cell is not repeated)."""
+    index = len(record) - 1
+    column = columns[index] if columns is not None and 0 <= index < len(columns) else None
+    return Problem(
+        'a quote (") opened in this row is never closed, so the rest of the file would be '
+        "read as one cell; close the quote or remove it",
+        source,
+        row,
+        column or None,
+    )
+
+
+def _row_problem(line: str, record: list[str], n_columns: int, span: int) -> str | None:
+    """What is wrong with a data row as a whole, if anything (never repeating a cell).
+
+    ``line`` is the row's first line as written, ``span`` the number of lines it takes.
+    """
+    if line.startswith("#"):
+        return (
+            "the row starts with '#': notes ('# ...') belong above the header row; delete the "
+            'row, or quote the first cell ("#...") if it is data'
+        )
+    if len(record) > n_columns:
+        runs_on = f" (a quote opened in this row is closed only {span - 1} rows later)"
+        return f"{len(record)} cells but the header has {n_columns} columns" + (
+            runs_on if span > 1 else ""
+        )
+    return None
+
+
+def line_break_problem(row: Row, source: str) -> Problem | None:
+    """The problem of a row in which a quoted cell runs over several lines, if it has one.
+
+    For files whose cells are all one line (cases, profiles, counts): there a line break in a
+    cell means a stray quote that swallowed the rows after it.  The cell is not repeated.
+    """
+    if row.lines == 1:
+        return None
+    column = next((c for c, v in row.cells.items() if "\n" in v or "\r" in v), None)
+    return Problem(
+        f'a quote (") opened in this row is closed only in row {row.number + row.lines - 1}, '
+        "so those rows are read as one; remove the stray quote (a cell in this file cannot "
+        "hold a line break)",
+        source,
+        row.number,
+        column,
+    )
+
+
+def line_break_problems(table: Table) -> list[Problem]:
+    """:func:`line_break_problem` of every row of ``table``."""
+    found = (line_break_problem(row, table.source) for row in table.rows)
+    return [problem for problem in found if problem is not None]
+
+
+def delimiter_hint(table: Table) -> str | None:
+    """Why a header read as a single column is probably not separated by ``;`` or ``,``."""
+    named = [c for c in table.columns if c]
+    if len(named) != 1:
+        return None
+    for char, name in (("\t", "tabs"), ("|", "'|'"), (";", "';'"), (",", "','")):
+        if char in named[0]:
+            return (
+                f"the header row is read as one column, but it contains {name}: separate the "
+                "columns with ';' or ',' (and do not quote the whole row)"
+            )
+    return None
 
 
 def require_columns(table: Table, required: Sequence[str]) -> None:
     """Raise an :class:`InputError` listing every required column the table lacks."""
     missing = [c for c in required if c not in table.columns]
-    if missing:
-        found = ", ".join(table.columns) or "none"
-        raise InputError(
-            [
-                Problem(
-                    f"required column {c!r} is missing (columns found: {found})", table.source, 1
-                )
-                for c in missing
-            ]
-        )
+    if not missing:
+        return
+    found = ", ".join(table.columns) or "none"
+    hint = delimiter_hint(table)
+    if hint is not None:
+        raise InputError(Problem(f"{hint} (columns found: {found})", table.source, 1))
+    raise InputError(
+        [
+            Problem(f"required column {c!r} is missing (columns found: {found})", table.source, 1)
+            for c in missing
+        ]
+    )
 
 
-_INT = re.compile(r"[+-]?\d+")
-_GROUPED_INT = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
+_INT = re.compile(r"[+-]?[0-9]+")
+_PLAIN_INT = re.compile(r"-?[0-9]+")
+_GROUPED_INT = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+")
+
+
+def shown(raw: str) -> str:
+    """A bad value as a message repeats it: quoted, or by its length when it is long."""
+    return repr(raw) if len(raw) <= MAX_SHOWN else f"a value of {len(raw):,} characters"
+
+
+def ascii_int(raw: str, max_digits: int = MAX_DIGITS) -> int | None:
+    """``raw`` as a number if it is 1 to ``max_digits`` ASCII digits (no sign, space or
+    separator), else ``None``.
+
+    ``str.isdigit`` alone is not enough: it accepts ``"²"`` and ``"６"``, which ``int`` refuses or
+    reads as a digit nobody typed on purpose.
+    """
+    if 0 < len(raw) <= max_digits and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
 
 
 def parse_count(
-    raw: str, problems: list[Problem], source: str, row: int, column: str
+    raw: str,
+    problems: list[Problem],
+    source: str,
+    row: int,
+    column: str,
+    *,
+    plain: bool = False,
+    max_digits: int = MAX_DIGITS,
+    echo: bool = True,
 ) -> int | None:
     """A non-negative whole number, or ``None`` with a located problem appended.
 
-    Accepts Danish thousands separators (``12.345``) since Danish Excel writes them.
+    Accepts Danish thousands separators (``12.345``) and spaces since Danish Excel writes them,
+    unless ``plain``: then only ASCII digits are a number (``1 0``, ``2.000`` and ``+45`` are
+    not).  More than ``max_digits`` digits is a problem.  Without ``echo`` no message repeats
+    ``raw``.
     """
-    value = raw.replace(" ", "").replace("\u00a0", "")
-    if _GROUPED_INT.fullmatch(value):
+    value = raw if plain else raw.replace(" ", "").replace("\u00a0", "")
+    if not plain and _GROUPED_INT.fullmatch(value):
         value = value.replace(".", "")
+    what = f"{shown(raw)} is " if echo else ""
+    where = (source, row, column)
     if value == "":
-        problems.append(Problem("a value is required", source, row, column))
+        problems.append(Problem("a value is required", *where))
         return None
-    if not _INT.fullmatch(value):
-        problems.append(Problem(f"{raw!r} is not a whole number", source, row, column))
+    if not (_PLAIN_INT if plain else _INT).fullmatch(value):
+        problems.append(Problem(f"{what}not a whole number", *where))
+        return None
+    if len(value.lstrip("+-")) > max_digits:
+        problems.append(
+            Problem(f"too large: a number here has at most {max_digits} digits", *where)
+        )
         return None
     number = int(value)
     if number < 0:
-        problems.append(Problem(f"{raw!r} is negative", source, row, column))
+        problems.append(Problem(f"{what}negative" if echo else "must not be negative", *where))
         return None
     return number
 
@@ -206,16 +390,22 @@ def render(
     notes: Sequence[str] = (),
     decimals: int = 10,
 ) -> bytes:
-    """Render a table as CSV bytes, with ``# note`` lines above the header."""
+    """Render a table as CSV bytes, with ``# note`` lines above the header.
+
+    A row whose first cell starts with ``#`` is written with every cell quoted, so that it reads
+    back as data, not as a misplaced note.
+    """
     buffer = io.StringIO(newline="")
     delimiter = ";" if dialect is Dialect.DANISH else ","
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    quoting = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     for note in notes:
         # Written raw, never quoted, so the line starts with "#" and readers can skip it.
         buffer.write("# " + " ".join(note.split()).replace(delimiter, ",") + "\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_format_cell(cell, dialect, decimals) for cell in row])
+        cells = [_format_cell(cell, dialect, decimals) for cell in row]
+        (quoting if cells[:1] and cells[0].startswith("#") else writer).writerow(cells)
     text = buffer.getvalue()
     if dialect is Dialect.DANISH:
         return (BOM + text).encode("utf-8")

@@ -6,10 +6,15 @@ of which ``case_id`` and ``persons`` are required and every other column is used
 
 Privacy: case data is personal and sensitive.  A problem found in a case is reported with its
 file, row, column and (where it helps) the ``case_id``.  A bad value is repeated only when it
-looks like a mistyped number or kommunekode, never when it is text, since a shifted column can put
-any personal value anywhere.  Personal values (nationality, language, education, family type,
-occupation, needs, special circumstances, quota status) are never echoed, so that error output
-can be logged or shared without exposing anyone.
+looks like a short mistyped number or kommunekode (at most 6 characters, digits, ``.``, ``,`` and
+``-`` only), never when it is text or a long number (a CPR or telephone number), since a shifted
+column can put any personal value anywhere.  Personal values (nationality, language, education,
+family type, occupation, needs, special circumstances, quota status) are never echoed, so that
+error output can be logged or shared without exposing anyone.  Nor is a ``case_id`` that holds a
+separator, a quote, a line break or a control character, or is longer than an id: that is
+probably other cells run together (a stray quote makes one cell of the rows after it); such a
+problem names the row only.  A file without a header row is reported as such, without its first
+row (the first case) being repeated as column names.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from collections.abc import Iterable
 from visitering.cases import Case, Education, FamilyType
 from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Row, Table, parse_count, require_columns
+from visitering.formats import csvtext
+from visitering.formats.csvtext import Row, Table, ascii_int, parse_count, require_columns
 
 REQUIRED_COLUMNS = ("case_id", "persons")
 OPTIONAL_COLUMNS = (
@@ -57,20 +63,42 @@ MAX_JOB_OFFER_HOURS = 168
 MAX_REASON_LENGTH = 40
 """``special_circumstances`` is a reason code, not a case narrative (which would be personal)."""
 
+MAX_COUNT_DIGITS = 3
+"""Digits of ``persons``, ``adults`` and ``children``: a case is one family, never 1,000 people
+(and a longer number is more likely a CPR or telephone number in the wrong column)."""
+
+MAX_SHOWN_ID = 40
+"""Length above which a ``case_id`` is not repeated in a message (it is probably other cells)."""
+
 _TRUE = frozenset({"true", "ja", "yes", "1", "sand"})
 _FALSE = frozenset({"false", "nej", "no", "0", "falsk"})
 _ALPHA3 = re.compile(r"[A-Z]{3}")
 _CODE = re.compile(r"\w+")
 _REASON = re.compile(r"[\w-]+")
 _LIST_SEPARATORS = re.compile(r"[;|,]")
-_NUMBER_LIKE = re.compile(r"[\d\s.,+-]{1,15}")
+_NUMBER_LIKE = re.compile(r"[0-9.,-]{1,6}")
+_NOT_IN_SHOWN_ID = re.compile(r'[;,"]')
+_HOURS = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+HEADER_MISSING = (
+    "none of the first row's cells is a column name of a cases file (case_id, persons, ...): "
+    "the header row seems to be missing or misnamed"
+)
 
 
 def _echo_safe(raw: str) -> bool:
     """Whether a bad value in a number or kommunekode column may be repeated in a message: only
-    when it looks like a mistyped number, never when it could be text (a shifted column may put a
-    personal value there)."""
+    when it looks like a short mistyped number, never when it could be text (a shifted column may
+    put a personal value there) or a long number such as a CPR or telephone number."""
     return _NUMBER_LIKE.fullmatch(raw) is not None
+
+
+def _id_shown(case_id: str) -> bool:
+    """Whether a ``case_id`` may be repeated in a message (see the module docstring)."""
+    return (
+        len(case_id) <= MAX_SHOWN_ID
+        and case_id.isprintable()
+        and not _NOT_IN_SHOWN_ID.search(case_id)
+    )
 
 
 def split_codes(raw: str) -> tuple[tuple[str, ...], bool]:
@@ -128,18 +156,19 @@ def read_cases(table: Table, kommuner: Kommuner) -> list[Case]:
     Raises
     ------
     InputError
-        With every problem found, each with file, row and column: a missing required column, an
-        unknown column (usually a typo), a repeated ``case_id`` (naming both rows), a value that is
-        not valid for its column, ``adults`` + ``children`` different from ``persons``, a
-        ``family_type`` that does not fit the number of persons, or ``job_offer_hours`` without a
-        ``job_offer_kommune``.
+        With every problem found, each with file, row and column: no header row, a missing
+        required column, an unknown column (usually a typo), a cell with a line break (a stray
+        quote), a repeated ``case_id`` (naming both rows), a value that is not valid for its
+        column, ``adults`` + ``children`` different from ``persons``, a ``family_type`` that does
+        not fit the number of persons, or ``job_offer_hours`` without a ``job_offer_kommune``.
 
     Notes
     -----
     Rules per column (an empty cell in an optional column means "not known"):
 
     * ``persons`` ≥ 1; ``adults`` and ``children`` ≥ 0 and, when both are given, summing to
-      ``persons``; either alone must not exceed ``persons``.
+      ``persons``; either alone must not exceed ``persons``.  All three are plain digits (no
+      sign, space or thousands separator), at most :data:`MAX_COUNT_DIGITS` of them.
     * ``family_type``: one of :class:`~visitering.cases.FamilyType`; ``single_man`` and
       ``single_woman`` are 1 person, ``couple`` 2, ``family`` at least 2; an
       ``unaccompanied_minor`` case has no adults.
@@ -150,19 +179,24 @@ def read_cases(table: Table, kommuner: Kommuner) -> list[Case]:
       separated file a field with ``;`` must be quoted, as spreadsheets do), normalised by
       :func:`split_codes`.
     * ``occupation``: free text, normalised by :func:`normalise_text`; ``language``: free text.
-    * municipality columns: a kommunekode of ``kommuner``.
-    * ``job_offer_hours``: hours a week, 0 to 168, decimal point or comma; only together with
-      ``job_offer_kommune``.
+    * municipality columns: a kommunekode of ``kommuner`` (plain digits).
+    * ``job_offer_hours``: hours a week, 0 to 168, decimal point or comma (no spaces); only
+      together with ``job_offer_kommune``.
     * ``special_circumstances``: one reason code such as ``safety``: letters, digits, ``_`` or
       ``-``, no spaces, at most 40 characters; lower-cased, ``-`` becomes ``_``.  A free-text
       description is refused, since it would be personal.
     * ``quota_refugee``: true/false, ja/nej, yes/no, 1/0 (empty: false).
     """
     problems: list[Problem] = []
-    _check_columns(table, problems)
+    if not _check_columns(table, problems):
+        raise InputError(problems)
     first_row: dict[str, int] = {}
     cases: list[Case] = []
     for row in table.rows:
+        broken = csvtext.line_break_problem(row, table.source)
+        if broken is not None:  # its cells are other rows run together: not read
+            problems.append(broken)
+            continue
         case = _read_case(row, table, kommuner, first_row, problems)
         if case is not None:
             cases.append(case)
@@ -171,7 +205,16 @@ def read_cases(table: Table, kommuner: Kommuner) -> list[Case]:
     return cases
 
 
-def _check_columns(table: Table, problems: list[Problem]) -> None:
+def _check_columns(table: Table, problems: list[Problem]) -> bool:
+    """Add the header's problems; ``False`` if the first row is not a header at all.
+
+    A first row without any known column name is probably the first case, so its cells are not
+    listed (they would be personal data).
+    """
+    if not any(name in CASE_COLUMNS for name in table.columns):
+        hint = csvtext.delimiter_hint(table)
+        problems.append(Problem(hint or HEADER_MISSING, table.source, 1))
+        return False
     try:
         require_columns(table, REQUIRED_COLUMNS)
     except InputError as error:
@@ -184,6 +227,7 @@ def _check_columns(table: Table, problems: list[Problem]) -> None:
                 problems.append(Problem("a column with values has no name", table.source, 1))
             continue
         problems.append(Problem(unknown_column_message(name, CASE_COLUMNS), table.source, 1, name))
+    return True
 
 
 def unknown_column_message(name: str, known: Iterable[str]) -> str:
@@ -207,7 +251,7 @@ class _RowReader:
         return self.row.cells.get(column, "")
 
     def problem(self, message: str, column: str) -> None:
-        prefix = f"case {self.case_id!r}: " if self.case_id else ""
+        prefix = f"case {self.case_id!r}: " if self.case_id and _id_shown(self.case_id) else ""
         self.problems.append(Problem(prefix + message, self.table.source, self.row.number, column))
 
     def count(self, column: str, required: bool = False) -> int | None:
@@ -215,9 +259,18 @@ class _RowReader:
         if not raw and not required:
             return None
         found: list[Problem] = []
-        value = parse_count(raw, found, self.table.source, self.row.number, column)
+        value = parse_count(
+            raw,
+            found,
+            self.table.source,
+            self.row.number,
+            column,
+            plain=True,
+            max_digits=MAX_COUNT_DIGITS,
+            echo=_echo_safe(raw),
+        )
         for p in found:
-            self.problem(p.message if _echo_safe(raw) else "not a whole number", column)
+            self.problem(p.message, column)
         return value
 
     def choice(
@@ -236,29 +289,30 @@ class _RowReader:
         raw = self.cell(column)
         if not raw:
             return None
-        if not raw.isdigit():
+        code = ascii_int(raw)
+        if code is None:
             what = f"{raw!r} is not" if _echo_safe(raw) else "not"
             self.problem(f"{what} a kommunekode", column)
             return None
-        if int(raw) not in kommuner:
-            self.problem(f"{raw} is not the code of a Danish municipality", column)
+        if code not in kommuner:
+            what = f"{raw} is not" if _echo_safe(raw) else "not"
+            self.problem(f"{what} the code of a Danish municipality", column)
             return None
-        return int(raw)
+        return code
 
     def hours(self, column: str) -> float | None:
         raw = self.cell(column)
         if not raw:
             return None
-        text = raw.replace(",", ".").replace(" ", "")
-        if not re.fullmatch(r"\d+(\.\d*)?|\.\d+", text):
+        text = raw.replace(",", ".")
+        if not _HOURS.fullmatch(text):
             what = f"{raw!r} is not" if _echo_safe(raw) else "not"
             self.problem(f"{what} a number of hours (e.g. 37 or 37,5)", column)
             return None
         value = float(text)
         if value > MAX_JOB_OFFER_HOURS:
-            self.problem(
-                f"{raw} hours is more than the {MAX_JOB_OFFER_HOURS} hours of a week", column
-            )
+            what = f"{raw} hours is" if _echo_safe(raw) else "it is"
+            self.problem(f"{what} more than the {MAX_JOB_OFFER_HOURS} hours of a week", column)
             return None
         return value
 
@@ -286,9 +340,8 @@ def _read_case(
         if not case_id:
             r.problem("a case_id is required", "case_id")
         elif case_id in first_row:
-            r.problem(
-                f"case_id {case_id!r} appears again (first in row {first_row[case_id]})", "case_id"
-            )
+            which = f"case_id {case_id!r}" if _id_shown(case_id) else "this case_id"
+            r.problem(f"{which} appears again (first in row {first_row[case_id]})", "case_id")
         else:
             first_row[case_id] = row.number
     r.case_id = case_id

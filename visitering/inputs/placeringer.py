@@ -2,48 +2,80 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from visitering.assignment.result import LegalBasis
+from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Table
+from visitering.formats.csvtext import Row, Table, parse_count, shown
+from visitering.inputs import embedded
+from visitering.inputs.tables import read_kommunekode
 from visitering.report.placering import TERMS
 
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+"""A number as the export writes it (decimal point or comma; no exponent, ``inf`` or ``nan``)."""
 
-def read_placement(table: Table, case_id: str) -> tuple[int, int, dict[str, Any]]:
+
+def read_placement(
+    table: Table, case_id: str, kommuner: Kommuner | None = None
+) -> tuple[int, int, dict[str, Any]]:
     """(kommunekode, persons, explanation record) of ``case_id`` in a placements export.
 
     The record has the shape the ledger keeps (see
-    :func:`visitering.report.placering.explanation_record`).
+    :func:`visitering.report.placering.explanation_record`).  The row is checked like any
+    input: a kommunekode of ``kommuner`` (default: the embedded municipalities), a whole number
+    of persons ≥ 1 and finite numbers, every problem with file, row and column.
     """
     row = next((r for r in table.rows if r.cells.get("case_id") == case_id), None)
     if row is None:
         raise InputError(Problem(f"case {case_id} is not in this file", table.source))
-
-    def number(column: str) -> float | None:
-        raw = row.cells.get(column, "").replace(",", ".")
-        if raw == "":
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            raise InputError(
-                Problem(f"{raw!r} is not a number", table.source, row.number, column)
-            ) from None
-        return int(value) if value.is_integer() else value
-
-    kode, persons = number("kommunekode"), number("persons")
-    if kode is None or persons is None or row.cells.get("grundlag") not in set(LegalBasis):
+    if row.cells.get("grundlag") not in set(LegalBasis):
         raise InputError(Problem("not a placeringer.csv row", table.source, row.number))
-    alternative = number("alternativ_kommunekode")
+    kommuner = kommuner if kommuner is not None else embedded.kommuner()
+    problems: list[Problem] = []
+    kode = read_kommunekode(row, "kommunekode", kommuner, table, problems)
+    persons = parse_count(
+        row.cells.get("persons", ""), problems, table.source, row.number, "persons"
+    )
+    if persons == 0:
+        problems.append(
+            Problem("a case has at least 1 person", table.source, row.number, "persons")
+        )
+    alternative = (
+        read_kommunekode(row, "alternativ_kommunekode", kommuner, table, problems)
+        if row.cells.get("alternativ_kommunekode")
+        else None
+    )
+    numbers = {
+        column: _number(row, column, table, problems)
+        for column in ("omkostning", "alternativ_meromkostning", *(f"term_{t}" for t in TERMS))
+    }
+    if problems:
+        raise InputError(problems)
+    assert kode is not None and persons is not None
     return (
-        int(kode),
-        int(persons),
+        kode,
+        persons,
         {
             "legal_basis": row.cells["grundlag"],
-            "terms": {t: number(f"term_{t}") or 0 for t in TERMS},
-            "cost": number("omkostning"),
-            "alternative_kommune": int(alternative) if alternative is not None else None,
-            "alternative_extra_cost": number("alternativ_meromkostning"),
+            "terms": {t: numbers[f"term_{t}"] or 0 for t in TERMS},
+            "cost": numbers["omkostning"],
+            "alternative_kommune": alternative,
+            "alternative_extra_cost": numbers["alternativ_meromkostning"],
         },
     )
+
+
+def _number(row: Row, column: str, table: Table, problems: list[Problem]) -> float | int | None:
+    """The finite number in ``row[column]`` (``None`` if empty), or a located problem."""
+    raw = row.cells.get(column, "")
+    if raw == "":
+        return None
+    text = raw.replace(",", ".")
+    value = float(text) if _DECIMAL.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        problems.append(Problem(f"{shown(raw)} is not a number", table.source, row.number, column))
+        return None
+    return int(value) if value.is_integer() else value

@@ -17,7 +17,7 @@ profile: no offers, no wishes, no housing data, no employment data).  Columns, a
 ``reception_projects``     project codes, e.g. ``single_men``
 ``employment_<level>``     prospects 0-100 for ``none``, ``basic``, ``secondary``, ``tertiary``
 ``occupations``            occupations in demand (free text)
-``dwellings_<n>``          available dwellings whose largest household is n persons (n ≥ 1)
+``dwellings_<n>``          available dwellings whose largest household is n persons (1 ≤ n ≤ 999)
 ``kommune_navn``, ``note`` for people reading the file; ignored
 =========================  ===================================================================
 
@@ -74,7 +74,7 @@ PROFILE_PROXY_NOTE = (
     "housing or occupation data. Supply real profiles with a profile file."
 )
 
-_DWELLINGS = re.compile(r"dwellings_([1-9]\d*)")
+_DWELLINGS = re.compile(r"dwellings_([1-9][0-9]{0,2})")
 _ALPHA3 = re.compile(r"[A-Z]{3}")
 _SEPARATORS = re.compile(r"[;|,]")
 _FAMILY_TYPES = frozenset(t.value for t in FamilyType)
@@ -100,9 +100,11 @@ def read_profiles(table: Table, kommuner: Kommuner) -> dict[int, KommuneProfil]:
     ------
     InputError
         With every problem found, each with file, row and column: no ``kommunekode`` column, an
-        unknown column, a bad or repeated kommunekode, an unknown family type, a nationality
-        that is not three letters, a treatment or project that is not a code, an employment
-        figure outside 0-100, a dwelling count that is not a whole number ≥ 0.
+        unknown column, a cell with a line break (a stray quote, which would swallow the rows
+        after it and leave their municipalities with empty profiles), a bad or repeated
+        kommunekode, an unknown family type, a nationality that is not three letters, a
+        treatment or project that is not a code, an employment figure outside 0-100, a dwelling
+        count that is not a whole number ≥ 0.
     """
     problems: list[Problem] = []
     try:
@@ -126,6 +128,10 @@ def read_profiles(table: Table, kommuner: Kommuner) -> dict[int, KommuneProfil]:
     found: dict[int, KommuneProfil] = {}
     order = {name: i for i, name in enumerate(table.columns)}
     for row in table.rows:
+        broken = csvtext.line_break_problem(row, table.source)
+        if broken is not None:  # its cells are other rows run together: not read
+            problems.append(broken)
+            continue
         before = len(problems)
         code = (
             read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)

@@ -11,7 +11,15 @@ from collections import defaultdict
 
 from visitering.domain import Fordelingsgrundlag, Kolonnekilde, KommuneGrundlag, Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Row, Table, parse_count, require_columns
+from visitering.formats.csvtext import (
+    Row,
+    Table,
+    ascii_int,
+    line_break_problems,
+    parse_count,
+    require_columns,
+    shown,
+)
 from visitering.kvoter.beregning import Aftale, Afvigelse, Kilde
 
 INPUT_ALIASES = {"familiesammenførte": "familiesammenfoerte"}
@@ -33,20 +41,21 @@ def read_kommunekode(
     """
     raw = row.cells.get(column, "")
     where = (table.source, row.number, column)
+    code = ascii_int(raw)
     if not raw:
         problems.append(Problem("a kommunekode is required", *where))
-    elif not raw.isdigit():
-        problems.append(Problem(f"{raw!r} is not a kommunekode", *where))
-    elif int(raw) not in kommuner:
+    elif code is None:
+        problems.append(Problem(f"{shown(raw)} is not a kommunekode", *where))
+    elif code not in kommuner:
         problems.append(Problem(f"{raw} is not the code of a Danish municipality", *where))
-    elif seen is not None and int(raw) in seen:
+    elif seen is not None and code in seen:
         problems.append(
-            Problem(f"kommunekode {int(raw)} appears again (first in row {seen[int(raw)]})", *where)
+            Problem(f"kommunekode {code} appears again (first in row {seen[code]})", *where)
         )
     else:
         if seen is not None:
-            seen[int(raw)] = row.number
-        return int(raw)
+            seen[code] = row.number
+        return code
     return None
 
 
@@ -118,12 +127,11 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
     proxy_note = (
         "PROXY DATA - not official quotas: " + "; ".join(proxies) + "." if proxies else None
     )
-    data_aar = recorded.get("data_year")
     return Fordelingsgrundlag(
         rows,
         kilde,
         proxy_note,
-        int(data_aar) if data_aar is not None and data_aar.isdigit() else None,
+        ascii_int(recorded.get("data_year", "")),
         kolonner,
         advarsler,
     )
@@ -207,16 +215,17 @@ def read_afvigelser(table: Table, kommuner: Kommuner) -> list[Afvigelse]:
     out = []
     for row in table.rows:
         raw = row.cells["kode"]
+        code = ascii_int(raw)
         quota = _count(row, "kvote", table, problems)
         reason = row.cells["begrundelse"]
         if not reason:
             problems.append(
                 Problem("a deviation needs a reason", table.source, row.number, "begrundelse")
             )
-        if not raw.isdigit() or (int(raw) not in kommuner and int(raw) not in region_codes):
+        if code is None or (code not in kommuner and code not in region_codes):
             problems.append(
                 Problem(
-                    f"{raw!r} is neither a kommunekode nor a regionskode",
+                    f"{shown(raw)} is neither a kommunekode nor a regionskode",
                     table.source,
                     row.number,
                     "kode",
@@ -224,7 +233,6 @@ def read_afvigelser(table: Table, kommuner: Kommuner) -> list[Afvigelse]:
             )
             continue
         if quota is not None and reason:
-            code = int(raw)
             out.append(
                 Afvigelse(
                     code,
@@ -243,10 +251,11 @@ def read_counts(table: Table, kommuner: Kommuner, column: str) -> dict[int, int]
     """kommunekode → a non-negative whole number from ``column``; municipalities may be left out.
 
     Every problem (unknown or repeated kommunekode, a negative or non-numeric count) is reported
-    at once with its file, row and column.
+    at once with its file, row and column.  Since municipalities may be left out, a cell with a
+    line break is a problem too: a stray quote would otherwise silently swallow the rows after it.
     """
     require_columns(table, ("kommunekode", column))
-    problems: list[Problem] = []
+    problems = line_break_problems(table)
     seen: dict[int, int] = {}
     out: dict[int, int] = {}
     for row in table.rows:

@@ -140,13 +140,14 @@ def _inline_codes(c: Checker, value: Any, key: str, kommuner: Kommuner) -> dict[
         c.expected(key, "a table {kommunekode = number} or a file name", value)
         return None
     out: dict[int, int] = {}
-    for code, n in value.items():
-        if not code.isdigit() or int(code) not in kommuner:
-            c.add(f"{key}.{code}", "not a kommunekode")
+    for name, n in value.items():
+        code = csvtext.ascii_int(name)
+        if code is None or code not in kommuner:
+            c.add(f"{key}.{name}", "not a kommunekode")
             continue
-        number = c.whole(n, f"{key}.{code}", minimum=0)
+        number = c.whole(n, f"{key}.{name}", minimum=0)
         if number is not None:
-            out[int(code)] = number
+            out[code] = number
     return out
 
 
