@@ -247,12 +247,14 @@ def test_explain_zero_quota_municipality():
     assert "Step 4 (§ 4): v_k ≤ 0, so the fordelingstal is 0 (a nul-kvote-kommune)" in result.stdout
 
 
-def test_explain_unknown_kommune():
-    result = run("explain", "--kommune", "Atlantis")
+@pytest.mark.parametrize("kommune", ["Atlantis", "4²", "４６１", "4" * 5000])
+def test_explain_unknown_kommune(kommune):
+    """Superscript, fullwidth and 5,000-digit codes used to crash int() (regressions)."""
+    result = run("explain", "--kommune", kommune)
     assert result.exit_code == 2
     assert result.stderr == (
         "error: 1 problem in the input:\n"
-        "  --kommune: 'Atlantis' is neither a kommunekode nor a municipality "
+        f"  --kommune: {kommune!r} is neither a kommunekode nor a municipality "
         "name\n"
     )
 

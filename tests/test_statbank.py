@@ -179,6 +179,16 @@ def test_an_answer_with_labels_instead_of_codes_is_an_api_change():
             lambda t: t.replace("\n101;TOT;IALT;25", "\n101;TOT;IALT;24"),
             "line 4: HERKOMST is '24', asked for '25'",
         ),
+        # Regressions: these crashed with a traceback instead of a FetchError.
+        (lambda t: t + "4\u00b2;TOT;IALT;25;2025K1;1\r\n", "OMRÅDE '4²' is not a known"),
+        (
+            lambda t: re.sub(r"\n461;(.*);\d+", r"\n461;\1;" + "9" * 5000, t),
+            "kommunekode 461 (Odense) has no count (INDHOLD a value of 5,000 characters)",
+        ),
+        (
+            lambda t: t + '101;"' + "x" * 200_000 + '"\r\n',
+            "the answer is not the expected CSV (field larger than field limit",
+        ),
     ],
 )
 def test_every_deviation_from_the_documented_answer_is_caught(edit, problem):

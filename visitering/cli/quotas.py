@@ -24,6 +24,7 @@ from visitering.cli.common import (
     read_table,
 )
 from visitering.errors import InputError, Problem
+from visitering.formats import csvtext
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
 from visitering.kvoter.apportionment import Method
@@ -174,8 +175,9 @@ def resolve_kommune(text: str) -> int:
     """A kommunekode from a code or a (case-insensitive) municipality name."""
     kommuner = embedded.kommuner()
     value = text.strip()
-    if value.isascii() and value.isdigit() and int(value) in kommuner:
-        return int(value)
+    code = csvtext.ascii_int(value)
+    if code is not None and code in kommuner:
+        return code
     for kode, k in kommuner.items():
         if k.navn.casefold() == value.casefold():
             return kode

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
+from visitering.formats import csvtext
 from visitering.statbank.http import FetchError, StatbankClient
 
 FIRST_YEAR = 2008
@@ -96,7 +97,10 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FetchError(f"{name}: the answer is not UTF-8 text; the API has changed") from None
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    except csv.Error as exc:  # e.g. a cell over the csv module's field limit
+        raise FetchError(f"{name}: the answer is not the expected CSV ({exc})") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     expected = ["OMRÅDE", *(code for code, _ in valg.faste), "TID", "INDHOLD"]
     header = [cell.strip().upper() for cell in rows[0]] if rows else []
@@ -108,7 +112,7 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
         )
     position = {column: header.index(column) for column in expected}
     areas = [r[position["OMRÅDE"]].strip() for r in rows[1:] if len(r) == len(header)]
-    if areas and not any(area.isdigit() for area in areas):
+    if areas and not any(csvtext.ascii_int(area) is not None for area in areas):
         raise FetchError(
             f"{name}: the API changed its answer: OMRÅDE holds names such as {areas[0]!r}, not "
             "codes (valuePresentation=Code was not honoured)"
@@ -125,19 +129,21 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
         area = cell["OMRÅDE"]
         if area in NOT_MUNICIPALITIES:
             continue
-        if not area.isdigit() or int(area) not in kommuner:
-            problems.append(f"line {line}: OMRÅDE {area!r} is not a known municipality code")
+        code, count = csvtext.ascii_int(area), csvtext.ascii_int(cell["INDHOLD"])
+        if code is None or code not in kommuner:
+            problems.append(
+                f"line {line}: OMRÅDE {csvtext.shown(area)} is not a known municipality code"
+            )
             continue
-        code, value = int(area), cell["INDHOLD"]
         if code in present:
             problems.append(f"line {line}: kommunekode {code} appears twice")
-        elif not value.isdigit():
+        elif count is None:
             problems.append(
                 f"line {line}: kommunekode {code} ({kommuner[code].navn}) has no count "
-                f"(INDHOLD {value!r})"
+                f"(INDHOLD {csvtext.shown(cell['INDHOLD'])})"
             )
         else:
-            out[code] = int(value)
+            out[code] = count
         present.add(code)
     missing = [f"{k} ({kommuner[k].navn})" for k in kommuner if k not in present]
     # Named first: a missing municipality is what the user must know even if more went wrong.
