@@ -360,3 +360,63 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
     assert (tmp_path / "p" / "kvote_mod_placeringer.png").read_bytes() == (
         diagrammer.kvote_mod_placeringer_png(forloeb)
     )
+
+
+def test_scenario_parameters_of_a_wrong_type_or_range_are_input_errors(tmp_path):
+    """Regression: ``allow_overshoot = "no"`` switched the overshoot on, ``relative_gap = "0"``
+    gave a raw Python message, and a bad seed, time limit or pace tiers a traceback."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        "[visitering.parameters]\n"
+        'allow_overshoot = "no"\nrelative_gap = "0"\ncapacity_tolerance = inf\n'
+        "seed = -1\ntime_limit_s = 1e300\npace_tiers = [1, 2]\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "assign", "--cases", str(cases), "--landstal", "600", "--scenario", str(scenario),
+        "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    key = f"  {scenario}: visitering.parameters."
+    assert result.stderr.splitlines() == [
+        "error: 6 problems in the input:",
+        f"{key}capacity_tolerance: must be a whole number ≥ 0, got inf",
+        f"{key}relative_gap: must be a finite number, got '0'",
+        f"{key}allow_overshoot: must be true or false, got 'no'",
+        f"{key}time_limit_s: must be at most 604800 seconds (7 days), got 1e+300",
+        f"{key}seed: must be from 0 to 2147483647, got -1",
+        f"{key}pace_tiers: must be a list of [multiple, points] pairs such as [[1.0, 5]], "
+        "got [1, 2]",
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_seed_and_time_limit_options_name_the_option(tmp_path, batch):
+    """Regression: ``--seed -1`` and ``--time-limit 1e300`` ended in a traceback in OR-Tools."""
+    cases, quotas = batch
+    result = run(
+        "assign", "--cases", str(cases), "--quotas", str(quotas), "--seed", "-1",
+        "--time-limit", "1e300", "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 2 problems in the input:\n"
+        "  --time-limit: must be at most 604800 seconds (7 days), got 1e+300\n"
+        "  --seed: must be from 0 to 2147483647, got -1\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_synth_refuses_a_negative_seed_and_too_many_cases(tmp_path):
+    """Regression: ``--seed -1`` was a numpy traceback; ``--n 1000000000`` ran for hours."""
+    out = tmp_path / "x.csv"
+    result = run("cases", "synth", "--n", "1000000000", "--seed", "-1", "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 2 problems in the input:\n"
+        "  --n: must be from 0 to 999999, got 1000000000\n"
+        "  --seed: must be a whole number ≥ 0, got -1\n"
+    )
+    assert not out.exists()

@@ -126,3 +126,25 @@ def test_unreachable_scheduler_is_an_input_error():
     assert err.startswith(
         "error: 1 problem in the input:\n  --scheduler: cannot reach the Dask scheduler ("
     )
+
+
+def test_negative_seed_is_an_input_error():
+    """Regression: ``--seed -1`` was a numpy traceback (``expected non-negative integer``)."""
+    code, out, err = _invoke(str(SINGLE), "--runs", "2", "--workers", "1", "--seed", "-1")
+    assert (code, out, err) == (
+        2,
+        "",
+        "error: 1 problem in the input:\n  --seed: must be a whole number ≥ 0, got -1\n",
+    )
+
+
+def test_data_year_without_data_names_its_key(tmp_path):
+    """Regression: the problem named ``--data-year``, an option simulate does not have."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text("[data]\nyear = 1999\n[simulering]\n", encoding="utf-8")
+    code, _, err = _invoke(str(scenario), "--runs", "2", "--workers", "1")
+    assert code == 2
+    assert err.startswith(
+        f"error: 1 problem in the input:\n  {scenario}, column data.year: expected one of the "
+        "embedded years 2008, "
+    )

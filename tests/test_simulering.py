@@ -282,3 +282,73 @@ def test_parse_reads_the_data_section_of_the_scenario_format():
     assert [str(p) for p in err.value.problems] == [
         "s.toml, column data.inputs: simulations use the embedded data; give [data] year instead"
     ]
+
+
+def _parse_problems(text: str) -> list[str]:
+    with pytest.raises(InputError) as err:
+        parse_simulation(text, "s.toml", HISTORY, PLACED)
+    return [str(p) for p in err.value.problems]
+
+
+def test_parse_refuses_zero_weeks_and_a_negative_seed():
+    """Regression: ``weeks = 0`` silently became 52, and ``seed = -1`` a numpy traceback."""
+    assert _parse_problems("[simulering]\nweeks = 0\n") == [
+        "s.toml, column simulering.weeks: must be between 1 and 53"
+    ]
+    assert _parse_problems("[simulering]\nseed = -1\n") == [
+        "s.toml, column simulering.seed: must be a whole number ≥ 0, got -1"
+    ]
+
+
+def test_parse_bounds_the_years_and_lists_few_missing_ones():
+    """Regression: ``years = [1, 100000]`` wrote every missing year into a 689 KB message."""
+    assert _parse_problems("[simulering]\nyears = [1, 100000]\n") == [
+        "s.toml, column simulering.years: must span at most 100 years, got 100000"
+    ]
+    assert _parse_problems("[simulering]\nyears = [1, 30]\n") == [
+        "s.toml, column simulering.years: no landstal in the history for 1, 2, 3, 4, 5 and 25 "
+        "more; give landstal = [...] with one per year"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[simulering]\ndata_year = 1999\n", "simulering.data_year"),
+        ("[data]\nyear = 1999\n[simulering]\n", "data.year"),
+        ("[kvoter]\ndata_year = 1999\n[simulering]\n", "kvoter.data_year"),
+    ],
+)
+def test_parse_names_the_key_of_a_data_year_without_data(text, key):
+    """Regression: the problem named ``--data-year``, an option simulate does not have."""
+    years = ", ".join(map(str, embedded.data_years()))
+    assert _parse_problems(text) == [
+        f"s.toml, column {key}: expected one of the embedded years {years}, got 1999"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "most"),
+    [
+        ("landstal = 1000000000000\nmax_revisions = 0", "1,000,000,000,000"),
+        ("landstal = 1000\nmax_revisions = 0\narrival_ratios = [1e12]", "1,000,000,000,000,000"),
+        ("landstal = 1000\nrevision_multipliers = [101.0]\nmax_revisions = 2", "10,201,000"),
+        ("revision_probability = 1.0\nrevision_multipliers = [1e300]\nmax_revisions = 3", "inf"),
+    ],
+)
+def test_parse_bounds_the_persons_of_a_year(line, most):
+    """Regression: these ran out of memory (921 GiB, 2 PiB) or overflowed in the draws."""
+    assert _parse_problems(f"[simulering]\n{line}\n") == [
+        f"s.toml, column simulering: a year could have up to {most} persons as landstal or "
+        "arrivals (landstal × the largest revision_multipliers ^ max_revisions × the largest "
+        "arrival_ratios); at most 1,000,000 are supported"
+    ]
+    assert parse_simulation("[simulering]\nlandstal = 17000\n", "s.toml", HISTORY, PLACED)
+
+
+def test_parse_bounds_the_time_limit():
+    """Regression: ``time_limit_s = 1e300`` overflowed when the solver's limit was built."""
+    assert _parse_problems('[simulering]\nmode = "visitering"\ntime_limit_s = 1e300\n') == [
+        "s.toml, column simulering.time_limit_s: must be at most 604800 seconds (7 days), "
+        "got 1e+300"
+    ]

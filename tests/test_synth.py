@@ -137,3 +137,20 @@ def test_quotas_fit_any_batch(n, seed):
     quotas = synth.matching_quotas(cases, KOMMUNER)
     assert sum(quotas.values()) == sum(c.persons for c in cases)
     assert min(quotas.values()) >= 0
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "message"),
+    [
+        (-1, 1, "n must be from 0 to 999999, not -1"),
+        (synth.MAX_CASES + 1, 1, "n must be from 0 to 999999, not 1000000"),
+        (3, -1, "seed must be ≥ 0, not -1"),
+    ],
+)
+def test_case_count_and_seed_are_bounded(n, seed, message):
+    """Regression: a negative seed was a numpy traceback; ``n`` had no bound (a billion cases
+    ran for hours), while the case ids have six digits."""
+    with pytest.raises(ValueError) as err:
+        synth.generate_cases(n, seed, KOMMUNER)
+    assert str(err.value) == message
+    assert len(f"{synth.MAX_CASES:06d}") == 6

@@ -1,7 +1,8 @@
 """Synthetic refugee cases for demos, tests and benchmarks: realistic in shape, clearly not real.
 
-Every case id is ``SYN-`` and six digits.  The same ``n``, ``seed`` and municipalities give the
-same cases, byte for byte once rendered with :func:`cases_csv`.
+Every case id is ``SYN-`` and six digits, so a batch has at most :data:`MAX_CASES` cases (ten
+times the largest benchmark, ``bench/bench_assign.py --stretch``).  The same ``n``, ``seed`` and
+municipalities give the same cases, byte for byte once rendered with :func:`cases_csv`.
 
 Sources and assumptions (indicative shares, rounded; **not** a statistic):
 
@@ -133,6 +134,8 @@ ONE_ADULT_FAMILY_SHARE = 0.25
 CHILDREN_EXTRA_MEAN = 1.4
 """Children per family: 1 + Poisson(this), at most :data:`MAX_CHILDREN`."""
 MAX_CHILDREN = 7
+MAX_CASES = 999_999
+"""Most cases one call generates: the case ids have six digits."""
 
 
 def _probabilities(weights: Sequence[float]) -> Probabilities:
@@ -179,10 +182,11 @@ def generate_cases(
     Parameters
     ----------
     n:
-        Number of cases (≥ 0); persons per case vary, so the batch has more persons than cases.
+        Number of cases, 0 to :data:`MAX_CASES`; persons per case vary, so the batch has more
+        persons than cases.
     seed:
-        Seed of :func:`numpy.random.default_rng`; the same ``n``, ``seed``, municipalities and
-        population give identical cases.
+        Seed of :func:`numpy.random.default_rng`, a whole number ≥ 0; the same ``n``, ``seed``,
+        municipalities and population give identical cases.
     kommuner:
         Municipalities used for close family, job offers, institutions and latest stays.
     population:
@@ -200,11 +204,14 @@ def generate_cases(
     Raises
     ------
     ValueError
-        If ``n`` is negative, a municipality has no population, or ``family_mix`` does not
-        give one non-negative weight per family type with a positive sum.
+        If ``n`` is not 0 to :data:`MAX_CASES`, ``seed`` is negative, a municipality has no
+        population, or ``family_mix`` does not give one non-negative weight per family type
+        with a positive sum.
     """
-    if n < 0:
-        raise ValueError(f"n must be ≥ 0, not {n}")
+    if not 0 <= n <= MAX_CASES:
+        raise ValueError(f"n must be from 0 to {MAX_CASES}, not {n}")
+    if seed < 0:
+        raise ValueError(f"seed must be ≥ 0, not {seed}")
     if family_mix is not None and (
         len(family_mix) != len(FAMILY_TYPES) or min(family_mix) < 0 or not sum(family_mix) > 0
     ):

@@ -16,9 +16,10 @@ solution is not bad input (it is an ``INFEASIBLE`` result).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
+from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
@@ -31,6 +32,31 @@ from visitering.errors import ProblemCollector
 #: neighbouring municipality scores half (50).  See :mod:`visitering.assignment.costs`.
 FULL_POINTS = 100
 NEAR_POINTS = 50
+
+#: Largest weight of a soft term, and largest points of a pace tier: far beyond any sensible
+#: setting (the defaults are at most 5 and 100), low enough that a whole year's total cost stays
+#: an exact whole number in the solvers' floating point (below 2**53).
+MAX_WEIGHT = 10_000
+MAX_PACE_POINTS = 10_000
+#: Largest multiple of the pace target a pace tier may start at.
+MAX_PACE_MULTIPLE = 1_000.0
+#: Largest solver seed: HiGHS (and MathOpt's ``random_seed``) take a 32-bit integer ≥ 0.
+MAX_SEED = 2**31 - 1
+#: Longest time limit: 7 days, far beyond any real solve (the largest benchmark, 100,000 cases,
+#: takes 5 minutes); a limit of 1e300 s overflowed the solvers' time limit.
+MAX_TIME_LIMIT_S = 7 * 24 * 3600.0
+#: Most solver threads.
+MAX_THREADS = 1024
+
+
+def is_whole(value: object) -> bool:
+    """A whole number, not a bool (``True`` is an ``int`` in Python, not in a TOML file)."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def is_finite_number(value: object) -> bool:
+    """A finite real number (a whole number will do), not a bool."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +85,8 @@ class Weights:
                                     soft limit in a municipality, worth 25 points
     ========================  ====  ===========================================================
 
+    Each weight is a whole number from 0 to :data:`MAX_WEIGHT`.
+
     § 12 stk. 2 "goes before" employment: the smallest step of a § 12 stk. 2 term (50 points)
     must outweigh the largest employment difference (100 points), i.e.
     ``close_family * 50 > employment * 100`` and the same for ``treatment``.
@@ -76,8 +104,12 @@ class Weights:
         problems = ProblemCollector()
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if not is_whole(value) or value < 0:
                 problems.add(f"must be a whole number ≥ 0, got {value!r}", "weights", None, f.name)
+            elif value > MAX_WEIGHT:
+                problems.add(
+                    f"must be at most {MAX_WEIGHT}, got {value!r}", "weights", None, f.name
+                )
         problems.raise_if_any()
         for name in ("close_family", "treatment"):
             if getattr(self, name) * NEAR_POINTS <= self.employment * FULL_POINTS:
@@ -107,6 +139,72 @@ DEFAULT_PACE_TIERS: tuple[tuple[float, int], ...] = (
 )
 
 
+#: Parameters that are whole numbers, with their least value (``threads`` may also be ``None``).
+_WHOLE = {
+    "capacity_tolerance": 0,
+    "concentration_min_persons": 0,
+    "seed": 0,
+    "candidates_per_case": 1,
+    "threads": 1,
+}
+#: Parameters that are finite numbers (a whole number will do).
+_NUMBERS = frozenset(
+    {
+        "commute_threshold_min",
+        "commute_speed_kmh",
+        "commute_detour_factor",
+        "commute_overhead_min",
+        "min_job_hours",
+        "concentration_factor",
+        "time_limit_s",
+        "relative_gap",
+    }
+)
+#: Parameters that name one of a few choices.
+_CHOICES = {"concentration_by": ("nationality", "language"), "mip_solver": ("highs", "cp_sat")}
+#: The range of each parameter of the right type: (name, test, message; ``{value}`` is filled).
+_RANGES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("capacity_tolerance", lambda v: v >= 0, "must be ≥ 0"),
+    ("commute_threshold_min", lambda v: v > 0, "must be a positive number"),
+    ("commute_speed_kmh", lambda v: v > 0, "must be a positive number"),
+    ("time_limit_s", lambda v: v > 0, "must be a positive number"),
+    (
+        "time_limit_s",
+        lambda v: v <= MAX_TIME_LIMIT_S,
+        f"must be at most {MAX_TIME_LIMIT_S:.0f} seconds (7 days), got {{value!r}}",
+    ),
+    ("commute_detour_factor", lambda v: v >= 1, "must be ≥ 1"),
+    ("commute_overhead_min", lambda v: v >= 0, "must be ≥ 0"),
+    ("min_job_hours", lambda v: v >= 0, "must be ≥ 0"),
+    ("relative_gap", lambda v: 0 <= v < 1, "must be in [0, 1)"),
+    ("candidates_per_case", lambda v: v >= 1, "must be ≥ 1"),
+    ("concentration_factor", lambda v: v > 0, "must be > 0"),
+    ("concentration_min_persons", lambda v: v >= 0, "must be ≥ 0"),
+    ("seed", lambda v: 0 <= v <= MAX_SEED, f"must be from 0 to {MAX_SEED}, got {{value!r}}"),
+    (
+        "threads",
+        lambda v: v is None or 1 <= v <= MAX_THREADS,
+        f"must be from 1 to {MAX_THREADS}, got {{value!r}}",
+    ),
+)
+
+
+def _wrong_type(name: str, value: object) -> str | None:
+    """What parameter ``name`` must be if ``value`` is not of its type (``pace_tiers``: see
+    :meth:`Parameters._check_tiers`), else ``None``."""
+    if name in _WHOLE:
+        ok = is_whole(value) or (name == "threads" and value is None)
+        return None if ok else f"a whole number ≥ {_WHOLE[name]}"
+    if name in _NUMBERS:
+        return None if is_finite_number(value) else "a finite number"
+    if name in _CHOICES:
+        ok = isinstance(value, str) and value in _CHOICES[name]
+        return None if ok else " or ".join(_CHOICES[name])
+    if name == "allow_overshoot":
+        return None if isinstance(value, bool) else "true or false"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Parameters:
     """Tolerances, the commute test of § 11 stk. 4, and solver limits.
@@ -128,18 +226,22 @@ class Parameters:
         § 11 stk. 4: a job offer counts from 15 hours a week.
     pace_tiers:
         Even distribution: ``(multiple of pace target, points per person)``; a person placed
-        beyond ``multiple × target`` costs the points (times the weight).  Points must rise.
+        beyond ``multiple × target`` costs the points (times the weight).  At least one tier;
+        multiples rise (at most :data:`MAX_PACE_MULTIPLE`), points do not fall (whole numbers,
+        at most :data:`MAX_PACE_POINTS`).  No even distribution: weight ``even_distribution``
+        0.
     concentration_by, concentration_factor, concentration_min_persons:
         A group (nationality, or language) may make up ``factor`` times its share of the batch
         in a municipality's pace target, and at least ``min_persons``, before each further
         person costs 25 points (times the weight).
     time_limit_s:
-        Wall-clock limit for the whole solve.
+        Wall-clock limit for the whole solve, at most :data:`MAX_TIME_LIMIT_S` (7 days).
     relative_gap:
         Stop when the placement is within this fraction of the best bound (0: prove optimal).
     seed:
-        Random seed of the MIP solver; same inputs and seed give identical placements as long
-        as the solve ends by optimality or gap rather than by the time limit.
+        Random seed of the MIP solver, 0 to :data:`MAX_SEED` (a 32-bit integer, as HiGHS takes
+        it); same inputs and seed give identical placements as long as the solve ends by
+        optimality or gap rather than by the time limit.
     allow_overshoot:
         Place everyone, with the least total number of persons beyond the quotas, instead of
         reporting ``INFEASIBLE`` (``--allow-overshoot``).
@@ -152,7 +254,10 @@ class Parameters:
         Solver threads; ``None`` (default): the solver's own choice, with the first MIP run
         beside the Lagrangian bound.  ``1`` keeps the whole solve on one core, so that
         parallel simulation tasks do not compete for cores.  Like the time limit, it changes
-        how the solve runs, not what the inputs are.
+        how the solve runs, not what the inputs are.  At most :data:`MAX_THREADS`.
+
+    Every field is checked for its type, strictly (``true`` is no number and ``"no"`` no
+    boolean): whole numbers for the ``int`` fields, finite numbers for the ``float`` ones.
     """
 
     capacity_tolerance: int = 0
@@ -175,42 +280,67 @@ class Parameters:
 
     def __post_init__(self) -> None:
         p = ProblemCollector()
-
-        def need(ok: bool, column: str, message: str) -> None:
-            if not ok:
-                p.add(message, "parameters", None, column)
-
-        need(self.capacity_tolerance >= 0, "capacity_tolerance", "must be ≥ 0")
-        for name in ("commute_threshold_min", "commute_speed_kmh", "time_limit_s"):
+        typed = self._check_types(p)
+        for name, test, message in _RANGES:
             value = getattr(self, name)
-            need(math.isfinite(value) and value > 0, name, "must be a positive number")
-        need(self.commute_detour_factor >= 1, "commute_detour_factor", "must be ≥ 1")
-        need(self.commute_overhead_min >= 0, "commute_overhead_min", "must be ≥ 0")
-        need(self.min_job_hours >= 0, "min_job_hours", "must be ≥ 0")
-        need(0 <= self.relative_gap < 1, "relative_gap", "must be in [0, 1)")
-        need(self.candidates_per_case >= 1, "candidates_per_case", "must be ≥ 1")
-        need(self.concentration_factor > 0, "concentration_factor", "must be > 0")
-        need(self.concentration_min_persons >= 0, "concentration_min_persons", "must be ≥ 0")
-        need(self.mip_solver in ("highs", "cp_sat"), "mip_solver", "must be highs or cp_sat")
-        need(self.threads is None or self.threads >= 1, "threads", "must be ≥ 1")
-        need(
-            self.concentration_by in ("nationality", "language"),
-            "concentration_by",
-            "must be nationality or language",
-        )
-        multiples = [m for m, _ in self.pace_tiers]
-        points = [q for _, q in self.pace_tiers]
-        need(
-            all(b > a for a, b in pairwise(multiples)) and all(m >= 0 for m in multiples),
-            "pace_tiers",
-            "multiples must be ≥ 0 and increasing",
-        )
-        need(
-            all(q >= 0 for q in points) and all(b >= a for a, b in pairwise(points)),
-            "pace_tiers",
-            "points must be ≥ 0 and non-decreasing (a convex cost)",
-        )
+            if name in typed and not test(value):
+                p.add(message.format(value=value), "parameters", None, name)
+        self._check_tiers(p)
         p.raise_if_any()
+
+    def _check_types(self, p: ProblemCollector) -> set[str]:
+        """A problem per field of the wrong type; the names of the others."""
+        typed: set[str] = set()
+        for f in fields(self):
+            value = getattr(self, f.name)
+            wanted = _wrong_type(f.name, value)
+            if wanted is None:
+                typed.add(f.name)
+            else:
+                p.add(f"must be {wanted}, got {value!r}", "parameters", None, f.name)
+        return typed
+
+    def _check_tiers(self, p: ProblemCollector) -> None:
+        """Pace tiers: a non-empty list of ``(multiple, points)``, rising (a convex cost)."""
+
+        def bad(message: str) -> None:
+            p.add(message, "parameters", None, "pace_tiers")
+
+        tiers = self.pace_tiers
+        if not isinstance(tiers, list | tuple) or not all(
+            isinstance(t, list | tuple) and len(t) == 2 for t in tiers
+        ):
+            bad(f"must be a list of [multiple, points] pairs such as [[1.0, 5]], got {tiers!r}")
+            return
+        if not tiers:
+            bad(
+                "needs at least one [multiple, points] tier; to leave the even distribution out "
+                "of the model, set the weight even_distribution = 0"
+            )
+            return
+        shape_ok = True
+        for number, (multiple, points) in enumerate(tiers, start=1):
+            if not is_finite_number(multiple) or multiple > MAX_PACE_MULTIPLE:
+                bad(
+                    f"tier {number}: the multiple must be a number ≤ {MAX_PACE_MULTIPLE:g}, "
+                    f"got {multiple!r}"
+                )
+                shape_ok = False
+            if not is_whole(points) or points > MAX_PACE_POINTS:
+                bad(
+                    f"tier {number}: the points must be a whole number ≤ {MAX_PACE_POINTS}, "
+                    f"got {points!r}"
+                )
+                shape_ok = False
+        if not shape_ok:
+            return
+        object.__setattr__(self, "pace_tiers", tuple((m, q) for m, q in tiers))
+        multiples = [m for m, _ in tiers]
+        costs = [q for _, q in tiers]
+        if not (all(b > a for a, b in pairwise(multiples)) and all(m >= 0 for m in multiples)):
+            bad("multiples must be ≥ 0 and increasing")
+        if not (all(q >= 0 for q in costs) and all(b >= a for a, b in pairwise(costs))):
+            bad("points must be ≥ 0 and non-decreasing (a convex cost)")
 
     def commute_minutes(self, km: float) -> float:
         """Approximate total daily public-transport commute for a distance (§ 11 stk. 4)."""

@@ -31,6 +31,7 @@ from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, re
 from visitering.ledger import Ledger
 
 if TYPE_CHECKING:
+    from visitering.assignment.problem import Parameters
     from visitering.batch import BatchInputs
     from visitering.domain import Kommuner
     from visitering.report.placering import Batch
@@ -132,10 +133,7 @@ def assign(
             settings.parameters,
             allow_overshoot=allow_overshoot or settings.parameters.allow_overshoot,
         )
-        if time_limit is not None:
-            params = replace(params, time_limit_s=time_limit)
-        if seed is not None:
-            params = replace(params, seed=seed)
+        params = _with_options(params, time_limit, seed)
         inputs = BatchInputs(
             case_list,
             profile_map,
@@ -221,6 +219,23 @@ def _ledger(
             )
         )
     return book
+
+
+def _with_options(params: Parameters, time_limit: float | None, seed: int | None) -> Parameters:
+    """``--time-limit`` and ``--seed`` in place of the scenario's; a bad value names its option."""
+    from dataclasses import replace
+
+    try:
+        return replace(
+            params,
+            time_limit_s=params.time_limit_s if time_limit is None else time_limit,
+            seed=params.seed if seed is None else seed,
+        )
+    except InputError as exc:
+        option = {"time_limit_s": "--time-limit", "seed": "--seed"}
+        raise InputError(
+            [Problem(p.message, option.get(p.column or "", p.source)) for p in exc.problems]
+        ) from None
 
 
 def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:

@@ -47,8 +47,13 @@ def synth_command(
     from visitering import synth  # numpy: only here, off the quota path
 
     with input_errors():
-        if n < 0:
-            raise InputError(Problem(f"must be 0 or more, got {n}", "--n"))
+        problems: list[Problem] = []
+        if not 0 <= n <= synth.MAX_CASES:
+            problems.append(Problem(f"must be from 0 to {synth.MAX_CASES}, got {n}", "--n"))
+        if seed < 0:
+            problems.append(Problem(f"must be a whole number ≥ 0, got {seed}", "--seed"))
+        if problems:
+            raise InputError(problems)
         kommuner = embedded.kommuner()
         cases = synth.generate_cases(n, seed, kommuner)
         note = SYNTHETIC_NOTE.format(n=n, seed=seed)

@@ -12,6 +12,7 @@ import typer
 
 from visitering.cli.app import app
 from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors
+from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
 
@@ -50,6 +51,8 @@ def simulate(
     from visitering.simulering.summary import csv_bytes, payload, summarise, terminal_text
 
     with input_errors():
+        if seed is not None and seed < 0:
+            raise InputError(Problem(f"must be a whole number ≥ 0, got {seed}", "--seed"))
         parsed = load_simulation(file)
         spec = parsed.spec
         base_seed = seed if seed is not None else (parsed.seed or 0)

@@ -91,8 +91,14 @@ def parse_visitering_settings(text: str, source: str) -> VisiteringSettings:
 
 
 def _tiers(value: Any) -> Any:
-    """TOML has no tuples: ``pace_tiers = [[1.0, 5], [1.5, 20]]``."""
-    return tuple(tuple(t) for t in value) if isinstance(value, list) else value
+    """TOML has no tuples: ``pace_tiers = [[1.0, 5], [1.5, 20]]`` becomes pairs.
+
+    Anything else (``[1, 2]``, ``[[1.0]]``, ``"abc"``) is passed on as written, for
+    :class:`Parameters` to report as the file has it.
+    """
+    if isinstance(value, list) and all(isinstance(t, list) and len(t) == 2 for t in value):
+        return tuple((m, q) for m, q in value)
+    return value
 
 
 def load_visitering_settings(path: Path) -> VisiteringSettings:

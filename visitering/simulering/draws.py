@@ -34,6 +34,10 @@ from visitering.simulering.spec import SimulationSpec, Uncertainty
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
+MAX_PERSONS = 1_000_000
+"""Most persons a simulated year may have as landstal in force or draw as arrivals (Denmark's
+largest landstal was 17,000); the draws and the quota methods are sized for it."""
+
 _TYPES = list(synth.FAMILY_TYPES)
 _MEAN_MIX = np.asarray(list(synth.FAMILY_TYPES.values()), dtype=np.float64)
 _MEAN_MIX /= _MEAN_MIX.sum()
@@ -59,6 +63,22 @@ class YearDraw:
     family_mix: tuple[float, ...] = ()
     """The family-type mix drawn for the year (order of :data:`visitering.synth.FAMILY_TYPES`);
     visitering mode generates its cases from it."""
+
+
+def most_persons(spec: SimulationSpec) -> float:
+    """The most persons any year of any run can have as landstal in force or draw as arrivals.
+
+    The largest announced landstal revised ``max_revisions`` times by the largest multiplier
+    (when it raises the landstal), times the largest arrival ratio (when it exceeds 1); before
+    rounding, and ``inf`` when it overflows.  Checked against :data:`MAX_PERSONS` before
+    anything is drawn.
+    """
+    u = spec.uncertainty
+    rise = max((*u.revision_multipliers, 1.0))
+    most = float(max(spec.landstal, default=0))
+    for _ in range(u.max_revisions):
+        most *= rise
+    return most * max((*u.arrival_ratios, 1.0))
 
 
 def rng_for(seed: int, run: int) -> np.random.Generator:

@@ -26,6 +26,11 @@
 read for a single year only; for a chain without it, each year's first announced landstal in
 the history is used.  Every problem is
 reported at once, each naming its key (``simulering.<key>``).
+
+Bounds beyond those of :class:`SimulationSpec`: a chain of at most :data:`MAX_YEARS` years; no
+year may have more than :data:`~visitering.simulering.draws.MAX_PERSONS` persons as landstal in
+force or as arrivals (landstal, multipliers, ``max_revisions`` and ratios together); the time
+limit at most :data:`~visitering.assignment.problem.MAX_TIME_LIMIT_S` (7 days); seeds ≥ 0.
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ from pathlib import Path
 from typing import Any
 
 from visitering import io
+from visitering.assignment.problem import MAX_TIME_LIMIT_S
 from visitering.errors import InputError, Problem
 from visitering.inputs import embedded
 from visitering.kvoter.apportionment import Method
 from visitering.scenario.settings import TOP_KEYS
+from visitering.simulering.draws import MAX_PERSONS, most_persons
 from visitering.simulering.spec import Mode, SimulationSpec, Uncertainty, historical_uncertainty
 
 KNOWN = frozenset(
@@ -63,6 +70,12 @@ KNOWN = frozenset(
         "relative_gap",
     }
 )
+
+
+MAX_YEARS = 100
+"""Most years of a chain."""
+MAX_LISTED = 5
+"""Most years a problem lists by number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,11 @@ class _Reader:
             self.bad(key, f"must be a whole number, got {value!r}")
             return default
         return value
+
+    def whole(self, key: str, default: int) -> int:
+        """A whole number (``default`` if absent, or bad and reported)."""
+        value = self.integer(key, default)
+        return default if value is None else value
 
     def number(self, key: str, default: float) -> float:
         value = self.section.get(key, default)
@@ -150,7 +168,7 @@ def parse_simulation(
         revision_probability=r.number("revision_probability", defaults.revision_probability),
         revision_multipliers=r.numbers("revision_multipliers", defaults.revision_multipliers),
         arrival_ratios=r.numbers("arrival_ratios", defaults.arrival_ratios),
-        max_revisions=r.integer("max_revisions", defaults.max_revisions) or 0,
+        max_revisions=r.whole("max_revisions", defaults.max_revisions),
         composition_concentration=r.number(
             "composition_concentration", defaults.composition_concentration
         ),
@@ -160,11 +178,18 @@ def parse_simulation(
     d = _Reader(data if isinstance(data, dict) else {}, "data", source)
     if "inputs" in d.section:
         d.bad("inputs", "simulations use the embedded data; give [data] year instead")
-    data_year = r.integer("data_year", d.integer("year", k.integer("data_year")))
-    weeks = r.integer("weeks", 52) or 52
+    data_year = _data_year(r, d, k)
+    weeks = r.whole("weeks", 52)
     carry_over = r.flag("carry_over")
     seed = r.integer("seed")
+    if seed is not None and seed < 0:
+        r.bad("seed", f"must be a whole number ≥ 0, got {seed}")
     time_limit_s = r.number("time_limit_s", 10.0)
+    if time_limit_s > MAX_TIME_LIMIT_S:
+        r.bad(
+            "time_limit_s",
+            f"must be at most {MAX_TIME_LIMIT_S:.0f} seconds (7 days), got {time_limit_s!r}",
+        )
     relative_gap = r.number("relative_gap", 0.0)
     unknown = [
         Problem(f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}", source, column=key)
@@ -189,7 +214,42 @@ def parse_simulation(
         )
     except InputError as exc:
         raise InputError(exc.problems) from None
+    _check_size(spec)
     return Parsed(spec, seed)
+
+
+def _check_size(spec: SimulationSpec) -> None:
+    """No year may hold more than :data:`MAX_PERSONS` persons (the draws' memory and time)."""
+    most = most_persons(spec)
+    if most > MAX_PERSONS:
+        raise InputError(
+            Problem(
+                f"a year could have up to {most:,.0f} persons as landstal or arrivals (landstal "
+                "× the largest revision_multipliers ^ max_revisions × the largest "
+                f"arrival_ratios); at most {MAX_PERSONS:,} are supported",
+                spec.source,
+                column="simulering",
+            )
+        )
+
+
+def _data_year(r: _Reader, d: _Reader, k: _Reader) -> int | None:
+    """``simulering.data_year``, else ``data.year``, else ``kvoter.data_year``: a year of the
+    embedded data (a problem of the key that gave it)."""
+    given = [
+        (reader, key, reader.integer(key))
+        for reader, key in ((r, "data_year"), (d, "year"), (k, "data_year"))
+        if key in reader.section
+    ]
+    if not given or given[0][2] is None:
+        return None
+    reader, key, year = given[0]
+    years = embedded.data_years()
+    if year not in years:
+        reader.bad(
+            key, f"expected one of the embedded years {', '.join(map(str, years))}, got {year}"
+        )
+    return year
 
 
 def _choice(r: _Reader, key: str, kind: Any, default: Any) -> Any:
@@ -216,6 +276,9 @@ def _years(r: _Reader, history: Mapping[int, tuple[int, ...]]) -> tuple[int, ...
     ):
         r.bad("years", f"must be [first, last] with first ≤ last, got {value!r}")
         return (latest,)
+    if value[1] - value[0] >= MAX_YEARS:
+        r.bad("years", f"must span at most {MAX_YEARS} years, got {value[1] - value[0] + 1}")
+        return (latest,)
     return tuple(range(value[0], value[1] + 1))
 
 
@@ -234,7 +297,7 @@ def _landstal(
         if missing:
             r.bad(
                 "years",
-                f"no landstal in the history for {', '.join(map(str, missing))}; "
+                f"no landstal in the history for {_listed(missing)}; "
                 "give landstal = [...] with one per year",
             )
             return None
@@ -251,6 +314,13 @@ def _landstal(
     if len(values) == 1 and len(years) > 1:
         values = values * len(years)
     return tuple(values)
+
+
+def _listed(years: list[int]) -> str:
+    """``2020, 2021, 2022``; beyond :data:`MAX_LISTED` years, the first and how many more."""
+    shown = ", ".join(map(str, years[:MAX_LISTED]))
+    more = len(years) - MAX_LISTED
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def load_simulation(path: Path) -> Parsed:
