@@ -332,3 +332,21 @@ def test_run_needs_a_kvoter_section(tmp_path):
         f"  {weights_only}: kvoter: the scenario has no [kvoter] section\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_bom_is_accepted_and_synthetic_n_is_bounded(tmp_path):
+    """Regressions: Notepad's UTF-8 BOM was 'not valid TOML', and a huge synthetic n ran
+    on without end."""
+    path = tmp_path / "s.toml"
+    path.write_bytes("\ufeff[kvoter]\nlandstal = 600\n".encode())
+    assert load_scenario(path).kvoter is not None
+    path.write_text(
+        "[kvoter]\nlandstal = 600\n[cases]\nsynthetic = { n = 9223372036854775807 }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}: cases.synthetic.n: must be at most 999,999 (six-digit case ids), "
+        "got 9,223,372,036,854,775,807"
+    ]

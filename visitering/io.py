@@ -73,6 +73,14 @@ def leftover_files(directory: Path, names: Iterable[str]) -> list[str]:
     )
 
 
+def read_scenario_text(path: Path) -> str:
+    """The text of a scenario (TOML) file: UTF-8, with or without the BOM Notepad writes."""
+    try:
+        return read_input(path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -48,6 +48,7 @@ from visitering.errors import InputError, Problem
 from visitering.scenario.checks import Checker, FileRefs, Reader
 from visitering.scenario.kvoter_section import KvoteSpec, parse_kvoter
 from visitering.scenario.settings import TOP_KEYS, VisiteringSettings, check_visitering
+from visitering.synth import MAX_CASES
 
 DATA_KEYS = ("year", "inputs")
 CASES_KEYS = ("file", "synthetic")
@@ -166,10 +167,7 @@ def load_scenario(path: Path) -> Scenario:
     municipality list."""
     from visitering.inputs.embedded import kommuner
 
-    try:
-        text = io.read_input(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+    text = io.read_scenario_text(path)
     return parse_scenario(text, str(path), kommuner(), io.read_input, path.parent)
 
 
@@ -224,6 +222,9 @@ def _cases(
     c.unknown(synthetic, SYNTHETIC_KEYS, "cases.synthetic.")
     n = c.whole(synthetic.get("n"), "cases.synthetic.n")
     seed = c.whole(synthetic.get("seed", 0), "cases.synthetic.seed", minimum=0)
+    if n is not None and n > MAX_CASES:
+        c.add("cases.synthetic.n", f"must be at most {MAX_CASES:,} (six-digit case ids), got {n:,}")
+        return None
     if n is None or seed is None:
         return None
     return CaseSpec(n=n, seed=seed)

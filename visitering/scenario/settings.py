@@ -103,8 +103,5 @@ def _tiers(value: Any) -> Any:
 
 def load_visitering_settings(path: Path) -> VisiteringSettings:
     """Read the ``[visitering]`` weights and parameters of a scenario file."""
-    try:
-        text = io.read_input(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+    text = io.read_scenario_text(path)
     return parse_visitering_settings(text, str(path))

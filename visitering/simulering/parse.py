@@ -332,8 +332,5 @@ def load_simulation(path: Path) -> Parsed:
     InputError
         If the file cannot be read, is not UTF-8, or has problems (each naming its key).
     """
-    try:
-        text = io.read_input(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(Problem("a scenario file must be UTF-8 text", str(path))) from None
+    text = io.read_scenario_text(path)
     return parse_simulation(text, str(path), embedded.landstal_history(), embedded.placed_history())
