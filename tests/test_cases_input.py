@@ -14,6 +14,7 @@ from visitering.formats import csvtext
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
 from visitering.inputs.cases import CASE_COLUMNS, read_cases, split_codes
+from visitering.inputs.placeringer import read_placement
 
 KOMMUNER = embedded.kommuner()
 
@@ -319,6 +320,8 @@ def test_a_case_id_that_looks_like_other_cells_is_not_repeated():
         "sager.csv, row 3, column case_id: this case_id appears again (first in row 2)",
         "sager.csv, row 4, column persons: not a whole number",
         "sager.csv, row 5, column persons: not a whole number",
+        "sager.csv, row 6, column case_id: a case_id must not contain control characters or "
+        "line breaks",
         "sager.csv, row 6, column persons: not a whole number",
         "sager.csv, row 7, column persons: case 'F-1': not a whole number",
     ]
@@ -504,3 +507,13 @@ def case_lists(draw: st.DrawFn) -> list[Case]:
 @given(case_lists(), st.sampled_from(list(Dialect)))
 def test_any_valid_cases_round_trip(cases_, dialect):
     assert read_bytes(synth.cases_csv(cases_, dialect)) == cases_
+
+
+def test_explain_case_shows_an_unprintable_id_escaped(tmp_path):
+    """Regression: an id with an escape sequence was echoed raw to the terminal."""
+    export = tmp_path / "placeringer.csv"
+    export.write_text("case_id;kommunekode;persons\nA;101;1\n", encoding="utf-8")
+    table = csvtext.parse(export.read_text(encoding="utf-8"), str(export))
+    with pytest.raises(InputError) as err:
+        read_placement(table, "x\x1b[2J")
+    assert str(err.value.problems[0]) == f"{export}: case 'x\\x1b[2J' is not in this file"

@@ -277,7 +277,8 @@ def explain_case(
         assert ledger is not None
         found = _ledger(io.open_database(ledger, create=False), ledger, kommuner).decision(case_id)
         if found is None:
-            raise InputError(Problem(f"case {case_id} has no recorded decision", str(ledger)))
+            shown = case_id if case_id.isprintable() else repr(case_id)
+            raise InputError(Problem(f"case {shown} has no recorded decision", str(ledger)))
         decision, batch_no = found
         record = _recorded_explanation(decision.forklaring, case_id, ledger)
         typer.echo(

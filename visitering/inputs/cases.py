@@ -339,6 +339,10 @@ def _read_case(
     if "case_id" in table.columns:
         if not case_id:
             r.problem("a case_id is required", "case_id")
+        elif not case_id.isprintable():
+            # It goes into exports, the ledger and terminal output: an escape sequence there
+            # could rewrite what a caseworker sees.
+            r.problem("a case_id must not contain control characters or line breaks", "case_id")
         elif case_id in first_row:
             which = f"case_id {case_id!r}" if _id_shown(case_id) else "this case_id"
             r.problem(f"{which} appears again (first in row {first_row[case_id]})", "case_id")
