@@ -243,6 +243,19 @@ def test_bad_inputs_are_reported_together(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def assign_one_case_with_scenario(tmp_path: Path, text: str):
+    """``assign`` of one one-person case under a scenario file holding ``text``."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text, encoding="utf-8")
+    result = run(
+        "assign", "--cases", str(cases), "--landstal", "600", "--scenario", str(scenario),
+        "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    return scenario, result
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -268,14 +281,7 @@ def test_bad_inputs_are_reported_together(tmp_path):
 def test_scenario_without_placement_settings_is_an_error_not_the_defaults(tmp_path, text, expected):
     """Regression: ``[weights]`` instead of ``[visitering.weights]`` was silently ignored, so
     the batch ran on the default weights while the user believed theirs applied."""
-    cases = tmp_path / "cases.csv"
-    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
-    scenario = tmp_path / "s.toml"
-    scenario.write_text(text, encoding="utf-8")
-    result = run(
-        "assign", "--cases", str(cases), "--landstal", "600", "--scenario", str(scenario),
-        "--out", str(tmp_path / "o"),
-    )  # fmt: skip
+    scenario, result = assign_one_case_with_scenario(tmp_path, text)
     assert result.exit_code == 2
     header = f"error: {len(expected)} problem{'s' if len(expected) > 1 else ''} in the input:"
     assert result.stderr.splitlines() == [header] + [f"  {scenario}: {e}" for e in expected]
@@ -365,19 +371,12 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
 def test_scenario_parameters_of_a_wrong_type_or_range_are_input_errors(tmp_path):
     """Regression: ``allow_overshoot = "no"`` switched the overshoot on, ``relative_gap = "0"``
     gave a raw Python message, and a bad seed, time limit or pace tiers a traceback."""
-    cases = tmp_path / "cases.csv"
-    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
-    scenario = tmp_path / "s.toml"
-    scenario.write_text(
+    scenario, result = assign_one_case_with_scenario(
+        tmp_path,
         "[visitering.parameters]\n"
         'allow_overshoot = "no"\nrelative_gap = "0"\ncapacity_tolerance = inf\n'
         "seed = -1\ntime_limit_s = 1e300\npace_tiers = [1, 2]\n",
-        encoding="utf-8",
     )
-    result = run(
-        "assign", "--cases", str(cases), "--landstal", "600", "--scenario", str(scenario),
-        "--out", str(tmp_path / "o"),
-    )  # fmt: skip
     assert result.exit_code == 2
     key = f"  {scenario}: visitering.parameters."
     assert result.stderr.splitlines() == [

@@ -57,16 +57,22 @@ def test_a_directory_in_the_way_of_one_export_leaves_none_of_them(tmp_path):
     assert [p.name for p in out.iterdir()] == ["kvoter.xlsx"]
 
 
-def test_quota_exports_maps_and_report_are_written_together(tmp_path):
-    blocker = tmp_path / "afile"
-    blocker.write_text("x", encoding="utf-8")
+@pytest.fixture()
+def blocker(tmp_path) -> Path:
+    """A plain file where a command is told to write a directory."""
+    path = tmp_path / "afile"
+    path.write_text("x", encoding="utf-8")
+    return path
+
+
+def file_not_directory(path: Path) -> str:
+    return f"error: 1 problem in the input:\n  {path}: is a file, not a directory\n"
+
+
+def test_quota_exports_maps_and_report_are_written_together(tmp_path, blocker):
     out = tmp_path / "o"
     result = run("quotas", "--landstal", "600", "--out", str(out), "--plots", str(blocker))
-    assert result.exit_code == 2
-    assert (
-        result.stderr
-        == f"error: 1 problem in the input:\n  {blocker}: is a file, not a directory\n"
-    )
+    assert (result.exit_code, result.stderr) == (2, file_not_directory(blocker))
     assert not out.exists()
 
 
@@ -79,16 +85,11 @@ def test_synth_cases_file_goes_when_the_quota_file_cannot_be_written(tmp_path):
     assert not cases.exists()
 
 
-def test_an_unusable_out_fails_before_the_ledger_records_the_batch(tmp_path, one_case):
-    blocker, book = tmp_path / "afile", tmp_path / "l.sqlite"
-    blocker.write_text("x", encoding="utf-8")
+def test_an_unusable_out_fails_before_the_ledger_records_the_batch(tmp_path, one_case, blocker):
+    book = tmp_path / "l.sqlite"
     args = ["--cases", str(one_case), "--landstal", "600", "--ledger", str(book)]
     result = run("assign", *args, "--out", str(blocker))
-    assert result.exit_code == 2
-    assert (
-        result.stderr
-        == f"error: 1 problem in the input:\n  {blocker}: is a file, not a directory\n"
-    )
+    assert (result.exit_code, result.stderr) == (2, file_not_directory(blocker))
     assert not book.exists()
 
 
