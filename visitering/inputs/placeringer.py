@@ -30,8 +30,8 @@ def read_placement(
     """
     row = next((r for r in table.rows if r.cells.get("case_id") == case_id), None)
     if row is None:
-        shown = case_id if case_id.isprintable() else repr(case_id)
-        raise InputError(Problem(f"case {shown} is not in this file", table.source))
+        label = case_id if case_id.isprintable() else repr(case_id)
+        raise InputError(Problem(f"case {label} is not in this file", table.source))
     if row.cells.get("grundlag") not in set(LegalBasis):
         raise InputError(Problem("not a placeringer.csv row", table.source, row.number))
     kommuner = kommuner if kommuner is not None else embedded.kommuner()
