@@ -209,12 +209,17 @@ def test_infeasible_batch_is_diagnosed_and_overshoot_places_everyone(tmp_path):
     assert "Diagnosis: " in result.stdout and "BIG-1" in result.stdout
     assert not out.exists()
     result = run(
-        "assign", "--cases", str(cases), "--quotas", str(quotas), "--allow-overshoot", "--json"
-    )
+        "assign", "--cases", str(cases), "--quotas", str(quotas), "--allow-overshoot", "--json",
+        "--out", str(out), "--csv-dialect", "standard",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["counts"]["placed"] == 1
     assert sum(summary["overshoot"].values()) == 7
+    # Regression: kommuner.csv counted the overshoot as legal exceptions (§ 11 stk. 3-4).
+    table = pd.read_csv(out / "kommuner.csv", comment="#").set_index("kommunekode")
+    row = table.loc[int(summary["overshoot"].popitem()[0])]
+    assert (row.placeret_personer, row.heraf_undtagelser_personer) == (9, 0)
 
 
 def test_bad_inputs_are_reported_together(tmp_path):

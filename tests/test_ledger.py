@@ -110,3 +110,32 @@ def test_forloeb_pairs_each_batch_with_the_quotas_in_force_for_it(ledger):
     ledger.set_quotas({101: 8, 147: 2, 825: 0}, revision="landstal 12 -> 10")
     ledger.record_batch("week-4", "OPTIMAL", "{}", [d("E", 101, 1)])
     assert ledger.forloeb() == [(1, 6, 15), (2, 3, 15), (3, 1, 12), (4, 1, 10)]
+
+
+def test_the_tolerance_is_spent_once_over_a_ledgers_batches(tmp_path):
+    """Regression: the tolerance was added to the ledger's remaining quota (never below 0) in
+    every batch, so capacity_tolerance 1 let a municipality end 3 persons over its quota after
+    four batches, every decision recorded as 'quota'.  A municipality over its quota is full."""
+    from visitering.assignment import Parameters, Weights
+    from visitering.assignment.result import LegalBasis
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.cases import Case, Education, KommuneProfil
+
+    book = Ledger(io.open_database(tmp_path / "l.sqlite"))
+    pull = {
+        kode: KommuneProfil(kode=kode, employment={e: score for e in Education})
+        for kode, score in ((101, 95), (147, 20))
+    }
+    params = Parameters(capacity_tolerance=1, time_limit_s=10.0)
+    weights = Weights(even_distribution=0, concentration=0)
+    bases = []
+    for week, cases in enumerate([[Case("F", persons=3)], [Case("S1", 1)], [Case("S2", 1)]]):
+        inputs = BatchInputs(tuple(cases), pull, {}, {}, weights, params)
+        batch = run_batch(inputs, {101: 2, 147: 10} if week == 0 else None, book)
+        bases += [(p.case_id, p.kommunekode, p.legal_basis) for p in batch.result.placements]
+    assert bases == [
+        ("F", 101, LegalBasis.TOLERANCE),
+        ("S1", 147, LegalBasis.QUOTA),
+        ("S2", 147, LegalBasis.QUOTA),
+    ]
+    assert [(s.kommunekode, s.rest) for s in book.status()] == [(101, -1), (147, 8)]

@@ -96,18 +96,24 @@ def _check_rules(problem: Problem) -> None:
     by_case = {c.case_id: c for c in problem.cases}
     assert sorted(p.case_id for p in result.placements) == sorted(by_case)
     tolerance = problem.parameters.capacity_tolerance
-    under_quota: dict[int, int] = {}
+    on_quota: dict[LegalBasis, dict[int, int]] = {LegalBasis.QUOTA: {}, LegalBasis.TOLERANCE: {}}
     for p in result.placements:
         case = by_case[p.case_id]
         assert p.persons == case.persons
         profile = problem.profiles[p.kommunekode]
         assert profile.dwellings is None or case.persons <= max(profile.dwellings)
-        if p.legal_basis is LegalBasis.QUOTA:
-            under_quota[p.kommunekode] = under_quota.get(p.kommunekode, 0) + p.persons
+        if p.legal_basis in on_quota:
+            used = on_quota[p.legal_basis]
+            used[p.kommunekode] = used.get(p.kommunekode, 0) + p.persons
         else:
             assert _exception_applies(problem, case, p.kommunekode, p.legal_basis), p
-    for kode, persons in under_quota.items():
-        assert persons <= problem.remaining_quota[kode] + tolerance
+    quota, stretched = on_quota[LegalBasis.QUOTA], on_quota[LegalBasis.TOLERANCE]
+    for kode in quota.keys() | stretched.keys():
+        remaining = problem.remaining_quota[kode]
+        assert quota.get(kode, 0) <= remaining
+        # The tolerance stretches a quota with places left, never a zero-quota or full one.
+        assert kode not in stretched or remaining > 0
+        assert quota.get(kode, 0) + stretched.get(kode, 0) <= remaining + tolerance
     assert result.bound is not None and result.objective is not None
     assert result.bound <= result.objective + 1e-6
 

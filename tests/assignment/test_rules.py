@@ -68,7 +68,21 @@ def test_tolerance_allows_that_many_persons_more() -> None:
         PAIR_TERMS_ONLY,
         capacity_tolerance=1,
     )
-    assert solve(problem).persons_by_kommune()[101] == 4
+    result = solve(problem)
+    assert result.persons_by_kommune()[101] == 4
+    at_101 = Counter(p.legal_basis for p in result.placements if p.kommunekode == 101)
+    assert at_101 == {LegalBasis.QUOTA: 3, LegalBasis.TOLERANCE: 1}
+
+
+def test_tolerance_never_opens_a_zero_quota_municipality() -> None:
+    """Regression: with capacity_tolerance 1 a zero-quota municipality took a person on the
+    quota basis, explained as 'the municipality had quota left' (§ 11 stk. 1 and 3-4)."""
+    problem = make_problem(
+        singles(2), {101: 0, 102: 10}, employment(101, (101, 102)), capacity_tolerance=1
+    )
+    result = solve(problem)
+    assert result.persons_by_kommune() == {102: 2}
+    assert {p.legal_basis for p in result.placements} == {LegalBasis.QUOTA}
 
 
 def _zero_quota_instance():

@@ -32,7 +32,8 @@ class Instance:
     codes:
         kommunekode per municipality index.
     remaining, capacity:
-        Remaining quota, and remaining quota + tolerance (the § 11 stk. 1 limit), in persons.
+        Remaining quota, and the § 11 stk. 1 limit in persons: remaining quota + tolerance where
+        quota is left, 0 in a zero-quota or full municipality.
     annual:
         Whole-year quota if given, else None.
     persons:
@@ -151,7 +152,9 @@ def compile_problem(problem: Problem) -> Instance:
         problem=problem,
         codes=codes,
         remaining=remaining,
-        capacity=remaining + params.capacity_tolerance,
+        # The tolerance stretches a quota that is not used up; it never opens a zero-quota or
+        # full municipality (§ 11 stk. 1 and 3-4), so over a ledger's year it is spent once.
+        capacity=np.where(remaining > 0, remaining + params.capacity_tolerance, 0),
         annual=annual,
         persons=np.array([c.persons for c in cases], dtype=np.int64),
         neighbour=neighbour,

@@ -49,10 +49,11 @@ def objective_of(inst: Instance, cp: Coupling, pairs: Pairs, cols: IntArray) -> 
 def legal_bases(inst: Instance, basis: np.ndarray, cols: IntArray) -> list[LegalBasis]:
     """The legal basis of each placement (BEK nr. 550/2022 § 11).
 
-    A case on a quota pair is ``QUOTA`` while its municipality's quota (+ tolerance) lasts, in
-    case order, and ``OVERSHOOT`` beyond it.  A case placed by an exception is reported as
-    ``QUOTA`` when the quota left after all quota cases can hold it anyway (the exception was
-    not needed), else with its exception.
+    A case on a quota pair is ``QUOTA`` while its municipality's remaining quota lasts, in case
+    order, ``TOLERANCE`` beyond it within the capacity tolerance, and ``OVERSHOOT`` beyond
+    that.  A case placed by an exception is reported as ``QUOTA`` when the quota left after all
+    quota cases can hold it anyway (the exception was not needed), else with its exception
+    (never with the tolerance: an exception is a legal basis, the tolerance a user's setting).
     """
     rows = np.arange(inst.n)
     b = basis[rows, cols]
@@ -63,9 +64,11 @@ def legal_bases(inst: Instance, basis: np.ndarray, cols: IntArray) -> list[Legal
         used[k] += inst.persons[i]
         if used[k] > inst.capacity[k]:
             out[i] = LegalBasis.OVERSHOOT
+        elif used[k] > inst.remaining[k]:
+            out[i] = LegalBasis.TOLERANCE
     for i in rows[b != Basis.QUOTA]:
         k = cols[i]
-        if used[k] + inst.persons[i] <= inst.capacity[k]:
+        if used[k] + inst.persons[i] <= inst.remaining[k]:
             used[k] += inst.persons[i]
         else:
             out[i] = Basis(int(b[i])).legal_basis

@@ -212,8 +212,11 @@ class Parameters:
     Parameters
     ----------
     capacity_tolerance:
-        Persons a municipality may receive beyond its remaining quota (§ 11 stk. 1 is exact:
-        default 0).
+        Persons a municipality *with quota left* may receive beyond its remaining quota
+        (§ 11 stk. 1 is exact: default 0), e.g. to take a family of 3 where 2 places are left.
+        It never opens a zero-quota or full municipality (only a § 11 stk. 3-4 exception
+        does), so with a ledger a municipality over its quota is full and the tolerance is
+        spent at most once a year.  Placements within it are recorded as ``tolerance``.
     commute_threshold_min:
         § 11 stk. 4: the *total daily* travel time (both ways) by public transport above which
         a job offer opens the exception.  The law says 2 hours: 120.

@@ -35,6 +35,9 @@ class LegalBasis(StrEnum):
 
     QUOTA = "quota"
     """§ 11 stk. 1: the municipality's remaining quota (kommunekvote) holds the case."""
+    TOLERANCE = "tolerance"
+    """§ 11 stk. 1 with the user's ``capacity_tolerance``: the municipality had quota left, and
+    the family takes it beyond its quota by no more than the tolerance (not a § 11 exception)."""
     INSTITUTION = "institution"
     """§ 11 stk. 3: earlier placement in an institution or foster care there."""
     CLOSE_FAMILY = "close_family"
@@ -48,10 +51,16 @@ class LegalBasis(StrEnum):
     """Beyond the remaining quota with no legal exception, only under ``allow_overshoot``."""
 
     @property
+    def is_exception(self) -> bool:
+        """A § 11 stk. 3-4 exception (neither the quota, the tolerance nor an overshoot)."""
+        return self not in (LegalBasis.QUOTA, LegalBasis.TOLERANCE, LegalBasis.OVERSHOOT)
+
+    @property
     def paragraph(self) -> str:
         """The paragraph of BEK nr. 550/2022 the basis rests on."""
         return {
             LegalBasis.QUOTA: "§ 11 stk. 1",
+            LegalBasis.TOLERANCE: "§ 11 stk. 1 (tolerance set by the user)",
             LegalBasis.INSTITUTION: "§ 11 stk. 3",
             LegalBasis.CLOSE_FAMILY: "§ 11 stk. 3",
             LegalBasis.SPECIAL_CIRCUMSTANCES: "§ 11 stk. 3",

@@ -43,6 +43,8 @@ TERM_WORDS = {
 
 BASIS_WORDS = {
     LegalBasis.QUOTA: "the municipality had quota left",
+    LegalBasis.TOLERANCE: "the municipality had quota left, and the family exceeds it by no "
+    "more than the capacity tolerance set for this run",
     LegalBasis.INSTITUTION: "earlier placement in an institution or foster care there",
     LegalBasis.CLOSE_FAMILY: "close family members live there",
     LegalBasis.SPECIAL_CIRCUMSTANCES: "special circumstances (ganske særlige forhold)",
@@ -124,7 +126,7 @@ def kommune_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
     for p in batch.result.placements:
         persons[p.kommunekode] = persons.get(p.kommunekode, 0) + p.persons
         cases[p.kommunekode] = cases.get(p.kommunekode, 0) + 1
-        if p.legal_basis is not LegalBasis.QUOTA:
+        if p.legal_basis.is_exception:
             exceptions[p.kommunekode] = exceptions.get(p.kommunekode, 0) + p.persons
     rows: list[list[Cell]] = []
     for kode, k in kommuner.items():
