@@ -424,3 +424,30 @@ def test_synth_refuses_a_negative_seed_and_too_many_cases(tmp_path):
         "  --seed: must be a whole number ≥ 0, got -1\n"
     )
     assert not out.exists()
+
+
+def test_the_reason_of_an_exception_is_recorded_and_explained(tmp_path):
+    """Regression: the special_circumstances reason behind a § 11 stk. 3 placement appeared
+    nowhere (§ 14: decisions cannot be appealed, so the recorded reason matters)."""
+    from visitering.inputs.embedded import kommuner
+
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons;special_circumstances\nS1;1;safety\n", encoding="utf-8")
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_text(
+        "kommunekode;kommunekvote\n" + "".join(f"{k};0\n" for k in kommuner()), encoding="utf-8"
+    )
+    out, ledger = tmp_path / "o", tmp_path / "l.sqlite"
+    args = ["--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger)]
+    result = run("assign", *args, "--out", str(out), "--csv-dialect", "standard")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "placeringer.csv", comment="#")
+    assert table.loc[0, ["grundlag", "grundlag_detalje"]].tolist() == [
+        "special_circumstances",
+        "safety",
+    ]
+    reason = "Legal basis: § 11 stk. 3: special circumstances (ganske særlige forhold) (safety).\n"
+    for source in (["--placements", str(out / "placeringer.csv")], ["--ledger", str(ledger)]):
+        explained = run("explain-case", "S1", *source)
+        assert explained.exit_code == 0, explained.output
+        assert reason in explained.stdout

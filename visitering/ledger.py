@@ -11,7 +11,9 @@ Weekly batches through a year draw down the same quotas.  Guarantees:
   (BEK nr. 550/2022 § 11: quota or the exception used; § 14: decisions cannot be appealed, so
   the recorded reason matters).
 
-The ledger holds case ids and placements, not personal details of the cases.  File access goes
+The ledger holds case ids and placements, not personal details of the cases, beyond what an
+exception rests on (the ``special_circumstances`` reason code, a job offer's workplace and hours),
+which the decision's record must keep.  File access goes
 through :func:`visitering.io.open_database`; this module only issues SQL on a connection.
 """
 

@@ -36,6 +36,8 @@ def test_section_11_3_opens_a_full_municipality(
     placement = _placed(Case("c", persons=2, **{field: value}))  # type: ignore[arg-type]
     assert (placement.kommunekode, placement.legal_basis) == (101, basis)
     assert basis.paragraph == "§ 11 stk. 3"
+    # The reason is recorded with the decision (§ 14); the other two are the municipality.
+    assert placement.basis_detail == (value if field == "special_circumstances" else None)
 
 
 def test_without_exception_the_full_municipality_stays_closed() -> None:
@@ -72,6 +74,12 @@ def test_job_offer_far_from_every_quota_municipality_opens_workplace_or_neighbou
     assert (placement.legal_basis, placement.legal_basis.paragraph) == (
         LegalBasis.JOB_OFFER,
         "§ 11 stk. 4",
+    )
+    # 102, the nearest municipality with quota room, is 60 km away: 2 × (10 + 60 · 1.25 · 60 /
+    # 45) = 220 minutes a day.
+    assert placement.basis_detail == (
+        "workplace 105, 20 hours a week; shortest daily commute from a municipality with quota "
+        "room: 220 min (limit 120 min)"
     )
 
 

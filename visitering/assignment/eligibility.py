@@ -127,7 +127,7 @@ class Eligibility:
         rows = np.flatnonzero((inst.job != NONE) & (inst.job_hours >= self.params.min_job_hours))
         if rows.size == 0:
             return
-        quota_open = self._quota_open()
+        quota_open = quota_pairs(inst)
         for i in rows:
             work = inst.job[i]
             commute = inst.commute_min[quota_open[i], work]
@@ -135,13 +135,34 @@ class Eligibility:
                 cols = np.flatnonzero(inst.near[work])
                 self._open(np.full(cols.size, i), cols, Basis.JOB_OFFER)
 
-    def _quota_open(self) -> BoolArray:
-        """Pairs a quota placement could use: room for the family, not forbidden."""
-        inst = self.inst
-        room = inst.capacity[None, :] >= inst.persons[:, None]
-        housed = inst.persons[:, None] <= inst.largest_dwelling[None, :]
-        result: BoolArray = room & housed & ~inst.forbidden
-        return result
+
+def quota_pairs(inst: Instance) -> BoolArray:
+    """Pairs a quota placement could use: room for the family, a dwelling, not forbidden."""
+    room = inst.capacity[None, :] >= inst.persons[:, None]
+    housed = inst.persons[:, None] <= inst.largest_dwelling[None, :]
+    result: BoolArray = room & housed & ~inst.forbidden
+    return result
+
+
+def basis_detail(inst: Instance, i: int, basis: LegalBasis) -> str | None:
+    """What the exception of case ``i`` rests on, for the record (§ 14: no appeal, so the
+    recorded reason matters): the reason code of ``special_circumstances``; for a
+    ``job_offer`` the workplace, the hours and the shortest daily commute from a municipality
+    that could have taken the family under its quota.  ``None`` for the other bases, whose
+    municipality is the detail (institution, close family) or which are no exception."""
+    if basis is LegalBasis.SPECIAL_CIRCUMSTANCES:
+        return inst.problem.cases[i].special_circumstances
+    if basis is LegalBasis.JOB_OFFER:
+        work = int(inst.job[i])
+        commute = inst.commute_min[quota_pairs(inst)[i], work]
+        known = commute[~np.isnan(commute)]
+        shortest = f"{known.min():.0f} min" if known.size else "unknown (no distance data)"
+        return (
+            f"workplace {int(inst.codes[work])}, {inst.job_hours[i]:g} hours a week; shortest "
+            f"daily commute from a municipality with quota room: {shortest} (limit "
+            f"{inst.problem.parameters.commute_threshold_min:g} min)"
+        )
+    return None
 
 
 def eligibility(inst: Instance) -> Matrix:

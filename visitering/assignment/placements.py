@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from visitering.assignment.costs import Coupling, PairCosts, group_costs, tier_costs
-from visitering.assignment.eligibility import Basis
+from visitering.assignment.eligibility import Basis, basis_detail
 from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
 from visitering.assignment.relaxation import Pairs
 from visitering.assignment.result import LegalBasis, Placement
@@ -138,6 +138,7 @@ def placements(
                 cost=float(sum(t.values())),
                 alternative_kommune=int(inst.codes[alt[i]]) if alt[i] >= 0 else None,
                 alternative_extra_cost=float(extra[i]) if alt[i] >= 0 else None,
+                basis_detail=basis_detail(inst, i, bases[i]),
             )
         )
     overshoot: IntArray = np.maximum(load - np.maximum(inst.capacity, 0), 0)

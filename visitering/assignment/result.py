@@ -91,6 +91,9 @@ class Placement:
         one, and its pair cost minus the chosen one's.  Negative when the case itself would
         have been better off there but that quota served others better; None if no other
         municipality is open to the case.
+    basis_detail:
+        What an exception rests on beyond its municipality: the ``special_circumstances``
+        reason code, or a job offer's workplace, hours and commute; None otherwise.
     """
 
     case_id: str
@@ -101,6 +104,7 @@ class Placement:
     cost: float
     alternative_kommune: int | None
     alternative_extra_cost: float | None
+    basis_detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

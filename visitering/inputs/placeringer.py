@@ -61,6 +61,7 @@ def read_placement(
         persons,
         {
             "legal_basis": row.cells["grundlag"],
+            "basis_detail": row.cells.get("grundlag_detalje") or None,
             "terms": {t: numbers[f"term_{t}"] or 0 for t in TERMS},
             "cost": numbers["omkostning"],
             "alternative_kommune": alternative,

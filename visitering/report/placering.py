@@ -60,6 +60,7 @@ PLACERING_COLUMNS = (
     "persons",
     "grundlag",
     "paragraf",
+    "grundlag_detalje",
     "omkostning",
     *(f"term_{t}" for t in TERMS),
     "alternativ_kommunekode",
@@ -109,6 +110,7 @@ def placement_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
                 p.persons,
                 str(p.legal_basis),
                 p.legal_basis.paragraph,
+                p.basis_detail,
                 _num(p.cost),
                 *(_num(p.terms.get(t, 0)) for t in TERMS),
                 alt,
@@ -250,6 +252,7 @@ def explanation_record(p: Placement) -> str:
     return json.dumps(
         {
             "legal_basis": str(p.legal_basis),
+            **({"basis_detail": p.basis_detail} if p.basis_detail else {}),
             "terms": {t: _num(p.terms.get(t, 0)) for t in TERMS if t in p.terms},
             "cost": _num(p.cost),
             "alternative_kommune": p.alternative_kommune,
@@ -275,7 +278,8 @@ def explain_case(
         f"Case {case_id} ({persons} person{'s' if persons != 1 else ''}) was placed in "
         f"{k.kode} {k.navn} ({k.region.navn})"
         + (f", batch {batch_no}." if batch_no is not None else "."),
-        f"Legal basis: {basis.paragraph}: {BASIS_WORDS[basis]}.",
+        f"Legal basis: {basis.paragraph}: {BASIS_WORDS[basis]}"
+        + (f" ({record['basis_detail']})." if record.get("basis_detail") else "."),
         "",
         "What was weighed (points x weight; 0 means met or not relevant; the model minimises "
         "the total over the whole batch):",
