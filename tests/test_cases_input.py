@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visitering import synth
-from visitering.cases import Case, Education, FamilyType
+from visitering.cases import Case, Education, FamilyType, JobOfferKind
 from visitering.errors import InputError
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Dialect
@@ -170,6 +170,7 @@ def test_missing_required_and_unknown_columns_are_reported_together():
         "sager.csv, row 1, column colour: unknown column 'colour'; known columns: case_id, "
         "persons, adults, children, family_type, nationality, language, education, occupation, "
         "needs, close_family_kommune, institution_kommune, job_offer_kommune, job_offer_hours, "
+        "job_offer_kind, "
         "latest_stay_kommune, special_circumstances, quota_refugee",
     ]
 
@@ -423,7 +424,7 @@ def test_danish_dialect_quotes_needs_and_writes_decimal_comma():
         quota_refugee=True,
     )
     text = synth.cases_csv([case], Dialect.DANISH).decode("utf-8-sig").splitlines()[1]
-    assert text == 'A;1;;;;;;;;"trauma;chronic_illness";;;101;37,5;;;ja'
+    assert text == 'A;1;;;;;;;;"trauma;chronic_illness";;;101;37,5;;;;ja'
 
 
 def test_split_codes():
@@ -517,3 +518,40 @@ def test_explain_case_shows_an_unprintable_id_escaped(tmp_path):
     with pytest.raises(InputError) as err:
         read_placement(table, "x\x1b[2J")
     assert str(err.value.problems[0]) == f"{export}: case 'x\\x1b[2J' is not in this file"
+
+
+def test_job_offer_kind_is_read_and_needs_a_workplace():
+    """§ 11 stk. 4 counts a real offer that is not time-limited, except IGU."""
+    cases = read(
+        "case_id;persons;job_offer_kommune;job_offer_hours;job_offer_kind\n"
+        "A;1;101;37;igu\nB;1;101;37;Time_Limited\nC;1;101;37;\n"
+    )
+    assert [c.job_offer_kind for c in cases] == [
+        JobOfferKind.IGU,
+        JobOfferKind.TIME_LIMITED,
+        None,
+    ]
+    assert problems("case_id;persons;job_offer_kind\nA;1;permanent\nB;1;casual\n") == [
+        "sager.csv, row 2, column job_offer_kind: case 'A': job_offer_kind is given without a "
+        "job_offer_kommune",
+        "sager.csv, row 3, column job_offer_kind: case 'B': job_offer_kind is given without a "
+        "job_offer_kommune",
+        "sager.csv, row 3, column job_offer_kind: case 'B': not a known kind of job offer; "
+        "expected one of permanent, time_limited, igu",
+    ]
+
+
+def test_case_hashes_recorded_before_job_offer_kind_are_kept():
+    """Pinned from the code before the column existed: a ledger's recorded batches keep their
+    inputs' hashes, so re-running one still finds it."""
+    from visitering.batch import case_hash
+
+    assert case_hash(Case("A", 1)) == (
+        "2a5cf12a84ad1009a3ae22891679a6d8d46e6b065b2c7b5853da1d5eed0fc548"
+    )
+    assert case_hash(Case("B", 2, job_offer_kommune=101, job_offer_hours=20.0)) == (
+        "6ad1526395b0499eeb9c00333749da448667e3b035cac5224c10de5b999f077f"
+    )
+    assert case_hash(
+        Case("B", 2, job_offer_kommune=101, job_offer_hours=20.0, job_offer_kind=JobOfferKind.IGU)
+    ) != case_hash(Case("B", 2, job_offer_kommune=101, job_offer_hours=20.0))

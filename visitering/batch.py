@@ -56,8 +56,15 @@ def _plain(value: Any) -> Any:
 
 
 def case_hash(case: Case) -> str:
-    """Hash of one case's data (recorded with its decision)."""
-    return hashlib.sha256(json.dumps(_plain(asdict(case)), sort_keys=True).encode()).hexdigest()
+    """Hash of one case's data (recorded with its decision).
+
+    ``job_offer_kind`` is left out when not stated, so that cases (and batches) recorded before
+    the column existed keep their hashes.
+    """
+    data = asdict(case)
+    if data["job_offer_kind"] is None:
+        del data["job_offer_kind"]
+    return hashlib.sha256(json.dumps(_plain(data), sort_keys=True).encode()).hexdigest()
 
 
 def inputs_hash(inputs: BatchInputs, year_quota: Mapping[int, int]) -> str:

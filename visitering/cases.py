@@ -22,6 +22,19 @@ class FamilyType(StrEnum):
     UNACCOMPANIED_MINOR = "unaccompanied_minor"
 
 
+class JobOfferKind(StrEnum):
+    """What kind of job offer a case has (BEK nr. 550/2022 § 11 stk. 4).
+
+    Only a real offer that is not time-limited can open the § 11 stk. 4 exception, except an
+    integration basic education (IGU) position, which is time-limited by nature and still
+    counts.  Every offer counts for employment prospects (§ 12 stk. 1).
+    """
+
+    PERMANENT = "permanent"
+    TIME_LIMITED = "time_limited"
+    IGU = "igu"
+
+
 class Education(StrEnum):
     """Highest completed education, for employment prospects (§ 12 stk. 1)."""
 
@@ -50,9 +63,11 @@ class Case:
         exception and § 12 stk. 2.
     institution_kommune:
         Earlier placement in an institution or foster care there: § 11 stk. 3 exception.
-    job_offer_kommune, job_offer_hours:
+    job_offer_kommune, job_offer_hours, job_offer_kind:
         A real job offer; at least 15 hours a week with a commute over 2 hours from the quota
-        municipality opens the § 11 stk. 4 exception (the workplace or a nearby municipality).
+        municipality opens the § 11 stk. 4 exception (the workplace or a nearby municipality),
+        unless it is time-limited (an IGU position still counts, see :class:`JobOfferKind`;
+        ``None``: not stated, taken as a real offer).
     latest_stay_kommune:
         Latest place of stay, e.g. the asylum centre (§ 12 stk. 3).
     special_circumstances:
@@ -79,6 +94,7 @@ class Case:
     latest_stay_kommune: int | None = None
     special_circumstances: str | None = None
     quota_refugee: bool = False
+    job_offer_kind: JobOfferKind | None = None
 
 
 @dataclass(frozen=True, slots=True)

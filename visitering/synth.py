@@ -400,6 +400,7 @@ def cases_csv(cases: Sequence[Case], dialect: csvtext.Dialect, notes: Sequence[s
             case.institution_kommune,
             case.job_offer_kommune,
             _hours_text(case.job_offer_hours, dialect),
+            case.job_offer_kind.value if case.job_offer_kind else None,
             case.latest_stay_kommune,
             case.special_circumstances,
             case.quota_refugee,

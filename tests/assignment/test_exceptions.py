@@ -10,7 +10,7 @@ from assignment_helpers import LINE, employment, make_problem, singles
 from visitering.assignment import LegalBasis, Weights, solve
 from visitering.assignment.eligibility import Basis, eligibility
 from visitering.assignment.instance import compile_problem
-from visitering.cases import Case
+from visitering.cases import Case, JobOfferKind
 
 PAIR_TERMS_ONLY = Weights(even_distribution=0, concentration=0)
 #: 101 is full, the others have room; 101 is where the cases would like to go.
@@ -81,6 +81,20 @@ def test_job_offer_far_from_every_quota_municipality_opens_workplace_or_neighbou
         "workplace 105, 20 hours a week; shortest daily commute from a municipality with quota "
         "room: 220 min (limit 120 min)"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "opens"),
+    [(None, True), (JobOfferKind.PERMANENT, True), (JobOfferKind.IGU, True),
+     (JobOfferKind.TIME_LIMITED, False)],
+)  # fmt: skip
+def test_only_a_job_offer_that_is_not_time_limited_opens_the_exception(
+    kind: JobOfferKind | None, opens: bool
+) -> None:
+    """§ 11 stk. 4: a real offer, not time-limited, except an IGU position."""
+    case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=20, job_offer_kind=kind)
+    basis = eligibility(compile_problem(make_problem([case], WEST_ONLY)))[0].tolist()
+    assert (Basis.JOB_OFFER in basis) is opens
 
 
 def test_job_offer_under_15_hours_does_not_open_the_exception() -> None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from visitering.assignment.instance import NONE, BoolArray, Instance
 from visitering.assignment.result import LegalBasis
+from visitering.cases import JobOfferKind
 
 
 class Basis(IntEnum):
@@ -116,7 +117,8 @@ class Eligibility:
         """§ 11 stk. 4: a real job offer whose commute from a quota municipality is too long.
 
         Opens the workplace municipality and its neighbours ("en nærliggende kommune") when the
-        offer is for at least ``min_job_hours`` a week and the total daily public-transport
+        offer is real and not time-limited (an IGU position counts, :class:`JobOfferKind`), is
+        for at least ``min_job_hours`` a week, and the total daily public-transport
         commute (:meth:`Parameters.commute_minutes`) from *every* municipality that could take
         the family under its quota exceeds ``commute_threshold_min``.  The quota municipality is
         not known before the placement, so the test uses the nearest one that could be: if even
@@ -124,7 +126,13 @@ class Eligibility:
         reach the case stays under the quota, and the offer counts for employment (§ 12 stk. 1).
         """
         inst = self.inst
-        rows = np.flatnonzero((inst.job != NONE) & (inst.job_hours >= self.params.min_job_hours))
+        real = np.array(
+            [c.job_offer_kind is not JobOfferKind.TIME_LIMITED for c in inst.problem.cases],
+            dtype=bool,
+        )
+        rows = np.flatnonzero(
+            (inst.job != NONE) & (inst.job_hours >= self.params.min_job_hours) & real
+        )
         if rows.size == 0:
             return
         quota_open = quota_pairs(inst)

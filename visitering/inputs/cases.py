@@ -23,7 +23,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from visitering.cases import Case, Education, FamilyType
+from visitering.cases import Case, Education, FamilyType, JobOfferKind
 from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
@@ -43,6 +43,7 @@ OPTIONAL_COLUMNS = (
     "institution_kommune",
     "job_offer_kommune",
     "job_offer_hours",
+    "job_offer_kind",
     "latest_stay_kommune",
     "special_circumstances",
     "quota_refugee",
@@ -182,6 +183,9 @@ def read_cases(table: Table, kommuner: Kommuner) -> list[Case]:
     * municipality columns: a kommunekode of ``kommuner`` (plain digits).
     * ``job_offer_hours``: hours a week, 0 to 168, decimal point or comma (no spaces); only
       together with ``job_offer_kommune``.
+    * ``job_offer_kind``: ``permanent``, ``time_limited`` or ``igu``
+      (:class:`~visitering.cases.JobOfferKind`; empty: not stated, taken as a real offer); only
+      together with ``job_offer_kommune``.  A time-limited offer does not open § 11 stk. 4.
     * ``special_circumstances``: one reason code such as ``safety``: letters, digits, ``_`` or
       ``-``, no spaces, at most 40 characters; lower-cased, ``-`` becomes ``_``.  A free-text
       description is refused, since it would be personal.
@@ -274,7 +278,10 @@ class _RowReader:
         return value
 
     def choice(
-        self, column: str, enum: type[FamilyType] | type[Education], what: str
+        self,
+        column: str,
+        enum: type[FamilyType] | type[Education] | type[JobOfferKind],
+        what: str,
     ) -> str | None:
         raw = self.cell(column).lower()
         if not raw:
@@ -375,8 +382,10 @@ def _read_case(
         )
     places = {column: r.kommune(column, kommuner) for column in KOMMUNE_COLUMNS}
     hours = r.hours("job_offer_hours")
-    if r.cell("job_offer_hours") and not r.cell("job_offer_kommune"):
-        r.problem("job_offer_hours is given without a job_offer_kommune", "job_offer_hours")
+    for column in ("job_offer_hours", "job_offer_kind"):
+        if r.cell(column) and not r.cell("job_offer_kommune"):
+            r.problem(f"{column} is given without a job_offer_kommune", column)
+    job_kind = r.choice("job_offer_kind", JobOfferKind, "kind of job offer")
     reason = _reason(r)
     quota_refugee = r.flag("quota_refugee")
 
@@ -405,6 +414,7 @@ def _read_case(
         latest_stay_kommune=places["latest_stay_kommune"],
         special_circumstances=reason,
         quota_refugee=bool(quota_refugee),
+        job_offer_kind=JobOfferKind(job_kind) if job_kind else None,
     )
 
 
