@@ -17,7 +17,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from visitering.assignment.instance import NONE, BoolArray, Instance
+from visitering.assignment.instance import NONE, BoolArray, Instance, IntArray
 from visitering.assignment.result import LegalBasis
 from visitering.cases import JobOfferKind
 
@@ -144,11 +144,16 @@ class Eligibility:
                 self._open(np.full(cols.size, i), cols, Basis.JOB_OFFER)
 
 
-def quota_pairs(inst: Instance) -> BoolArray:
-    """Pairs a quota placement could use: room for the family, a dwelling, not forbidden."""
-    room = inst.capacity[None, :] >= inst.persons[:, None]
-    housed = inst.persons[:, None] <= inst.largest_dwelling[None, :]
-    result: BoolArray = room & housed & ~inst.forbidden
+def quota_pairs(inst: Instance, rows: IntArray | None = None) -> BoolArray:
+    """Pairs a quota placement could use: room for the family, a dwelling, not forbidden.
+
+    For the cases ``rows`` only, if given (one row of the ``(n, K)`` matrix per case).
+    """
+    persons = inst.persons if rows is None else inst.persons[rows]
+    forbidden = inst.forbidden if rows is None else inst.forbidden[rows]
+    room = inst.capacity[None, :] >= persons[:, None]
+    housed = persons[:, None] <= inst.largest_dwelling[None, :]
+    result: BoolArray = room & housed & ~forbidden
     return result
 
 
@@ -162,7 +167,7 @@ def basis_detail(inst: Instance, i: int, basis: LegalBasis) -> str | None:
         return inst.problem.cases[i].special_circumstances
     if basis is LegalBasis.JOB_OFFER:
         work = int(inst.job[i])
-        commute = inst.commute_min[quota_pairs(inst)[i], work]
+        commute = inst.commute_min[quota_pairs(inst, np.array([i]))[0], work]
         known = commute[~np.isnan(commute)]
         shortest = f"{known.min():.0f} min" if known.size else "unknown (no distance data)"
         return (

@@ -24,7 +24,7 @@ from visitering.cli.common import (
     read_table,
 )
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Dialect
+from visitering.formats.csvtext import Dialect, printable
 from visitering.inputs import embedded, geography, tables
 from visitering.inputs.cases import read_cases
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, read_profiles
@@ -277,8 +277,9 @@ def explain_case(
         assert ledger is not None
         found = _ledger(io.open_database(ledger, create=False), ledger, kommuner).decision(case_id)
         if found is None:
-            shown = case_id if case_id.isprintable() else repr(case_id)
-            raise InputError(Problem(f"case {shown} has no recorded decision", str(ledger)))
+            raise InputError(
+                Problem(f"case {printable(case_id)} has no recorded decision", str(ledger))
+            )
         decision, batch_no = found
         record = _recorded_explanation(decision.forklaring, case_id, ledger)
         typer.echo(

@@ -299,6 +299,12 @@ def shown(raw: str) -> str:
     return repr(raw) if len(raw) <= MAX_SHOWN else f"a value of {len(raw):,} characters"
 
 
+def printable(text: str) -> str:
+    """``text`` as it is when printable, else as a Python literal: an id echoed to a terminal
+    must not carry an escape sequence that rewrites what the reader sees."""
+    return text if text.isprintable() else repr(text)
+
+
 def ascii_int(raw: str, max_digits: int = MAX_DIGITS) -> int | None:
     """``raw`` as a number if it is 1 to ``max_digits`` ASCII digits (no sign, space or
     separator), else ``None``.

@@ -9,7 +9,7 @@ from typing import Any
 from visitering.assignment.result import LegalBasis
 from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Row, Table, parse_count, shown
+from visitering.formats.csvtext import Row, Table, parse_count, printable, shown
 from visitering.inputs import embedded
 from visitering.inputs.tables import read_kommunekode
 from visitering.report.placering import TERMS
@@ -30,8 +30,7 @@ def read_placement(
     """
     row = next((r for r in table.rows if r.cells.get("case_id") == case_id), None)
     if row is None:
-        label = case_id if case_id.isprintable() else repr(case_id)
-        raise InputError(Problem(f"case {label} is not in this file", table.source))
+        raise InputError(Problem(f"case {printable(case_id)} is not in this file", table.source))
     if row.cells.get("grundlag") not in set(LegalBasis):
         raise InputError(Problem("not a placeringer.csv row", table.source, row.number))
     kommuner = kommuner if kommuner is not None else embedded.kommuner()
