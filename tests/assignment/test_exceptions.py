@@ -121,16 +121,41 @@ def test_commute_threshold_is_a_parameter() -> None:
     assert Basis.JOB_OFFER in eligibility(compile_problem(strict))[0].tolist()
 
 
-def test_exception_cases_do_not_use_up_the_quota_of_others() -> None:
-    # Two close-family cases at full 101 and three singles wanting 102 (quota 3).
-    cases = [
-        Case("f1", persons=2, close_family_kommune=101),
-        Case("f2", persons=3, close_family_kommune=101),
-        *singles(3),
-    ]
-    result = solve(make_problem(cases, {101: 0, 102: 3, 103: 9}, employment(102, (101, 102, 103))))
-    assert {result.placement_of(c).legal_basis for c in ("f1", "f2")} == {LegalBasis.CLOSE_FAMILY}
+def test_exception_cases_beyond_the_quota_leave_it_to_the_others() -> None:
+    # A close-family case at full 101 and three singles for 102 (quota 3): 4 persons, 3 places.
+    cases = [Case("f", persons=1, close_family_kommune=101), *singles(3)]
+    result = solve(make_problem(cases, {101: 0, 102: 3}, employment(102, (101, 102))))
+    assert result.placement_of("f").legal_basis is LegalBasis.CLOSE_FAMILY
     assert all(result.placement_of(f"s{i}").kommunekode == 102 for i in range(3))
+    assert not any(result.overshoot.values())
+
+
+def test_exception_cases_use_up_the_quota_first() -> None:
+    """Regression: a case that may come under an exception counts against the quota like any
+    other, so it does not let a quota case crowd the municipality beyond its quota.  Before,
+    both 2-person cases went to 101 (quota 2): 4 persons, and none to 102 (quota 2)."""
+    cases = [Case("a", persons=2, close_family_kommune=101), Case("b", persons=2)]
+    result = solve(make_problem(cases, {101: 2, 102: 2}, employment(101, (101, 102))))
+    a, b = result.placement_of("a"), result.placement_of("b")
+    assert (a.kommunekode, a.legal_basis) == (101, LegalBasis.QUOTA)
+    assert (b.kommunekode, b.legal_basis) == (102, LegalBasis.QUOTA)
+    assert result.objective == result.bound
+
+
+def test_persons_beyond_the_quota_cost_the_top_pace_tier() -> None:
+    """Even distribution counts every person; one beyond the quota under an exception costs the
+    top pace tier (weight 2 × 100 points).  So a single person still joins the close family in
+    a full municipality (next door would cost 250 points of § 12 stk. 2), while a family of 5
+    (1,000 points beyond the quota) is placed next door instead: the trade-off the weights set."""
+    quota = {101: 0, 102: 9, 103: 9}
+    single = Case("one", persons=1, close_family_kommune=101)
+    result = solve(make_problem([single, *singles(2)], quota))
+    placement = result.placement_of("one")
+    assert (placement.kommunekode, placement.legal_basis) == (101, LegalBasis.CLOSE_FAMILY)
+    assert placement.terms["even_distribution"] == 200
+    family = Case("five", persons=5, close_family_kommune=101)
+    placement = solve(make_problem([family, *singles(2)], quota)).placement_of("five")
+    assert (placement.kommunekode, placement.legal_basis) == (102, LegalBasis.QUOTA)
 
 
 def test_line_has_five_municipalities() -> None:

@@ -226,14 +226,18 @@ def test_objective_step_is_two_with_the_default_weights() -> None:
 def _knapsack_by_enumeration(
     dual: _Dual, adj: np.ndarray, k: int
 ) -> tuple[float, dict[int, float]]:
-    """Municipality ``k``'s priced knapsack by enumerating every set of its quota pairs: the
-    optimum, and per pair the least cost of a set that contains it."""
-    q = np.flatnonzero(dual.pairs.quota & (dual.pairs.cols == k))
+    """Municipality ``k``'s priced knapsack by enumerating every set of its pairs (the quota
+    pairs within the quota, the exception pairs beyond it if need be): the optimum, and per
+    pair the least cost of a set that contains it."""
+    q = np.flatnonzero(dual.pairs.cols == k)
     best, with_pair = math.inf, dict.fromkeys(q.tolist(), math.inf)
     for r in range(len(q) + 1):
         for chosen in itertools.combinations(q.tolist(), r):
+            on_quota = [j for j in chosen if dual.pairs.quota[j]]
+            if dual.size[on_quota].sum() > dual.cap[k]:
+                continue
             load = int(dual.size[list(chosen)].sum())
-            if load >= dual.pace.shape[1] or not np.isfinite(dual.pace[k, load]):
+            if load >= dual.pace.shape[1]:
                 continue
             value = float(adj[list(chosen)].sum() + dual.pace[k, load])
             best = min(best, value)
@@ -259,7 +263,7 @@ def test_lagrangian_function_against_enumeration(problem: Problem, shifts: list[
     value, _, rc = dual(v, want_rc=True)
     assert rc is not None
     adj = dual.base - v[pairs.rows]
-    expected = float(v.sum()) + dual.constant + float(np.minimum(adj[~pairs.quota], 0).sum())
+    expected = float(v.sum()) + dual.constant
     for k in range(inst.k):
         opt, with_pair = _knapsack_by_enumeration(dual, adj, k)
         expected += opt

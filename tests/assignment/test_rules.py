@@ -86,8 +86,10 @@ def test_tolerance_never_opens_a_zero_quota_municipality() -> None:
 
 
 def _zero_quota_instance():
-    # 101 has no quota but close family lives there (and the best employment).
-    case = Case("c", persons=2, close_family_kommune=101)
+    # 101 has no quota but close family lives there (and the best employment).  One person:
+    # beyond the quota it costs the top pace tier, 200 points, less than the 250 points of
+    # § 12 stk. 2 for living next door to the family (test_exceptions has a family of 5).
+    case = Case("c", persons=1, close_family_kommune=101)
     return make_problem([case], {101: 0, 102: 5}, profiles=employment(101, (101, 102)))
 
 
@@ -96,7 +98,7 @@ def test_zero_quota_only_with_exception() -> None:
     with_family = solve(_zero_quota_instance()).placement_of("c")
     assert (with_family.kommunekode, with_family.legal_basis) == (101, LegalBasis.CLOSE_FAMILY)
     plain = make_problem(
-        [Case("c", persons=2)], {101: 0, 102: 5}, profiles=employment(101, (101, 102))
+        [Case("c", persons=1)], {101: 0, 102: 5}, profiles=employment(101, (101, 102))
     )
     placement = solve(plain).placement_of("c")
     assert (placement.kommunekode, placement.legal_basis) == (102, LegalBasis.QUOTA)

@@ -3,7 +3,9 @@
 The tiny Hypothesis problems of ``test_properties.py`` are mostly settled by the Lagrangian
 bound before any MIP, so the phases after it are pinned here on a weekly-sized batch from the
 real pipeline: 150 synthetic cases (seed 1), the embedded municipalities and the quotas for the
-2016 landstal.  Its optimum, 21,800, was found by every variant below.
+2016 landstal.  Its optimum, 22,346, was found by every variant below, and by HiGHS on the
+MIP over every open pair (3 s).  It was 21,800 while persons placed under an exception did
+not count in the pace tiers.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from visitering.inputs.profiles import embedded_profiles
 from visitering.kvoter.beregning import beregn_kvoter
 from visitering.synth import generate_cases
 
-OPTIMUM = 21_800
+OPTIMUM = 22_346
 
 
 def _solve_weekly(monkeypatch: pytest.MonkeyPatch, guess_steps: int) -> tuple[Result, list[bool]]:

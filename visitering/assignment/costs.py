@@ -8,11 +8,15 @@ cost is an integer.  They are evaluated on index arrays, so the same code gives 
 *Coupling terms* depend on how many persons a municipality receives, so they live on the
 municipality in the models, as convex piecewise-linear costs in persons:
 
-* even distribution — persons placed under the quota beyond the municipality's *pace target*
-  (its share of the batch: the same fraction of every remaining quota, or of every annual quota
-  when given) cost rising points per person (:attr:`Parameters.pace_tiers`);
-* concentration — persons of one nationality (language) group beyond a soft limit in a
-  municipality cost :data:`CONCENTRATION_POINTS` per person.
+* even distribution — persons placed in a municipality beyond its *pace target* (its share of
+  the batch: the same fraction of every remaining quota, or of every annual quota when given)
+  cost rising points per person (:attr:`Parameters.pace_tiers`).  Every person counts, whatever
+  the legal basis: a person placed under a § 11 stk. 3-4 exception uses up the quota like any
+  other (the ledger counts them all), and one beyond the quota costs the top tier's price, as
+  an overshoot does.  So an exception is used only for the persons the quota cannot hold, and
+  a quota case is not crowded into a municipality that an exception case fills;
+* concentration — persons of one nationality (language) group placed under the quota beyond a
+  soft limit in a municipality cost :data:`CONCENTRATION_POINTS` per person.
 
 Both are convex, so in the flow relaxation they are parallel arcs of rising unit cost and the
 relaxation stays a min-cost flow.
@@ -229,10 +233,12 @@ class Coupling:
     Attributes
     ----------
     target:
-        Pace target per municipality (persons under the quota this batch should bring).
+        Pace target per municipality (persons this batch should bring it).
     tier_cap, tier_cost:
         ``(K, T)`` widths in persons of the pace tiers and ``(T,)`` weighted cost per person
         of each; the widths of a municipality sum to its capacity (the § 11 stk. 1 limit).
+        Persons beyond the capacity (under an exception, or overshoot) cost the last tier's
+        price (:func:`tier_costs`).
     group_cap:
         ``(K, G)`` soft limit of persons per group and municipality, or None when the
         concentration term is off.
@@ -316,9 +322,9 @@ def coupling(inst: Instance) -> Coupling:
 
 
 def tier_costs(load: IntArray, cp: Coupling, capacity: IntArray) -> IntArray:
-    """Even-distribution cost per municipality for the given persons under the quota.
+    """Even-distribution cost per municipality for the given persons placed (every basis).
 
-    Persons beyond the capacity (only under ``allow_overshoot``) cost the top tier's price.
+    Persons beyond the capacity (under an exception, or overshoot) cost the top tier's price.
     """
     edges = np.concatenate([np.zeros((len(load), 1), dtype=np.int64), cp.tier_cap.cumsum(1)], 1)
     within = np.clip(load[:, None] - edges[:, :-1], 0, cp.tier_cap)

@@ -1,11 +1,12 @@
 """The pair-level hard rules: which municipality each case may go to, and on which basis.
 
 The result is a ``(n, K)`` matrix of :class:`Basis` codes.  A pair open on the ``QUOTA`` basis
-counts against the municipality's remaining quota in every model
-(``respect_remaining_quota``); a pair open on an exception basis (§ 11 stk. 3-4) does not,
-because the exception is exactly what allows a zero-quota or full municipality.  After solving,
-an exception placement that the quota could have held anyway is reported as ``QUOTA``
-(see :func:`visitering.assignment.placements.legal_bases`).
+must fit in the municipality's remaining quota in every model (``respect_remaining_quota``); a
+pair open on an exception basis (§ 11 stk. 3-4) need not, because the exception is exactly what
+allows a zero-quota or full municipality.  Its persons still use the quota's room first: every
+person counts in the pace tiers, and those beyond the quota cost the top tier (:mod:`.costs`).
+After solving, an exception placement that the quota could have held anyway is reported as
+``QUOTA`` (see :func:`visitering.assignment.placements.legal_bases`).
 
 The coupling hard rules (each case placed once, remaining quota) live in the models:
 :mod:`.relaxation`, :mod:`.mip` and :mod:`.textbook`.

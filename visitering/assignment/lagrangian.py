@@ -5,8 +5,9 @@ most of its gap to the best placement comes from.  Here the rule "each case plac
 priced instead (multipliers ``v``), and so is the concentration limit (``μ`` per municipality
 and group, 0 ≤ μ ≤ its cost); what is left falls apart into one problem per municipality:
 choose *whole* families, each at its priced cost, to minimise their cost plus the convex pace
-cost of their persons, within the remaining quota (§ 11 stk. 1).  That is a small knapsack,
-solved exactly by dynamic programming over persons — for all municipalities at once.
+cost of their persons, with the families on quota pairs within the remaining quota (§ 11 stk.
+1; those on exception pairs may go beyond it, at the top tier's price).  That is a small
+knapsack, solved exactly by dynamic programming over persons — for all municipalities at once.
 
 Any multipliers give a valid lower bound; a subgradient ascent from the relaxation's prices
 improves it.  It also gives every pair a lower bound on the cost of any placement that uses it
@@ -14,7 +15,8 @@ improves it.  It also gives every pair a lower bound on the cost of any placemen
 optimality.
 
 What this bound can and cannot do, measured on the four hardest weekly batches of
-``bench/bench_batch.py`` (seeds 5, 8, 16, 17): the best multipliers, found by column generation
+``bench/bench_batch.py`` (seeds 5, 8, 16, 17, while persons placed under an exception did not
+yet count in the pace tiers): the best multipliers, found by column generation
 run to convergence, leave it 5.4, 15.5, 13.9 and 8.3 points below the optimum (the ascent's
 200 steps: 13, 16, 22 and 19).  So no better ascent can prove these batches without branching,
 and with those best multipliers' floors the proof round still took 1.7-8.0 s.
@@ -59,17 +61,24 @@ class _Dual:
         self.base = pairs.cost.astype(np.float64)
         self.base[has] += mu[pairs.cols[has], g[has]] * self.size[has]
         self.constant = -float((mu * cp.group_cap).sum()) if cp.group_cap is not None else 0.0
-        cap = np.maximum(inst.capacity, 0)
+        self.cap = cap = np.maximum(inst.capacity, 0)
         quota_persons = np.bincount(
             pairs.cols[pairs.quota], weights=self.size[pairs.quota], minlength=inst.k
-        )
-        self.width = int(min(cap.max(initial=0), quota_persons.max(initial=0))) + 1
+        ).astype(np.int64)
+        ex = ~pairs.quota
+        exception_persons = np.bincount(
+            pairs.cols[ex], weights=self.size[ex], minlength=inst.k
+        ).astype(np.int64)
+        self.has_exceptions = exception_persons > 0
+        most = np.minimum(cap, quota_persons) + exception_persons
+        self.width = int(most.max(initial=0)) + 1
         loads = np.arange(self.width)
         caps = cp.tier_cap
         edges = np.concatenate([np.zeros((inst.k, 1), dtype=np.int64), caps.cumsum(1)[:, :-1]], 1)
         within = np.clip(loads[None, :, None] - edges[:, None, :], 0, caps[:, None, :])
-        self.pace = (within @ cp.tier_cost).astype(np.float64)
-        self.pace[loads[None, :] > cap[:, None]] = np.inf
+        beyond = np.maximum(loads[None, :] - cap[:, None], 0)
+        # Pace cost of every person placed; beyond the quota (exceptions only) the top tier.
+        self.pace = (within @ cp.tier_cost + beyond * cp.tier_cost[-1]).astype(np.float64)
         self.max_size = int(persons.max(initial=1))
 
     def __call__(
@@ -80,12 +89,8 @@ class _Dual:
         adj = self.base - v[pairs.rows]
         total = float(v.sum()) + self.constant
         count = np.zeros(inst.n, dtype=np.int64)
-        ex = ~pairs.quota
-        ex_take = ex & (adj < 0)
-        total += float(adj[ex_take].sum())
-        np.add.at(count, pairs.rows[ex_take], 1)
-        items = np.flatnonzero(pairs.quota & (adj < 0))
-        rc = np.maximum(adj, 0.0) if want_rc else None  # exception pairs; quota pairs below
+        items = np.flatnonzero(adj < 0)
+        rc = np.maximum(adj, 0.0) if want_rc else None  # filled per municipality below
         for ks, local, w in self._blocks(items, adj):
             sub = items[local[pairs.cols[items]] >= 0]
             value, chosen = self._knapsacks(ks, local, w, sub, adj, rc)
@@ -146,7 +151,7 @@ class _Dual:
         rc: FloatArray | None,
     ) -> tuple[float, IntArray]:
         """The municipalities ``ks``' knapsacks over ``items`` in a table of width ``w``: the
-        sum of their optima and the chosen pairs; fills ``rc`` of their quota pairs."""
+        sum of their optima and the chosen pairs; fills ``rc`` of their pairs."""
         pairs = self.pairs
         k = len(ks)
         pace = self.pace[ks, :w]
@@ -154,9 +159,17 @@ class _Dual:
         best[:, 0] = 0.0
         # Knapsack by family size: of the families of one size, the cheapest go first, so a
         # municipality only chooses how many of each size (shifts by m × size, no gathers).
+        # Quota families first, then no load beyond the quota, then exception families.
         classes: list[tuple[int, IntArray, IntArray, IntArray, IntArray]] = []
-        for size in np.unique(self.size[items]):
-            sel = items[self.size[items] == size]
+        quota = pairs.quota[items]
+        kinds = [(True, s) for s in np.unique(self.size[items[quota]])]
+        kinds += [(False, s) for s in np.unique(self.size[items[~quota]])]
+        masked = False
+        for on_quota, size in kinds:
+            if not on_quota and not masked:
+                best[np.arange(w)[None, :] > self.cap[ks, None]] = np.inf
+                masked = True
+            sel = items[(self.size[items] == size) & (quota == on_quota)]
             order = np.lexsort((adj[sel], pairs.cols[sel]))
             sel = sel[order]
             col = local[pairs.cols[sel]]
@@ -180,6 +193,8 @@ class _Dual:
                 np.copyto(arg[:, shift:], m, where=better)
             best = new
             classes.append((int(size), sel, col, rank, arg))
+        if not masked:
+            best[np.arange(w)[None, :] > self.cap[ks, None]] = np.inf
         total_k = best + pace
         at = np.argmin(total_k, axis=1)
         opt = total_k[np.arange(k), at]
@@ -190,13 +205,40 @@ class _Dual:
             load = load - m * size
             picked_parts.append(sel[rank < m[col]])
         if rc is not None:
-            h = np.full((k, self.max_size + 1), np.inf)
-            for s in range(1, min(self.max_size, w - 1) + 1):
-                h[:, s] = np.min(best[:, : w - s] + pace[:, s:], axis=1)
-            q = np.flatnonzero(pairs.quota & (local[pairs.cols] >= 0))
-            qc = local[pairs.cols[q]]
-            rc[q] = np.maximum(adj[q] + h[qc, self.size[q]] - opt[qc], 0.0)
+            self._pair_floors(ks, local, w, best, pace, opt, adj, rc)
         return float(opt.sum()), np.concatenate(picked_parts)
+
+    def _pair_floors(
+        self,
+        ks: IntArray,
+        local: IntArray,
+        w: int,
+        best: FloatArray,
+        pace: FloatArray,
+        opt: FloatArray,
+        adj: FloatArray,
+        rc: FloatArray,
+    ) -> None:
+        """``rc`` of the pairs of municipalities ``ks``: what taking the family there costs at
+        least beyond the knapsack's optimum — its priced cost plus the cheapest load of the
+        others with its persons on top.  A quota family must fit in the quota; where exception
+        families may also come, the others' load beyond the quota is allowed (a weaker but
+        valid floor)."""
+        pairs = self.pairs
+        k = len(ks)
+        within = np.where(
+            (np.arange(w)[None, :] > self.cap[ks, None]) & ~self.has_exceptions[ks, None],
+            np.inf,
+            pace,
+        )
+        h = np.full((2, k, self.max_size + 1), np.inf)
+        for s in range(1, min(self.max_size, w - 1) + 1):
+            h[0, :, s] = np.min(best[:, : w - s] + within[:, s:], axis=1)
+            h[1, :, s] = np.min(best[:, : w - s] + pace[:, s:], axis=1)
+        at = np.flatnonzero(local[pairs.cols] >= 0)
+        col = local[pairs.cols[at]]
+        kind = (~pairs.quota[at]).astype(np.int64)
+        rc[at] = np.maximum(adj[at] + h[kind, col, self.size[at]] - opt[col], 0.0)
 
 
 class SubgradientAscent:

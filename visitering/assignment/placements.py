@@ -24,23 +24,25 @@ def positions(inst: Instance, pairs: Pairs, cols: IntArray) -> IntArray:
     return result
 
 
-def loads(inst: Instance, quota: np.ndarray, cols: IntArray) -> tuple[IntArray, IntArray]:
-    """Persons under the quota per municipality, and per (municipality, group)."""
+def loads(inst: Instance, quota: np.ndarray, cols: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Persons placed per municipality (every basis: the pace tiers), persons on quota pairs
+    (§ 11 stk. 1), and persons on quota pairs per (municipality, group)."""
     persons = inst.persons
+    placed = np.bincount(cols, weights=persons, minlength=inst.k).astype(np.int64)
     load = np.bincount(cols[quota], weights=persons[quota], minlength=inst.k).astype(np.int64)
     g = inst.group
     has = quota & (g != NONE)
     group_load = np.zeros((inst.k, max(len(inst.groups), 1)), dtype=np.int64)
     np.add.at(group_load, (cols[has], g[has]), persons[has])
-    return load, group_load
+    return placed, load, group_load
 
 
 def objective_of(inst: Instance, cp: Coupling, pairs: Pairs, cols: IntArray) -> float:
     """Total cost of a placement: pair costs, pace tiers and concentration excess."""
     pos = positions(inst, pairs, cols)
     quota = pairs.quota[pos]
-    load, group_load = loads(inst, quota, cols)
-    total = pairs.cost[pos].sum() + tier_costs(load, cp, inst.capacity).sum()
+    placed, _, group_load = loads(inst, quota, cols)
+    total = pairs.cost[pos].sum() + tier_costs(placed, cp, inst.capacity).sum()
     if cp.group_cap is not None:
         total += group_costs(group_load[:, : cp.group_cap.shape[1]], cp).sum()
     return float(total)
@@ -103,18 +105,17 @@ def placements(
 ) -> tuple[tuple[Placement, ...], IntArray]:
     """The reported placements, and the overshoot (persons beyond the quota) per municipality.
 
-    Pair terms are exact per case; the coupling terms of a municipality (group) are shared by
-    its persons under the quota.
+    Pair terms are exact per case; the pace-tier cost of a municipality is shared by all its
+    persons, the concentration cost of a group by its persons under the quota.
     """
     rows = np.arange(inst.n)
     quota = basis[rows, cols] == Basis.QUOTA
-    load, group_load = loads(inst, quota, cols)
+    placed, load, group_load = loads(inst, quota, cols)
     persons = inst.persons.astype(np.float64)
     terms = {name: value.astype(np.float64) for name, value in pc.terms(rows, cols).items()}
     if inst.problem.weights.even_distribution:
-        pace = tier_costs(load, cp, inst.capacity).astype(np.float64)
-        share = np.where(quota, persons / np.maximum(load[cols], 1), 0.0)
-        terms["even_distribution"] = pace[cols] * share
+        pace = tier_costs(placed, cp, inst.capacity).astype(np.float64)
+        terms["even_distribution"] = pace[cols] * persons / placed[cols]
     if cp.group_cap is not None:
         g = inst.group
         excess = group_costs(group_load[:, : cp.group_cap.shape[1]], cp).astype(np.float64)

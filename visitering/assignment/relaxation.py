@@ -9,13 +9,16 @@ they become parallel arcs of rising unit cost.  The network (one unit = one pers
 .. code-block:: text
 
     case i ──cost/persons──▶ G(k, group) ──cap: group limit, 0───▶ Q(k) ──pace tiers──▶ T
-      │    (quota pairs)                 ╰─cap ∞, concentration─╯    ╰─overshoot─▶ H ──▶ T
-      ╰──────cost/persons (exception pairs, § 11 stk. 3-4: no quota)────────────────────▶ T
+      │    (quota pairs)                 ╰─cap ∞, concentration─╯ ▲  ╰─overshoot─▶ H ──▶ T
+      │                                                           0
+      ╰──cost/persons (exception pairs, § 11 stk. 3-4)──▶ E(k) ───┴──top tier price──────▶ T
 
 The total capacity of the pace tiers of k is its remaining quota + tolerance: the hard rule of
-§ 11 stk. 1.  Costs are scaled by ``scale`` (the lcm of the family sizes, capped) and rounded
-*down*, so the optimal flow cost / ``scale`` is a valid lower bound of every placement, exact
-when the scale is the lcm.  A vertex solution splits at most (municipalities - 1) families.
+§ 11 stk. 1.  Persons placed under an exception use the quota's room like any other (and its
+pace tiers); only they may go beyond it, at the top tier's price (see :mod:`.costs`).  Costs
+are scaled by ``scale`` (the lcm of the family sizes, capped) and rounded *down*, so the
+optimal flow cost / ``scale`` is a valid lower bound of every placement, exact when the scale
+is the lcm.  A vertex solution splits at most (municipalities - 1) families.
 
 The optimal node potentials (shortest-path distances in the residual network, found by
 Bellman-Ford on a compact graph without the case nodes) give every pair a reduced cost
@@ -152,17 +155,18 @@ class Network:
         self.q0 = n + self.groups * k
         self.hub = self.q0 + k
         self.sink = self.hub + 1
-        self.n_nodes = self.sink + 1
+        self.e0 = self.sink + 1
+        self.n_nodes = self.e0 + k
         self.big = int(inst.persons.sum())
 
     def entry(self, rows: IntArray, cols: IntArray, quota: BoolArray) -> IntArray:
-        """The node a pair's arc enters: G(k, group), Q(k), or T for exception pairs."""
+        """The node a pair's arc enters: G(k, group) or Q(k), or E(k) for exception pairs."""
         k = self.inst.k
         node = self.q0 + cols
         if self.groups:
             g = self.inst.group[rows]
             node = np.where(g != NONE, self.n_cases + g * k + cols, node)
-        result: IntArray = np.where(quota, node, self.sink)
+        result: IntArray = np.where(quota, node, self.e0 + cols)
         return result
 
     def unit_cost(self, rows: IntArray, cost: IntArray) -> IntArray:
@@ -171,7 +175,8 @@ class Network:
         return result
 
     def _fixed_arcs(self) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-        """Group, pace-tier and overshoot arcs: (tails, heads, capacities, unit costs)."""
+        """Group, exception, pace-tier and overshoot arcs: (tails, heads, capacities, unit
+        costs)."""
         inst, cp, s = self.inst, self.cp, self.scale
         k = inst.k
         tails: list[IntArray] = []
@@ -192,6 +197,11 @@ class Network:
                 node = self.n_cases + g * k + ks
                 add(node, self.q0 + ks, cp.group_cap[:, g], np.zeros(k, dtype=np.int64))
                 add(node, self.q0 + ks, np.full(k, self.big), np.full(k, cp.group_cost * s))
+        exception = self.e0 + ks
+        add(exception, self.q0 + ks, np.full(k, self.big), np.zeros(k, dtype=np.int64))
+        add(
+            exception, np.full(k, self.sink), np.full(k, self.big), np.full(k, cp.tier_cost[-1] * s)
+        )
         for t in range(cp.tier_cap.shape[1]):
             add(
                 self.q0 + ks,

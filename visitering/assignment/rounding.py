@@ -150,7 +150,7 @@ def _repair_with_singles(
 
 
 def _pace(cp: Coupling, capacity: IntArray, ks: IntArray, load: IntArray) -> IntArray:
-    """Pace-tier cost of municipalities ``ks`` at the given quota loads."""
+    """Pace-tier cost of municipalities ``ks`` with the given persons placed."""
     caps = cp.tier_cap[ks]
     edges = np.concatenate([np.zeros((len(ks), 1), dtype=np.int64), caps.cumsum(1)[:, :-1]], 1)
     within = np.clip(load[:, None] - edges, 0, caps)
@@ -170,7 +170,8 @@ def local_search(
     """Improve a placement by moving single cases while the total cost falls.
 
     A move must keep every quota (§ 11 stk. 1); its gain counts the pair costs, the pace tiers
-    of both municipalities and the concentration of the case's group.  Stops at a local optimum,
+    of both municipalities (every person placed counts, see :mod:`.costs`) and the
+    concentration of the case's group.  Stops at a local optimum,
     after ``max_passes`` passes, or at ``deadline`` (``time.perf_counter()``).
     """
     cols = cols.copy()
@@ -183,6 +184,7 @@ def local_search(
     load = np.bincount(cols[quota_now], weights=persons[quota_now], minlength=inst.k).astype(
         np.int64
     )
+    placed = np.bincount(cols, weights=persons, minlength=inst.k).astype(np.int64)
     groups = cp.group_cap
     g_of = inst.group
     gload = np.zeros((inst.k, 1 if groups is None else groups.shape[1]), dtype=np.int64)
@@ -203,17 +205,16 @@ def local_search(
             new_k = pairs.cols[seg]
             q = pairs.quota[seg]
             gain = pairs.cost[seg] - pairs.cost[j0]
-            if pairs.quota[j0]:
-                out = _pace(cp, inst.capacity, np.array([k0]), np.array([load[k0] - p]))[0]
-                out -= _pace(cp, inst.capacity, np.array([k0]), np.array([load[k0]]))[0]
-                gain = gain + out
+            out = _pace(cp, inst.capacity, np.array([k0]), np.array([placed[k0] - p]))[0]
+            out -= _pace(cp, inst.capacity, np.array([k0]), np.array([placed[k0]]))[0]
+            here = np.where(new_k == k0, placed[new_k] - p, placed[new_k])
+            add = _pace(cp, inst.capacity, new_k, here + p) - _pace(cp, inst.capacity, new_k, here)
+            gain = gain + out + add
             base = (
                 np.where(new_k == k0, load[new_k] - p, load[new_k])
                 if pairs.quota[j0]
                 else load[new_k]
             )
-            add = _pace(cp, inst.capacity, new_k, base + p) - _pace(cp, inst.capacity, new_k, base)
-            gain = gain + np.where(q, add, 0)
             fits = ~q | (base + p <= cap[new_k])
             g = int(g_of[i])
             if groups is not None and g != NONE:
@@ -234,6 +235,8 @@ def local_search(
                 continue
             j = int(seg[best])
             k1 = int(new_k[best])
+            placed[k0] -= p
+            placed[k1] += p
             if pairs.quota[j0]:
                 load[k0] -= p
                 if groups is not None and g != NONE:

@@ -52,8 +52,10 @@ class TextbookModel:
         self.quota = basis[self.rows, self.cols] == Basis.QUOTA
         persons = inst.persons
         self.load: list[list[tuple[int, Any]]] = [[] for _ in range(inst.k)]
+        self.placed: list[list[tuple[int, Any]]] = [[] for _ in range(inst.k)]
         self.group_load: dict[tuple[int, int], list[tuple[int, Any]]] = {}
         for j, (i, k) in enumerate(zip(self.rows.tolist(), self.cols.tolist(), strict=True)):
+            self.placed[k].append((int(persons[i]), self.x[j]))
             if self.quota[j]:
                 self.load[k].append((int(persons[i]), self.x[j]))
                 g = int(inst.group[i])
@@ -70,6 +72,8 @@ class TextbookModel:
             [self.model.new_int_var(0, int(c), f"z{k}_{t}") for t, c in enumerate(cp.tier_cap[k])]
             for k in range(inst.k)
         ]
+        # Persons beyond the quota (under an exception, or overshoot): the top tier's price.
+        self.beyond = [self.model.new_int_var(0, big, f"b{k}") for k in range(inst.k)]
         self.excess = {key: self.model.new_int_var(0, big, f"y{key}") for key in self.group_load}
 
     def add_constraints(self) -> None:
@@ -87,31 +91,30 @@ class TextbookModel:
         for xs in by_case:
             self.model.add_exactly_one(xs)
 
-    def _quota_load(self, k: int) -> Any:
+    @staticmethod
+    def _persons(terms: list[tuple[int, Any]]) -> Any:
         from ortools.sat.python import cp_model
 
-        return cp_model.LinearExpr.weighted_sum(
-            [x for _, x in self.load[k]], [p for p, _ in self.load[k]]
-        )
+        return cp_model.LinearExpr.weighted_sum([x for _, x in terms], [p for p, _ in terms])
 
     def _respect_remaining_quota(self) -> None:
         """§ 11 stk. 1: persons under the quota ≤ remaining quota + tolerance (+ overshoot)."""
         for k in range(self.inst.k):
-            self.model.add(self._quota_load(k) <= int(self.inst.capacity[k]) + self.overshoot[k])
+            quota_load = self._persons(self.load[k])
+            self.model.add(quota_load <= int(self.inst.capacity[k]) + self.overshoot[k])
 
     def _even_distribution_tiers(self) -> None:
-        """Even distribution: the quota load fills the convex pace tiers."""
+        """Even distribution: every person placed fills the convex pace tiers."""
         for k in range(self.inst.k):
-            self.model.add(sum(self.tiers[k]) + self.overshoot[k] == self._quota_load(k))
+            placed = self._persons(self.placed[k])
+            self.model.add(sum(self.tiers[k]) + self.beyond[k] == placed)
 
     def _concentration_limits(self) -> None:
         """Soft group limit: excess ≥ group load - limit."""
-        from ortools.sat.python import cp_model
-
         assert self.cp.group_cap is not None or not self.excess
         for (k, g), terms in self.group_load.items():
             assert self.cp.group_cap is not None
-            load = cp_model.LinearExpr.weighted_sum([x for _, x in terms], [p for p, _ in terms])
+            load = self._persons(terms)
             self.model.add(self.excess[(k, g)] >= load - int(self.cp.group_cap[k, g]))
 
     def set_objective(self) -> None:
@@ -126,13 +129,14 @@ class TextbookModel:
         for k in range(self.inst.k):
             xs.extend(self.tiers[k])
             coefs.extend(int(t) for t in tier_cost)
+        xs.extend(self.beyond)
+        coefs.extend([top] * len(self.beyond))
         xs.extend(self.excess.values())
         coefs.extend([self.cp.group_cost] * len(self.excess))
-        over_weight = top
         if self.inst.problem.parameters.allow_overshoot:
-            over_weight += 1 + int(np.abs(self.cost).max(initial=0)) * self.inst.n
-        xs.extend(self.overshoot)
-        coefs.extend([over_weight] * len(self.overshoot))
+            xs.extend(self.overshoot)
+            over_weight = 1 + int(np.abs(self.cost).max(initial=0)) * self.inst.n
+            coefs.extend([over_weight] * len(self.overshoot))
         self.model.minimize(cp_model.LinearExpr.weighted_sum(xs, coefs))
 
 
