@@ -159,17 +159,27 @@ class _Dual:
         best[:, 0] = 0.0
         # Knapsack by family size: of the families of one size, the cheapest go first, so a
         # municipality only chooses how many of each size (shifts by m × size, no gathers).
-        # Quota families first, then no load beyond the quota, then exception families.
+        # Where the table reaches beyond a quota: quota families first, then no load beyond
+        # the quota, then exception families.  Elsewhere (a weekly batch against whole-year
+        # quotas) the quota cannot bind within the table, and one class per size serves both.
         classes: list[tuple[int, IntArray, IntArray, IntArray, IntArray]] = []
         quota = pairs.quota[items]
-        kinds = [(True, s) for s in np.unique(self.size[items[quota]])]
-        kinds += [(False, s) for s in np.unique(self.size[items[~quota]])]
+        beyond = np.arange(w)[None, :] > self.cap[ks, None]
+        kinds: list[tuple[bool | None, int]]
+        if beyond.any():
+            kinds = [(True, s) for s in np.unique(self.size[items[quota]])]
+            kinds += [(False, s) for s in np.unique(self.size[items[~quota]])]
+        else:
+            kinds = [(None, s) for s in np.unique(self.size[items])]
         masked = False
         for on_quota, size in kinds:
-            if not on_quota and not masked:
-                best[np.arange(w)[None, :] > self.cap[ks, None]] = np.inf
+            if on_quota is False and not masked:
+                best[beyond] = np.inf
                 masked = True
-            sel = items[(self.size[items] == size) & (quota == on_quota)]
+            kind = self.size[items] == size
+            if on_quota is not None:
+                kind &= quota == on_quota
+            sel = items[kind]
             order = np.lexsort((adj[sel], pairs.cols[sel]))
             sel = sel[order]
             col = local[pairs.cols[sel]]
@@ -194,7 +204,7 @@ class _Dual:
             best = new
             classes.append((int(size), sel, col, rank, arg))
         if not masked:
-            best[np.arange(w)[None, :] > self.cap[ks, None]] = np.inf
+            best[beyond] = np.inf
         total_k = best + pace
         at = np.argmin(total_k, axis=1)
         opt = total_k[np.arange(k), at]
