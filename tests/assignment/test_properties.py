@@ -26,6 +26,7 @@ from visitering.assignment.instance import compile_problem
 from visitering.assignment.lagrangian import _Dual
 from visitering.assignment.placements import objective_of
 from visitering.assignment.relaxation import Pairs
+from visitering.assignment.textbook import solve_textbook
 from visitering.cases import Case, Education, KommuneProfil
 
 
@@ -158,6 +159,23 @@ def test_optimal_against_brute_force(problem: Problem) -> None:
         assert result.status is Status.OPTIMAL
         assert result.objective == expected
         assert result.bound == result.objective
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=4, max_kommuner=3))
+def test_textbook_model_prices_placements_as_the_solver_does(problem: Problem) -> None:
+    """The textbook CP-SAT model is written independently of the flow, MIP and Lagrangian
+    (one Boolean per pair, pace tiers and persons beyond the quota as integer variables), yet
+    its own objective is the solver's for the placement it returns, and it is the optimum."""
+    if problem.parameters.allow_overshoot:  # its objective then carries the lexicographic term
+        problem = replace(problem, parameters=replace(problem.parameters, allow_overshoot=False))
+    theirs = solve_textbook(problem, time_limit_s=10, workers=1)
+    expected = _brute_force(problem)
+    if expected is None:
+        assert theirs.status == "INFEASIBLE"
+        return
+    assert theirs.status == "OPTIMAL"
+    assert theirs.objective == expected == theirs.own_bound
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
