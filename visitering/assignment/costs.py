@@ -321,14 +321,19 @@ def coupling(inst: Instance) -> Coupling:
     )
 
 
-def tier_costs(load: IntArray, cp: Coupling, capacity: IntArray) -> IntArray:
-    """Even-distribution cost per municipality for the given persons placed (every basis).
+def tier_costs(
+    load: IntArray, cp: Coupling, capacity: IntArray, ks: IntArray | None = None
+) -> IntArray:
+    """Even-distribution cost per municipality for the given persons placed (every basis): of
+    every municipality, or of the municipalities ``ks`` (one load each, repeats allowed).
 
     Persons beyond the capacity (under an exception, or overshoot) cost the top tier's price.
     """
-    edges = np.concatenate([np.zeros((len(load), 1), dtype=np.int64), cp.tier_cap.cumsum(1)], 1)
-    within = np.clip(load[:, None] - edges[:, :-1], 0, cp.tier_cap)
-    beyond = np.maximum(load - np.maximum(capacity, 0), 0)
+    caps = cp.tier_cap if ks is None else cp.tier_cap[ks]
+    cap = capacity if ks is None else capacity[ks]
+    edges = np.concatenate([np.zeros((len(load), 1), dtype=np.int64), caps.cumsum(1)], 1)
+    within = np.clip(load[:, None] - edges[:, :-1], 0, caps)
+    beyond = np.maximum(load - np.maximum(cap, 0), 0)
     cost: IntArray = within @ cp.tier_cost + beyond * cp.tier_cost[-1]
     return cost
 

@@ -54,8 +54,8 @@ def cost_scale(persons: IntArray) -> int:
 class Pairs:
     """The (case, municipality) arcs of a network, grouped by case (rows ascending).
 
-    ``cost`` is the weighted pair cost per case (integer), ``quota`` whether the pair counts
-    against the quota (else it is an exception pair).
+    ``cost`` is the weighted pair cost per case (integer), ``quota`` whether the pair must fit
+    in the quota (else it is an exception pair, which may go beyond it).
     """
 
     rows: IntArray

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from visitering.assignment.costs import Coupling
+from visitering.assignment.costs import Coupling, tier_costs
 from visitering.assignment.instance import NONE, Instance, IntArray
 from visitering.assignment.relaxation import Pairs, Relaxation
 
@@ -149,16 +149,6 @@ def _repair_with_singles(
     return pos
 
 
-def _pace(cp: Coupling, capacity: IntArray, ks: IntArray, load: IntArray) -> IntArray:
-    """Pace-tier cost of municipalities ``ks`` with the given persons placed."""
-    caps = cp.tier_cap[ks]
-    edges = np.concatenate([np.zeros((len(ks), 1), dtype=np.int64), caps.cumsum(1)[:, :-1]], 1)
-    within = np.clip(load[:, None] - edges, 0, caps)
-    beyond = np.maximum(load - np.maximum(capacity[ks], 0), 0)
-    result: IntArray = within @ cp.tier_cost + beyond * cp.tier_cost[-1]
-    return result
-
-
 def local_search(
     inst: Instance,
     cp: Coupling,
@@ -171,8 +161,8 @@ def local_search(
 
     A move must keep every quota (§ 11 stk. 1); its gain counts the pair costs, the pace tiers
     of both municipalities (every person placed counts, see :mod:`.costs`) and the
-    concentration of the case's group.  Stops at a local optimum,
-    after ``max_passes`` passes, or at ``deadline`` (``time.perf_counter()``).
+    concentration of the case's group.  Stops at a local optimum, after ``max_passes``
+    passes, or at ``deadline`` (``time.perf_counter()``).
     """
     cols = cols.copy()
     persons = inst.persons
@@ -205,11 +195,12 @@ def local_search(
             new_k = pairs.cols[seg]
             q = pairs.quota[seg]
             gain = pairs.cost[seg] - pairs.cost[j0]
-            out = _pace(cp, inst.capacity, np.array([k0]), np.array([placed[k0] - p]))[0]
-            out -= _pace(cp, inst.capacity, np.array([k0]), np.array([placed[k0]]))[0]
+            at_k0 = np.array([k0, k0])
+            before, after = tier_costs(placed[at_k0] - [0, p], cp, inst.capacity, at_k0)
             here = np.where(new_k == k0, placed[new_k] - p, placed[new_k])
-            add = _pace(cp, inst.capacity, new_k, here + p) - _pace(cp, inst.capacity, new_k, here)
-            gain = gain + out + add
+            add = tier_costs(here + p, cp, inst.capacity, new_k)
+            add -= tier_costs(here, cp, inst.capacity, new_k)
+            gain = gain + (after - before) + add
             base = (
                 np.where(new_k == k0, load[new_k] - p, load[new_k])
                 if pairs.quota[j0]
