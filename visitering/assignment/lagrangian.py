@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from visitering.assignment.costs import Coupling
+from visitering.assignment.costs import Coupling, tier_costs
 from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
 from visitering.assignment.relaxation import Pairs, Relaxation
 
@@ -72,13 +72,11 @@ class _Dual:
         self.has_exceptions = exception_persons > 0
         most = np.minimum(cap, quota_persons) + exception_persons
         self.width = int(most.max(initial=0)) + 1
-        loads = np.arange(self.width)
-        caps = cp.tier_cap
-        edges = np.concatenate([np.zeros((inst.k, 1), dtype=np.int64), caps.cumsum(1)[:, :-1]], 1)
-        within = np.clip(loads[None, :, None] - edges[:, None, :], 0, caps[:, None, :])
-        beyond = np.maximum(loads[None, :] - cap[:, None], 0)
-        # Pace cost of every person placed; beyond the quota (exceptions only) the top tier.
-        self.pace = (within @ cp.tier_cost + beyond * cp.tier_cost[-1]).astype(np.float64)
+        # Pace cost of every load (persons placed, every basis) of every municipality.
+        ks = np.repeat(np.arange(inst.k), self.width)
+        loads = np.tile(np.arange(self.width), inst.k)
+        pace = tier_costs(loads, cp, inst.capacity, ks)
+        self.pace = pace.reshape(inst.k, self.width).astype(np.float64)
         self.max_size = int(persons.max(initial=1))
 
     def __call__(
