@@ -98,9 +98,13 @@ def test_a_mip_result_merges_into_a_sound_bound() -> None:
     assert bound(118.0) == 120.0  # a proof round: the incumbent is optimal
     assert bound(60.0) == 90.0  # never below what was already known
     assert bound(None, left_out=95.0) == 96.0  # no placement at all over its pairs
+    # A placement beyond the cutoff proves only the cutoff, whatever bound comes with it.
+    first = np.searchsorted(data.pairs.rows, np.arange(inst.n))
+    beyond = MipSolution(MipStatus.OPTIMAL, first, 10.0**6, 10.0**6)
+    merged = search._merge(incumbent, beyond, data, 80, 110.0, 100.0)
+    assert merged is not None and merged.bound == 102.0
     # A better placement keeps the bound already known (the Lagrangian's, say), even where
     # the MIP's own bound is weaker.
-    first = np.searchsorted(data.pairs.rows, np.arange(inst.n))
     better = MipSolution(MipStatus.FEASIBLE, first, 0.0, 50.0)
     worse = solver._Best(incumbent.cols, 10.0**6, 90.0, False)
     merged = search._merge(worse, better, data, 80, np.inf, None)
