@@ -264,12 +264,17 @@ class _Search:
         per_case: int,
         threshold: float,
         best: _Best | None,
+        support: bool = True,
     ) -> tuple[IntArray, float]:
         """Candidate pair indices, and a bound on every placement that uses a left-out pair.
 
         ``floor`` is, per pair, a lower bound on the cost of any placement that uses it; pairs
-        with ``floor ≤ threshold`` are kept, with the relaxation's support, each case's
-        ``per_case`` lowest floors and the incumbent's pairs.
+        with ``floor ≤ threshold`` are kept, with each case's ``per_case`` lowest floors, the
+        incumbent's pairs and (with ``support``) the relaxation's support.  A MIP that only
+        looks for a placement within ``threshold`` (the guess, a proof round) needs none of
+        these extras but one pair per case, so that it still places every case: measured on 40
+        real-pipeline weekly batches, its pairs then fall by up to a quarter and 31 are proven
+        in 2 s instead of 26.
         """
         p = self.pairs
         outside = math.inf
@@ -281,7 +286,9 @@ class _Search:
         starts = np.searchsorted(p.rows[order], p.rows[order], side="left")
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order)) - starts
-        keep = (relax.flow > 0) | (rank < per_case) | (floor <= threshold + 1e-6)
+        keep = (rank < per_case) | (floor <= threshold + 1e-6)
+        if support:
+            keep |= relax.flow > 0
         if best is not None:
             keep[positions(self.inst, p, best.cols)] = True
         left_out = floor[~keep]
@@ -436,9 +443,10 @@ class _Search:
                 best, floor = self._use_lagrangian(more, best, floor)
         if self._worth_proving(best) and self._proof_possible(len(idx)):
             better = best.objective - self.step
-            idx2, left2 = self._candidates(relax, floor, per_case, better, best)
+            idx2, left2 = self._candidates(relax, floor, 1, better, None, support=False)
             merged = None
-            if np.array_equal(idx, idx2):
+            finished = sol.status in (MipStatus.OPTIMAL, MipStatus.INFEASIBLE)
+            if np.array_equal(idx, idx2) or (finished and np.isin(idx2, idx).all()):
                 # The first MIP already had every pair that could improve on its solution.
                 merged = self._merge(best, sol, data, lower, left2, cutoff)
             elif len(idx2) <= max(PROOF_PAIRS, 8 * self.inst.n):
@@ -457,7 +465,7 @@ class _Search:
         there is optimal; finding none raises the bound above the threshold.
         """
         threshold = min(lower + GUESS_STEPS * self.step, best.objective - self.step)
-        idx, left_out = self._candidates(relax, floor, per_case, threshold, best)
+        idx, left_out = self._candidates(relax, floor, 1, threshold, None, support=False)
         # Beside the first MIP, on the other core: the whole time left.
         sol, data = self._mip(idx, cutoff=threshold)
         settles = sol.status is MipStatus.OPTIMAL and sol.objective <= threshold + 1e-6
