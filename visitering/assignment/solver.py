@@ -62,6 +62,7 @@ from visitering.assignment.lagrangian import (
 from visitering.assignment.mip import MipData, MipSolution, MipStatus, solve_mip
 from visitering.assignment.placements import objective_of, placements, positions
 from visitering.assignment.problem import Problem
+from visitering.assignment.quiet import native_stdout_silenced
 from visitering.assignment.relaxation import Network, Pairs, Relaxation
 from visitering.assignment.result import (
     Diagnosis,
@@ -152,7 +153,13 @@ class _Guess:
 
 def solve(problem: Problem) -> Result:
     """Place every case of ``problem`` (see the module docstring); never raises for a batch
-    that merely cannot be placed."""
+    that merely cannot be placed.  HiGHS's stray prints are kept off standard output
+    (:mod:`.quiet`)."""
+    with native_stdout_silenced():
+        return _solve(problem)
+
+
+def _solve(problem: Problem) -> Result:
     clock = _Clock(problem.parameters.time_limit_s)
     inst = compile_problem(problem)
     basis = eligibility(inst)
