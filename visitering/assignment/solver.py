@@ -17,9 +17,10 @@
    If it finds one, the guess is optimal (every pair it could need was in), and no proof
    round follows; if not, the bound rises above the threshold and the Lagrangian ascent goes
    on.
-6. A *proof round*: one MIP over every pair whose floor is below the incumbent.  Any placement
-   using a pair left out costs at least its floor, so the global bound is the smaller of the
-   MIP's own bound and the least floor left out; when the MIP is solved, that proves optimality.
+6. A *proof round*: one MIP over every pair whose floor is below the incumbent (and one pair
+   per case, so that it places every case).  Any placement using a pair left out costs at
+   least its floor, so the global bound is the smaller of the MIP's own bound and the least
+   floor left out; when the MIP is solved, that proves optimality.
 7. Legal bases, the soft-term breakdown and the best alternative per case (:mod:`.placements`).
 
 With ``allow_overshoot`` a first MIP finds the least total overshoot and the rest minimises the
@@ -419,7 +420,7 @@ class _Search:
                 )
                 guess: _Guess | None = None
                 if proof and ascent is not None and best is not None:
-                    guess = self._guess(relax, floor, per_case, lower, best)
+                    guess = self._guess(relax, floor, lower, best)
                     if not guess.settles:
                         more = ascent.run(
                             best.objective, self._lagrangian_deadline(), LAGRANGIAN_MORE_ITERATIONS
@@ -453,8 +454,8 @@ class _Search:
             idx2, left2 = self._candidates(relax, floor, 1, better, None, support=False)
             merged = None
             finished = sol.status in (MipStatus.OPTIMAL, MipStatus.INFEASIBLE)
-            if np.array_equal(idx, idx2) or (finished and np.isin(idx2, idx).all()):
-                # The first MIP already had every pair that could improve on its solution.
+            if finished and np.isin(idx2, idx).all():
+                # The first MIP, solved, had every pair that could improve on its solution.
                 merged = self._merge(best, sol, data, lower, left2, cutoff)
             elif len(idx2) <= max(PROOF_PAIRS, 8 * self.inst.n):
                 sol2, data2 = self._mip(idx2, cutoff=better)
@@ -463,9 +464,7 @@ class _Search:
         self.bound = best.bound
         return best
 
-    def _guess(
-        self, relax: Relaxation, floor: np.ndarray, per_case: int, lower: int, best: _Best
-    ) -> _Guess:
+    def _guess(self, relax: Relaxation, floor: np.ndarray, lower: int, best: _Best) -> _Guess:
         """A MIP for a placement within :data:`GUESS_STEPS` steps of the bound ``lower``.
 
         It has every pair whose floor is within that threshold, so a placement it finds
