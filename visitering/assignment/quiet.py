@@ -50,7 +50,11 @@ def _redirect() -> int | None:
         saved = os.dup(1)
     except (OSError, ValueError, AttributeError):
         return None  # no standard output to protect (closed, or not a real stream)
-    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        os.close(saved)
+        return None  # no null device: the prints stay, the solve goes on
     try:
         os.dup2(null, 1)
     finally:
