@@ -28,7 +28,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--landstal", type=int, default=17_000)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds")
+    parser.add_argument(
+        "--first-seed", type=int, default=1, help="first seed (e.g. 21 for held-out batches)"
+    )
     parser.add_argument("--time-limit", type=float, default=TARGET_S)
     args = parser.parse_args()
     kommuner = embedded.kommuner()
@@ -51,7 +54,7 @@ def main() -> int:
     run_batch(replace(base, cases=generate_cases(20, 0, kommuner)), quotas)
     print(f"  warm-up: one 20-case batch, {time.perf_counter() - start:.2f} s (imports, once)")
     times, proven = [], 0
-    for seed in range(1, args.seeds + 1):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         cases = generate_cases(args.cases, seed, kommuner)
         start = time.perf_counter()
         result = run_batch(replace(base, cases=cases), quotas).result
