@@ -16,6 +16,7 @@ import numpy as np
 
 from visitering.assignment.costs import Coupling, tier_costs
 from visitering.assignment.instance import NONE, Instance, IntArray
+from visitering.assignment.placements import loads, positions
 from visitering.assignment.relaxation import Pairs, Relaxation
 
 
@@ -168,19 +169,10 @@ def local_search(
     persons = inst.persons
     cap = np.maximum(inst.capacity, 0)
     starts = np.searchsorted(pairs.rows, np.arange(inst.n + 1))
-    key = pairs.rows * inst.k + pairs.cols
-    pos = np.searchsorted(key, np.arange(inst.n) * inst.k + cols)
-    quota_now = pairs.quota[pos]
-    load = np.bincount(cols[quota_now], weights=persons[quota_now], minlength=inst.k).astype(
-        np.int64
-    )
-    placed = np.bincount(cols, weights=persons, minlength=inst.k).astype(np.int64)
+    pos = positions(inst, pairs, cols)
+    placed, load, gload = loads(inst, pairs.quota[pos], cols)
     groups = cp.group_cap
     g_of = inst.group
-    gload = np.zeros((inst.k, 1 if groups is None else groups.shape[1]), dtype=np.int64)
-    if groups is not None:
-        has = quota_now & (g_of != NONE)
-        np.add.at(gload, (cols[has], g_of[has]), persons[has])
     for _ in range(max_passes):
         improved = False
         for i in range(inst.n):
