@@ -87,21 +87,21 @@ FIRST_MIP_SHARE = 0.6
 #: Share of the time left that the Lagrangian bound may use.
 LAGRANGIAN_SHARE = 0.5
 #: Subgradient iterations before the first MIP, and beside it (measured on 300-case batches:
-#: 60 iterations take about 0.2 s and choose the first MIP's pairs; the next 140 run while
-#: that MIP does, and tighten the floors of the proof round).  Re-measured once the guess and
-#: the proof round kept only their threshold's pairs (bench_batch.py seeds 1-40): 40, 60, 90
-#: or 140 more give 30-31 of 40 proven in 2 s, 190 give 27.
-LAGRANGIAN_ITERATIONS = 60
+#: the first iterations choose the first MIP's pairs and the guess's bound; the next ones run
+#: while that MIP does, and tighten the floors of the proof round).  With the knapsacks in numpy
+#: (3.6 ms an iteration) 60 + 140 were the best; 40, 60, 90 or 140 more gave 30-31 of 40
+#: proven in 2 s (bench_batch.py seeds 1-40), 190 more gave 27.  Compiled (:mod:`.knapsacks`,
+#: 0.45 ms), 100 first iterations take 0.05 s and leave the guess's bound closer.  Seeds 1-40,
+#: 2 s: 60 first iterations 29 of 40 (twice); with :data:`GUESS_STEPS` 10, 100 gave 34, 150 or
+#: 200 gave 33, and 300 gave 15-16 of seeds 1-20.
+LAGRANGIAN_ITERATIONS = 100
 LAGRANGIAN_MORE_ITERATIONS = 140
-#: The guess's threshold, in objective steps above the Lagrangian bound.  After 60 steps the
-#: bound is 3-18 steps below the optimum (20 real-pipeline weekly batches).  Measured on
-#: those batches (bench_batch.py, 2 s limit): 13 of 20 proven in time in each of three runs,
-#: against 12 of 20 in three runs without the guess (the same 7 batches miss either way); the
-#: near misses of seeds 1 and 9 (1.90-1.99 s) now take 1.50-1.56 s, while batches whose
-#: first MIP and proof are quick take up to 0.4 s longer (still under 2 s).  Re-measured once
-#: the guess kept only its threshold's pairs (seeds 1-40): 10 steps 30-31 of 40, 12 steps 31,
-#: and guessing after the whole ascent instead (with 5, 7 or 10 steps) 27-29.
-GUESS_STEPS = 10
+#: The guess's threshold, in objective steps above the Lagrangian bound.  A placement within it
+#: is optimal without a proof round.  With 100 first iterations (bench_batch.py, seeds 1-40):
+#: 6 steps 34 of 40, 8 steps 36 and 37 of 40 in two runs, 10 steps 34, 12 steps 31.  Seeds
+#: 41-60, held out while tuning: 17 of 20 with 8 or 10 steps, 18 of 20 with the old 60
+#: iterations and 10 steps (within the noise of a 20-seed run).
+GUESS_STEPS = 8
 #: Column generation stops after this many pricing rounds (or half the time).
 MAX_PRICING_ROUNDS = 12
 #: Time kept back for building the result.
