@@ -200,13 +200,26 @@ KnapsackKernel = Callable[
 knapsacks_python: KnapsackKernel = _knapsacks
 
 
-#: The kernel's types: compiled when this module is imported (before any solve's clock starts)
-#: and cached on disk next to it, so that only the first run on a machine pays the compilation
-#: (2.4 s measured; loading it from the cache takes 0.09 s).
+#: The kernel's types: it is compiled when this module is imported, before any solve's clock
+#: starts.
 _SIGNATURE = (
     "float64(float64[:], int64[:], int64[:], int64[:], boolean[:], int64[:], int64[:],"
     " boolean[:], float64[:, :], int64, int64[:], float64[:], boolean)"
 )
 
-_compile = cast(Any, njit)(_SIGNATURE, cache=True)
-knapsacks: KnapsackKernel = cast(KnapsackKernel, _compile(_knapsacks))
+
+def _compile(kernel: KnapsackKernel) -> KnapsackKernel:
+    """``kernel`` compiled, and cached on disk next to this module (or in the user's cache
+    directory), so that only the first run on a machine pays the compilation: 2.4 s measured,
+    where loading it from the cache takes 0.09 s.  Where no cache directory is writable (an
+    installation read-only to its user), Numba cannot cache and says so with a RuntimeError:
+    then every import compiles."""
+    jit = cast(Any, njit)
+    try:
+        compiled = jit(_SIGNATURE, cache=True)(kernel)
+    except RuntimeError:
+        compiled = jit(_SIGNATURE)(kernel)
+    return cast(KnapsackKernel, compiled)
+
+
+knapsacks: KnapsackKernel = _compile(_knapsacks)
