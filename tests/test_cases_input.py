@@ -171,7 +171,8 @@ def test_missing_required_and_unknown_columns_are_reported_together():
         "persons, adults, children, family_type, nationality, language, education, occupation, "
         "needs, close_family_kommune, institution_kommune, job_offer_kommune, job_offer_hours, "
         "job_offer_kind, "
-        "latest_stay_kommune, special_circumstances, quota_refugee",
+        "latest_stay_kommune, special_circumstances, special_circumstances_kommune, "
+        "quota_refugee",
     ]
 
 
@@ -424,7 +425,7 @@ def test_danish_dialect_quotes_needs_and_writes_decimal_comma():
         quota_refugee=True,
     )
     text = synth.cases_csv([case], Dialect.DANISH).decode("utf-8-sig").splitlines()[1]
-    assert text == 'A;1;;;;;;;;"trauma;chronic_illness";;;101;37,5;;;;ja'
+    assert text == 'A;1;;;;;;;;"trauma;chronic_illness";;;101;37,5;;;;;ja'
 
 
 def test_split_codes():
@@ -486,8 +487,9 @@ def cases(draw: st.DrawFn, case_id: str) -> Case:
         job_offer_kommune=job,
         job_offer_hours=None if job is None else draw(st.integers(0, 672)) / 4,
         latest_stay_kommune=draw(kommune),
-        special_circumstances=draw(st.none() | _code),
+        special_circumstances=(reason := draw(st.none() | _code)),
         quota_refugee=draw(st.booleans()),
+        special_circumstances_kommune=None if reason is None else draw(kommune),
     )
 
 
@@ -541,6 +543,25 @@ def test_job_offer_kind_is_read_and_needs_a_workplace():
     ]
 
 
+def test_special_circumstances_kommune_is_read_and_needs_a_reason():
+    """The municipality "ganske særlige forhold" point to (§ 11 stk. 3) is a kommunekode, and
+    means nothing without the reason it rests on."""
+    cases = read(
+        "case_id;persons;special_circumstances;special_circumstances_kommune\n"
+        "A;1;safety;101\nB;1;safety;\n"
+    )
+    assert [c.special_circumstances_kommune for c in cases] == [101, None]
+    assert problems(
+        "case_id;persons;special_circumstances;special_circumstances_kommune\n"
+        "A;1;;101\nB;1;safety;9999\n"
+    ) == [
+        "sager.csv, row 2, column special_circumstances_kommune: case 'A': "
+        "special_circumstances_kommune is given without a special_circumstances reason",
+        "sager.csv, row 3, column special_circumstances_kommune: case 'B': 9999 is not the code "
+        "of a Danish municipality",
+    ]
+
+
 def test_case_hashes_recorded_before_job_offer_kind_are_kept():
     """Pinned from the code before the column existed: a ledger's recorded batches keep their
     inputs' hashes, so re-running one still finds it."""
@@ -555,3 +576,15 @@ def test_case_hashes_recorded_before_job_offer_kind_are_kept():
     assert case_hash(
         Case("B", 2, job_offer_kommune=101, job_offer_hours=20.0, job_offer_kind=JobOfferKind.IGU)
     ) != case_hash(Case("B", 2, job_offer_kommune=101, job_offer_hours=20.0))
+
+
+def test_case_hashes_recorded_before_special_circumstances_kommune_are_kept():
+    """Pinned from the code before the column existed (as for ``job_offer_kind``)."""
+    from visitering.batch import case_hash
+
+    assert case_hash(Case("C", 3, special_circumstances="safety")) == (
+        "2d3b21a924f56e188a21f2fedfc931d576bdacc9e63ce4c7c7adde95ae7c50ce"
+    )
+    assert case_hash(
+        Case("C", 3, special_circumstances="safety", special_circumstances_kommune=101)
+    ) != case_hash(Case("C", 3, special_circumstances="safety"))

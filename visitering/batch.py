@@ -58,12 +58,13 @@ def _plain(value: Any) -> Any:
 def case_hash(case: Case) -> str:
     """Hash of one case's data (recorded with its decision).
 
-    ``job_offer_kind`` is left out when not stated, so that cases (and batches) recorded before
-    the column existed keep their hashes.
+    ``job_offer_kind`` and ``special_circumstances_kommune`` are left out when not stated, so
+    that cases (and batches) recorded before those columns existed keep their hashes.
     """
     data = asdict(case)
-    if data["job_offer_kind"] is None:
-        del data["job_offer_kind"]
+    for later in ("job_offer_kind", "special_circumstances_kommune"):
+        if data[later] is None:
+            del data[later]
     return hashlib.sha256(json.dumps(_plain(data), sort_keys=True).encode()).hexdigest()
 
 

@@ -73,6 +73,10 @@ class Case:
     special_circumstances:
         A short reason code for "ganske særlige forhold" (§ 11 stk. 3): the case may be placed
         outside the remaining quota, with that reason recorded.
+    special_circumstances_kommune:
+        The municipality the special circumstances point to (e.g. where the family is safe,
+        or where a treatment goes on): the exception opens that municipality only.  Not given:
+        it opens every municipality, and the soft terms choose.
     quota_refugee:
         UN quota refugee (udlændingelovens § 8), who may be re-placed on arrival.
     """
@@ -95,6 +99,7 @@ class Case:
     special_circumstances: str | None = None
     quota_refugee: bool = False
     job_offer_kind: JobOfferKind | None = None
+    special_circumstances_kommune: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

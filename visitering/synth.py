@@ -403,6 +403,7 @@ def cases_csv(cases: Sequence[Case], dialect: csvtext.Dialect, notes: Sequence[s
             case.job_offer_kind.value if case.job_offer_kind else None,
             case.latest_stay_kommune,
             case.special_circumstances,
+            case.special_circumstances_kommune,
             case.quota_refugee,
         ]
         for case in cases

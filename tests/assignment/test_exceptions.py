@@ -51,6 +51,21 @@ def test_exception_is_not_recorded_when_the_quota_holds_the_case() -> None:
     assert (placement.kommunekode, placement.legal_basis) == (101, LegalBasis.QUOTA)
 
 
+def test_special_circumstances_open_only_the_municipality_they_name() -> None:
+    """With ``special_circumstances_kommune`` the exception opens that municipality; without
+    it, every one (the soft terms choose)."""
+    named = Case("c", persons=1, special_circumstances="safety", special_circumstances_kommune=103)
+    inst = compile_problem(make_problem([named], FULL_101 | {103: 0}))
+    assert eligibility(inst)[0].tolist() == [0, 1, Basis.SPECIAL_CIRCUMSTANCES, 1, 1]
+    anywhere = Case("c", persons=1, special_circumstances="safety")
+    inst = compile_problem(make_problem([anywhere], FULL_101 | {103: 0}))
+    assert eligibility(inst)[0].tolist() == [Basis.SPECIAL_CIRCUMSTANCES] * 5
+    # The full 101 is where the case would like to go, but the circumstances point elsewhere.
+    placement = _placed(named)
+    assert placement.kommunekode != 101
+    assert placement.legal_basis is LegalBasis.QUOTA
+
+
 def test_institution_opens_only_its_own_municipality() -> None:
     inst = compile_problem(
         make_problem([Case("c", persons=1, institution_kommune=103)], FULL_101 | {103: 0})

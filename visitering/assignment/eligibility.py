@@ -108,11 +108,15 @@ class Eligibility:
     def _special_circumstances(self) -> None:
         """§ 11 stk. 3: other "ganske særlige forhold", recorded with their reason.
 
-        The case data name no municipality for them, so the exception opens every municipality
-        and the soft terms choose; the reason is recorded in the case.
+        Where the case names the municipality they point to (``special_circumstances_kommune``)
+        the exception opens that one; where it names none, every municipality, and the soft
+        terms choose.  The reason is recorded in the case.
         """
-        rows = np.flatnonzero(self.inst.special)
-        self.basis[rows, :] = Basis.SPECIAL_CIRCUMSTANCES
+        inst = self.inst
+        anywhere = np.flatnonzero(inst.special & (inst.special_kommune == NONE))
+        self.basis[anywhere, :] = Basis.SPECIAL_CIRCUMSTANCES
+        named = np.flatnonzero(inst.special & (inst.special_kommune != NONE))
+        self._open(named, inst.special_kommune[named], Basis.SPECIAL_CIRCUMSTANCES)
 
     def _job_offer(self) -> None:
         """§ 11 stk. 4: a real job offer whose commute from a quota municipality is too long.

@@ -72,6 +72,7 @@ class Instance:
     job_hours: FloatArray
     latest_stay: IntArray
     special: BoolArray
+    special_kommune: IntArray
     group: IntArray
     groups: tuple[str, ...]
     forbidden: BoolArray
@@ -166,6 +167,7 @@ def compile_problem(problem: Problem) -> Instance:
         job_hours=np.array([c.job_offer_hours or 0.0 for c in cases], dtype=np.float64),
         latest_stay=where("latest_stay_kommune"),
         special=np.array([bool(c.special_circumstances) for c in cases], dtype=bool),
+        special_kommune=where("special_circumstances_kommune"),
         group=np.array([group_index[g] if g else NONE for g in group_of], dtype=np.int64),
         groups=groups,
         forbidden=forbidden,

@@ -46,6 +46,7 @@ OPTIONAL_COLUMNS = (
     "job_offer_kind",
     "latest_stay_kommune",
     "special_circumstances",
+    "special_circumstances_kommune",
     "quota_refugee",
 )
 CASE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -56,6 +57,7 @@ KOMMUNE_COLUMNS = (
     "institution_kommune",
     "job_offer_kommune",
     "latest_stay_kommune",
+    "special_circumstances_kommune",
 )
 
 MAX_JOB_OFFER_HOURS = 168
@@ -189,6 +191,8 @@ def read_cases(table: Table, kommuner: Kommuner) -> list[Case]:
     * ``special_circumstances``: one reason code such as ``safety``: letters, digits, ``_`` or
       ``-``, no spaces, at most 40 characters; lower-cased, ``-`` becomes ``_``.  A free-text
       description is refused, since it would be personal.
+    * ``special_circumstances_kommune``: where those circumstances point (a kommunekode); only
+      together with ``special_circumstances``.  Empty: the exception opens every municipality.
     * ``quota_refugee``: true/false, ja/nej, yes/no, 1/0 (empty: false).
     """
     problems: list[Problem] = []
@@ -387,6 +391,11 @@ def _read_case(
             r.problem(f"{column} is given without a job_offer_kommune", column)
     job_kind = r.choice("job_offer_kind", JobOfferKind, "kind of job offer")
     reason = _reason(r)
+    if r.cell("special_circumstances_kommune") and not r.cell("special_circumstances"):
+        r.problem(
+            "special_circumstances_kommune is given without a special_circumstances reason",
+            "special_circumstances_kommune",
+        )
     quota_refugee = r.flag("quota_refugee")
 
     if len(problems) > before:
@@ -415,6 +424,7 @@ def _read_case(
         special_circumstances=reason,
         quota_refugee=bool(quota_refugee),
         job_offer_kind=JobOfferKind(job_kind) if job_kind else None,
+        special_circumstances_kommune=places["special_circumstances_kommune"],
     )
 
 
