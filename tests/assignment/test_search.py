@@ -10,6 +10,7 @@ not count in the pace tiers.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from visitering.assignment.columns import cost_matrix
 from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import eligibility
 from visitering.assignment.instance import compile_problem
+from visitering.assignment.lagrangian import SubgradientAscent
 from visitering.assignment.mip import MipSolution, MipStatus
 from visitering.assignment.problem import Parameters
 from visitering.assignment.result import Result, Status
@@ -71,6 +73,34 @@ def test_a_guess_below_the_optimum_only_raises_the_bound(monkeypatch: pytest.Mon
     assert settled == [False]
     assert result.status is Status.OPTIMAL
     assert result.objective == result.bound == OPTIMUM
+
+
+def test_refining_the_ascent_raises_the_bound_where_quick_steps_stall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After the first iterations the quick schedule's steps are too small to move the bound;
+    :meth:`SubgradientAscent.refine` goes on from the best multipliers with a full step.
+    Measured on this batch: 600 quick iterations reach 22,338.3, 100 quick and 500 refined
+    22,341.7, which leaves fewer pairs to a proof round."""
+    made: list[tuple[Any, ...]] = []
+    init = SubgradientAscent.__init__
+
+    def spy(self: SubgradientAscent, *args: Any) -> None:
+        init(self, *args)
+        made.append(args)
+
+    monkeypatch.setattr(SubgradientAscent, "__init__", spy)
+    _solve_weekly(monkeypatch, solver.GUESS_STEPS)
+    quick, refined = SubgradientAscent(*made[0]), SubgradientAscent(*made[0])
+    quick.run(OPTIMUM, math.inf, 100)
+    refined.run(OPTIMUM, math.inf, 100)
+    refined.refine()
+    assert refined.step == 1.0
+    np.testing.assert_array_equal(refined.v, refined.best_v)
+    stalled = quick.run(OPTIMUM, math.inf, 500).value
+    raised = refined.run(OPTIMUM, math.inf, 500).value
+    assert raised > stalled + 2
+    assert raised <= OPTIMUM  # still a bound
 
 
 def test_a_mip_result_merges_into_a_sound_bound() -> None:
