@@ -266,11 +266,9 @@ def _knapsack_by_enumeration(
     return best, with_pair
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(max_cases=7, max_kommuner=3), st.lists(st.floats(-80, 400), min_size=7))
-def test_lagrangian_function_against_enumeration(problem: Problem, shifts: list[float]) -> None:
-    """The Lagrangian knapsacks (narrowed to the loads that can pay) are exact, and every
-    pair's ``rc`` is a valid lower bound on the extra cost of a set that contains it."""
+def _dual_at(problem: Problem, shifts: list[float]) -> tuple[_Dual, np.ndarray]:
+    """The Lagrangian function of ``problem`` (no concentration prices), and multipliers: each
+    case's cheapest pair cost plus its shift."""
     inst = compile_problem(problem)
     basis = eligibility(inst)
     cp = coupling(inst)
@@ -279,7 +277,16 @@ def test_lagrangian_function_against_enumeration(problem: Problem, shifts: list[
     dual = _Dual(inst, cp, pairs, np.zeros((inst.k, groups)))
     least = np.full(inst.n, np.inf)
     np.minimum.at(least, pairs.rows, pairs.cost.astype(np.float64))
-    v = np.where(np.isfinite(least), least, 0.0) + np.array(shifts[: inst.n])
+    return dual, np.where(np.isfinite(least), least, 0.0) + np.array(shifts[: inst.n])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=7, max_kommuner=3), st.lists(st.floats(-80, 400), min_size=7))
+def test_lagrangian_function_against_enumeration(problem: Problem, shifts: list[float]) -> None:
+    """The Lagrangian knapsacks (narrowed to the loads that can pay) are exact, and every
+    pair's ``rc`` is a valid lower bound on the extra cost of a set that contains it."""
+    dual, v = _dual_at(problem, shifts)
+    inst, pairs = dual.inst, dual.pairs
     value, _, rc = dual(v, want_rc=True)
     assert rc is not None
     adj = dual.base - v[pairs.rows]
@@ -299,15 +306,8 @@ def test_compiled_knapsacks_match_the_interpreted_reference(
 ) -> None:
     """The Numba-compiled knapsacks give what the same code gives in the interpreter: the
     value, the families chosen and every pair's ``rc``."""
-    inst = compile_problem(problem)
-    basis = eligibility(inst)
-    cp = coupling(inst)
-    pairs = Pairs.select(basis, PairCosts(inst).matrix(), basis != Basis.CLOSED)
-    groups = 1 if cp.group_cap is None else cp.group_cap.shape[1]
-    dual = _Dual(inst, cp, pairs, np.zeros((inst.k, groups)))
-    least = np.full(inst.n, np.inf)
-    np.minimum.at(least, pairs.rows, pairs.cost.astype(np.float64))
-    v = np.where(np.isfinite(least), least, 0.0) + np.array(shifts[: inst.n])
+    dual, v = _dual_at(problem, shifts)
+    inst, pairs = dual.inst, dual.pairs
     adj = dual.base - v[pairs.rows]
     runs = []
     for kernel in (knapsacks, knapsacks_python):
