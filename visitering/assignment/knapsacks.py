@@ -117,7 +117,7 @@ def _table_width(
     liquid), bounds what any ``l`` persons can gain; ``pace(l) - G(l)`` is convex and 0 at
     ``l = 0``, so beyond its last negative value every load costs more than the empty one —
     and, since ``pace(l + s) - pace(s) ≥ pace(l)``, more than taking the ``s`` persons of one
-    family alone, which keeps the pair floors exact too.  Rounded up to a power of two.
+    family alone, which keeps the pair floors exact too.
     """
     per_person = np.empty(len(items))
     for i in range(len(items)):
@@ -132,11 +132,7 @@ def _table_width(
             gain += per_person[i]
             if pace[min(load, width - 1)] - gain < 0:
                 useful = load
-    need = min(useful + 1 + max_size, width)
-    w = 1
-    while w < need:
-        w *= 2
-    return min(w, width)
+    return min(useful + 1 + max_size, width)
 
 
 @_jitable
