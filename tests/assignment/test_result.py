@@ -116,6 +116,24 @@ def test_bad_input_lists_every_problem() -> None:
     assert "shape (2, 1)" in text
 
 
+def test_special_circumstances_kommune_is_checked_like_the_other_municipalities() -> None:
+    """Through the Python API too: a known kommunekode, and only with the reason it rests on
+    (§ 11 stk. 3); without that check the municipality would be ignored silently."""
+    with pytest.raises(InputError) as err:
+        make_problem(
+            [
+                Case("a", 1, special_circumstances="safety", special_circumstances_kommune=999),
+                Case("b", 1, special_circumstances_kommune=101),
+            ],
+            {101: 1, 102: 1},
+        )
+    assert [str(p) for p in err.value.problems] == [
+        "cases, row 1, column special_circumstances_kommune: case a: unknown kommune 999",
+        "cases, row 2, column special_circumstances_kommune: case b: "
+        "special_circumstances_kommune without a special_circumstances reason",
+    ]
+
+
 def test_weights_must_let_section_12_2_dominate_employment() -> None:
     with pytest.raises(InputError, match=r"§ 12 stk\. 2 must dominate employment"):
         Weights(employment=3, close_family=5)

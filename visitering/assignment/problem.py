@@ -452,10 +452,19 @@ class Problem:
                 "institution_kommune",
                 "job_offer_kommune",
                 "latest_stay_kommune",
+                "special_circumstances_kommune",
             ):
                 kode = getattr(case, column)
                 if kode is not None and kode not in known:
                     p.add(f"case {case.case_id}: unknown kommune {kode}", "cases", row, column)
+            if case.special_circumstances_kommune is not None and not case.special_circumstances:
+                p.add(
+                    f"case {case.case_id}: special_circumstances_kommune without a "
+                    "special_circumstances reason",
+                    "cases",
+                    row,
+                    "special_circumstances_kommune",
+                )
             if case.job_offer_hours is not None and not case.job_offer_hours >= 0:
                 p.add(f"case {case.case_id}: hours must be ≥ 0", "cases", row, "job_offer_hours")
             job = case.job_offer_kommune
