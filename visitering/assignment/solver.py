@@ -159,6 +159,21 @@ class _Guess:
     settles: bool
 
 
+@dataclass(frozen=True)
+class _Round:
+    """The first round (see :meth:`_Search._first_round`): the first MIP's pairs (indices into
+    the search's pairs), its result, the least floor it left out and its cutoff, with the
+    guess and the Lagrangian iterations that ran beside it."""
+
+    idx: IntArray
+    sol: MipSolution
+    data: MipData
+    left_out: float
+    cutoff: float | None
+    guess: _Guess | None
+    more: LagrangianBound | None
+
+
 def solve(problem: Problem) -> Result:
     """Place every case of ``problem`` (see the module docstring); never raises for a batch
     that merely cannot be placed.  HiGHS's stray prints are kept off standard output
@@ -380,24 +395,15 @@ class _Search:
         return round(sol.objective)
 
     def _minimise_cost(self, relax: Relaxation) -> _Best | tuple[Diagnosis, ...]:
+        """Steps 3-6 of the module docstring: an incumbent, the Lagrangian bound, the first
+        round and the proof round, each stopping the search once the gap is closed."""
         lower = int(self._up(self.bound))  # every objective is a multiple of the step
         self.relax_has_prices = relax.potential is not None
         floor = lower + self._keys(relax)
-        best: _Best | None = None
-        if self.least_overshoot_placement is not None:
-            z = objective_of(self.inst, self.cp, self.pairs, self.least_overshoot_placement)
-            best = _Best(self.least_overshoot_placement, z, float(lower), z <= lower)
-        if not self.params.allow_overshoot:
-            rounded = round_relaxation(self.inst, self.pairs, relax, floor)
-            if rounded is not None:
-                deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * self.clock.left()
-                rounded = local_search(self.inst, self.cp, self.pairs, rounded, deadline)
-                z = objective_of(self.inst, self.cp, self.pairs, rounded)
-                best = _Best(rounded, z, float(lower), z <= lower)
+        best = self._incumbent(relax, floor, lower)
         if best is not None and not self._worth_proving(best):
             self.bound = best.bound
             return best
-        per_case = self.params.candidates_per_case
         # The Lagrangian bound first: it is cheap, and its floors choose the first MIP's pairs
         # far better than the relaxation's (measured: the first MIP then often finds the
         # optimum, where the cheapest-by-relaxation pairs miss it).
@@ -409,10 +415,53 @@ class _Search:
             if not self._worth_proving(best):
                 self.bound = best.bound
                 return best
+        first = self._first_round(relax, floor, lower, best, ascent)
+        best = self._merge(best, first.sol, first.data, lower, first.left_out, first.cutoff)
+        guess = first.guess
+        if guess is not None and best is not None:
+            best = self._merge(best, guess.sol, guess.data, lower, guess.left_out, guess.cutoff)
+        if best is None:
+            if first.sol.status is MipStatus.INFEASIBLE:
+                return families_do_not_fit(self.inst, relax.split_cases())
+            self.bound = max(lower, min(first.sol.dual_bound, first.left_out))
+            return ()
+        best = self._proof_round(relax, floor, lower, best, first, ascent)
+        self.bound = best.bound
+        return best
+
+    def _incumbent(self, relax: Relaxation, floor: np.ndarray, lower: int) -> _Best | None:
+        """Step 3: the placement of the least overshoot (``allow_overshoot``), else the
+        relaxation rounded and improved by local search; ``None`` if rounding finds none."""
+        best: _Best | None = None
+        if self.least_overshoot_placement is not None:
+            z = objective_of(self.inst, self.cp, self.pairs, self.least_overshoot_placement)
+            best = _Best(self.least_overshoot_placement, z, float(lower), z <= lower)
+        if not self.params.allow_overshoot:
+            rounded = round_relaxation(self.inst, self.pairs, relax, floor)
+            if rounded is not None:
+                deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * self.clock.left()
+                rounded = local_search(self.inst, self.cp, self.pairs, rounded, deadline)
+                z = objective_of(self.inst, self.cp, self.pairs, rounded)
+                best = _Best(rounded, z, float(lower), z <= lower)
+        return best
+
+    def _first_round(
+        self,
+        relax: Relaxation,
+        floor: np.ndarray,
+        lower: int,
+        best: _Best | None,
+        ascent: SubgradientAscent | None,
+    ) -> _Round:
+        """Step 5: the first MIP, and beside it the guess and the Lagrangian ascent.
+
+        The first MIP runs in a worker thread (the solver releases the GIL) while this thread
+        solves the guess and goes on with the ascent: the machine has two cores.  With one
+        thread asked for, the MIP runs first, in this thread, and the rest follows as before.
+        Without an incumbent, a first MIP that finds its pairs infeasible is widened.
+        """
+        per_case = self.params.candidates_per_case
         more: LagrangianBound | None = None
-        # The first MIP runs in a worker thread (the solver releases the GIL) while this thread
-        # goes on with the Lagrangian ascent: the machine has two cores.  With one thread asked
-        # for, the MIP runs first, in this thread, and the rest follows as before.
         pool: Executor = (
             ThreadPoolExecutor(max_workers=1) if self.params.threads != 1 else _Inline()
         )
@@ -444,16 +493,23 @@ class _Search:
                     per_case = per_case * 4 if per_case * 4 < self.inst.k else self.inst.k
                     self.notes.append(f"restricted MIP infeasible: widened to {per_case} per case")
                     continue
-                break
-        best = self._merge(best, sol, data, lower, left_out, cutoff)
-        if guess is not None and best is not None:
-            best = self._merge(best, guess.sol, guess.data, lower, guess.left_out, guess.cutoff)
-        if best is None:
-            if sol.status is MipStatus.INFEASIBLE:
-                return families_do_not_fit(self.inst, relax.split_cases())
-            self.bound = max(lower, min(sol.dual_bound, left_out))
-            return ()
-        if self._worth_proving(best) and self._proof_possible(len(idx)):
+                return _Round(idx, sol, data, left_out, cutoff, guess, more)
+
+    def _proof_round(
+        self,
+        relax: Relaxation,
+        floor: np.ndarray,
+        lower: int,
+        best: _Best,
+        first: _Round,
+        ascent: SubgradientAscent | None,
+    ) -> _Best:
+        """Step 6: one MIP over every pair that could still improve on ``best``, with the
+        floors of the Lagrangian iterations that ran beside the first MIP."""
+        if not self._proof_possible(len(first.idx)):
+            return best
+        more = first.more
+        if self._worth_proving(best):
             if more is None:  # no incumbent before the first MIP: the ascent starts now
                 ascent = ascent or self._ascent(relax)
                 if ascent is not None:
@@ -462,20 +518,19 @@ class _Search:
                     )
             if more is not None:
                 best, floor = self._use_lagrangian(more, best, floor)
-        if self._worth_proving(best) and self._proof_possible(len(idx)):
-            better = best.objective - self.step
-            idx2, left2 = self._within(relax, floor, better)
-            merged = None
-            finished = sol.status in (MipStatus.OPTIMAL, MipStatus.INFEASIBLE)
-            if finished and np.isin(idx2, idx).all():
-                # The first MIP, solved, had every pair that could improve on its solution.
-                merged = self._merge(best, sol, data, lower, left2, cutoff)
-            elif len(idx2) <= max(PROOF_PAIRS, 8 * self.inst.n):
-                sol2, data2 = self._mip(idx2, cutoff=better)
-                merged = self._merge(best, sol2, data2, lower, left2, better)
-            best = best if merged is None else merged
-        self.bound = best.bound
-        return best
+        if not self._worth_proving(best):
+            return best
+        better = best.objective - self.step
+        idx, left_out = self._within(relax, floor, better)
+        merged = None
+        finished = first.sol.status in (MipStatus.OPTIMAL, MipStatus.INFEASIBLE)
+        if finished and np.isin(idx, first.idx).all():
+            # The first MIP, solved, had every pair that could improve on its solution.
+            merged = self._merge(best, first.sol, first.data, lower, left_out, first.cutoff)
+        elif len(idx) <= max(PROOF_PAIRS, 8 * self.inst.n):
+            sol, data = self._mip(idx, cutoff=better)
+            merged = self._merge(best, sol, data, lower, left_out, better)
+        return best if merged is None else merged
 
     def _guess(self, relax: Relaxation, floor: np.ndarray, lower: int, best: _Best) -> _Guess:
         """A MIP for a placement within :data:`GUESS_STEPS` steps of the bound ``lower``.
