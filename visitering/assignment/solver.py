@@ -104,10 +104,10 @@ LAGRANGIAN_MORE_ITERATIONS = 500
 #: 6 steps 34 of 40, 8 steps 36 and 37 of 40 in two runs, 10 steps 34, 12 steps 31.  Seeds
 #: 41-60, held out while tuning: 17 of 20 with 8 or 10 steps, 18 of 20 with the old 60
 #: iterations and 10 steps (within the noise of a 20-seed run).  A second guess, 8 steps above
-#: the refined bound, in this thread while the first MIP still ran: 31 of 40, because it must
-#: find the optimum as well as prove it, where the proof round starts from the first MIP's
-#: incumbent (it helped only where the first MIP is slow: bench_assign.py seed 2019, 1.92 s →
-#: 1.23 s).
+#: the refined bound, in this thread beside the first MIP once the first guess had failed: 31
+#: of 40, because it must find the optimum as well as prove it, where the proof round starts
+#: from the first MIP's incumbent (it helped only where the first MIP is slow: bench_assign.py
+#: seed 2019, 1.92 s → 1.23 s).
 GUESS_STEPS = 8
 #: Column generation stops after this many pricing rounds (or half the time).
 MAX_PRICING_ROUNDS = 12
