@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from assignment_helpers import two_families
+from assignment_helpers import make_problem, singles, two_families
 
 from visitering.assignment import solver
 from visitering.assignment.columns import cost_matrix
@@ -24,6 +24,7 @@ from visitering.assignment.eligibility import eligibility
 from visitering.assignment.instance import compile_problem
 from visitering.assignment.lagrangian import SubgradientAscent
 from visitering.assignment.mip import MipSolution, MipStatus
+from visitering.assignment.placements import objective_of
 from visitering.assignment.problem import Parameters
 from visitering.assignment.result import Result, Status
 from visitering.batch import BatchInputs, run_batch
@@ -140,3 +141,39 @@ def test_a_mip_result_merges_into_a_sound_bound() -> None:
     merged = search._merge(worse, better, data, 80, np.inf, None)
     assert merged is not None and 90.0 < merged.objective < 10.0**6
     assert merged.bound == 90.0
+
+
+def test_a_settled_guess_wins_a_tie_with_a_first_mip_cut_off_by_time() -> None:
+    """Regression: where the guess proves the optimum and the first MIP, cut off by its time
+    share, holds another placement of the same cost, the guess's placement is returned, so
+    that a proven placement does not depend on the machine's speed.  A guess that does not
+    settle still yields to the first MIP."""
+    problem = make_problem(singles(2), {101: 1, 102: 1})
+    inst = compile_problem(problem)
+    search = solver._Search(
+        inst,
+        eligibility(inst),
+        cost_matrix(inst, PairCosts(inst)),
+        coupling(inst),
+        solver._Clock(10.0),
+    )
+    data = search._data(np.arange(len(search.pairs.rows)), None)
+    rows, cols = data.pairs.rows, data.pairs.cols
+
+    def choice(swap: bool) -> np.ndarray:
+        """Pair index per case: case i in municipality i, or the other way round."""
+        return np.array(
+            [np.flatnonzero((rows == i) & (cols == (i + swap) % 2))[0] for i in range(2)]
+        )
+
+    straight, swapped = choice(False), choice(True)
+    cost = objective_of(inst, search.cp, data.pairs, cols[straight])
+    assert objective_of(inst, search.cp, data.pairs, cols[swapped]) == cost  # a tie
+    first_mip = MipSolution(MipStatus.FEASIBLE, straight, cost, cost - 10)
+    guess_mip = MipSolution(MipStatus.OPTIMAL, swapped, cost, cost)
+    for settles, expected in ((True, swapped), (False, straight)):
+        guess = solver._Guess(guess_mip, data, math.inf, cost, settles)
+        first = solver._Round(straight, first_mip, data, math.inf, None, guess, None)
+        merged = search._merge_round(None, first, 0)
+        assert merged is not None and merged.objective == cost
+        assert list(merged.cols) == list(cols[expected])

@@ -420,10 +420,7 @@ class _Search:
                 self.bound = best.bound
                 return best
         first = self._first_round(relax, floor, lower, best, ascent)
-        best = self._merge(best, first.sol, first.data, lower, first.left_out, first.cutoff)
-        guess = first.guess
-        if guess is not None and best is not None:
-            best = self._merge(best, guess.sol, guess.data, lower, guess.left_out, guess.cutoff)
+        best = self._merge_round(best, first, lower)
         if best is None:
             if first.sol.status is MipStatus.INFEASIBLE:
                 return families_do_not_fit(self.inst, relax.split_cases())
@@ -498,6 +495,23 @@ class _Search:
                     self.notes.append(f"restricted MIP infeasible: widened to {per_case} per case")
                     continue
                 return _Round(idx, sol, data, left_out, cutoff, guess, more)
+
+    def _merge_round(self, best: _Best | None, first: _Round, lower: int) -> _Best | None:
+        """The incumbent merged with the first MIP and the guess (see :meth:`_merge`).
+
+        A guess that settles is merged first, so that where the first MIP found another
+        placement of the same cost, the guess's wins: it comes from a solve that ended by
+        optimality, while the first MIP may have been cut off by its time share, and a
+        placement proven optimal must not depend on how fast the machine was.
+        """
+        mips = [(first.sol, first.data, first.left_out, first.cutoff)]
+        guess = first.guess
+        if guess is not None:
+            at = 0 if guess.settles else 1
+            mips.insert(at, (guess.sol, guess.data, guess.left_out, guess.cutoff))
+        for sol, data, left_out, cutoff in mips:
+            best = self._merge(best, sol, data, lower, left_out, cutoff)
+        return best
 
     def _proof_round(
         self,
