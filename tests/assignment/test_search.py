@@ -23,9 +23,9 @@ from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import eligibility
 from visitering.assignment.instance import compile_problem
 from visitering.assignment.lagrangian import SubgradientAscent
-from visitering.assignment.mip import MipSolution, MipStatus
+from visitering.assignment.mip import MipData, MipSolution, MipStatus
 from visitering.assignment.placements import objective_of
-from visitering.assignment.problem import Parameters
+from visitering.assignment.problem import Parameters, Problem
 from visitering.assignment.result import Result, Status
 from visitering.batch import BatchInputs, run_batch
 from visitering.inputs import embedded, geography
@@ -104,19 +104,27 @@ def test_refining_the_ascent_raises_the_bound_where_quick_steps_stall(
     assert raised <= OPTIMUM  # still a bound
 
 
+def _search_over_every_pair(problem: Problem) -> tuple[solver._Search, MipData]:
+    """The search of ``problem`` and MIP data over every one of its open pairs."""
+    inst = compile_problem(problem)
+    search = solver._Search(
+        inst,
+        eligibility(inst),
+        cost_matrix(inst, PairCosts(inst)),
+        coupling(inst),
+        solver._Clock(10.0),
+    )
+    return search, search._data(np.arange(len(search.pairs.rows)), None)
+
+
 def test_a_mip_result_merges_into_a_sound_bound() -> None:
     """A MIP that finds nothing within its cutoff proves that every placement over its pairs
     costs at least the next whole step above it (and the pairs left out, their least floor)."""
-    problem = two_families()
-    inst = compile_problem(problem)
-    basis = eligibility(inst)
-    search = solver._Search(
-        inst, basis, cost_matrix(inst, PairCosts(inst)), coupling(inst), solver._Clock(10.0)
-    )
+    search, data = _search_over_every_pair(two_families())
+    inst = search.inst
     assert search.step == 2
     incumbent = solver._Best(np.zeros(inst.n, dtype=np.int64), 120.0, 90.0, False)
     nothing = MipSolution(MipStatus.INFEASIBLE, np.full(inst.n, -1), np.nan, np.inf)
-    data = search._data(np.arange(len(search.pairs.rows)), None)
 
     def bound(cutoff: float | None, left_out: float = np.inf) -> float:
         merged = search._merge(incumbent, nothing, data, 80, left_out, cutoff)
@@ -148,16 +156,8 @@ def test_a_settled_guess_wins_a_tie_with_a_first_mip_cut_off_by_time() -> None:
     share, holds another placement of the same cost, the guess's placement is returned, so
     that a proven placement does not depend on the machine's speed.  A guess that does not
     settle still yields to the first MIP."""
-    problem = make_problem(singles(2), {101: 1, 102: 1})
-    inst = compile_problem(problem)
-    search = solver._Search(
-        inst,
-        eligibility(inst),
-        cost_matrix(inst, PairCosts(inst)),
-        coupling(inst),
-        solver._Clock(10.0),
-    )
-    data = search._data(np.arange(len(search.pairs.rows)), None)
+    search, data = _search_over_every_pair(make_problem(singles(2), {101: 1, 102: 1}))
+    inst = search.inst
     rows, cols = data.pairs.rows, data.pairs.cols
 
     def choice(swap: bool) -> np.ndarray:
