@@ -82,8 +82,6 @@ PROOF_PAIRS = 40_000
 PROOF_MAX_CASES = 2_000
 #: Share of the time left that the local search may use on the rounded relaxation.
 LOCAL_SEARCH_SHARE = 0.15
-#: Share of the time left for the first (restricted) MIP when a proof round may follow.
-FIRST_MIP_SHARE = 0.6
 #: Share of the time left that the Lagrangian bound may use.
 LAGRANGIAN_SHARE = 0.5
 #: Subgradient iterations before the first MIP, and beside it (measured on 300-case batches:
@@ -354,16 +352,12 @@ class _Search:
         )
 
     def _mip(
-        self,
-        idx: IntArray,
-        overshoot: bool = False,
-        cutoff: float | None = None,
-        share: float = 1.0,
+        self, idx: IntArray, overshoot: bool = False, cutoff: float | None = None
     ) -> tuple[MipSolution, MipData]:
         data = self._data(idx, None if overshoot else self.budget)
         sol = solve_mip(
             data,
-            share * self.clock.left(),
+            self.clock.left(),
             0.0 if overshoot else self.params.relative_gap,
             self.params.seed,
             self.params.mip_solver,
@@ -460,6 +454,14 @@ class _Search:
         solves the guess and goes on with the ascent: the machine has two cores.  With one
         thread asked for, the MIP runs first, in this thread, and the rest follows as before.
         Without an incumbent, a first MIP that finds its pairs infeasible is widened.
+
+        The first MIP may use the whole time left, so that only the time limit itself can cut
+        it off.  It had 60 % of it: a MIP cut off by its share hands the proof round a
+        placement, and with it a cutoff and pairs, that depend on how fast the machine is, and
+        optimal placements tie widely (two proven optima of weekly seed 3 differed in 84 of
+        300 cases, found with a share of 5 % and of 8 % under an 8 s limit).  Measured without
+        the share (bench_batch.py at 2 s): 38 of 40 and 18 of 20 proven, the same batches as
+        with it, and 4 of 5 on bench_assign.py.
         """
         per_case = self.params.candidates_per_case
         more: LagrangianBound | None = None
@@ -474,12 +476,7 @@ class _Search:
                 # Only placements strictly better than the incumbent are of interest (whole
                 # objectives): measured, the proof then needs fewer nodes, e.g. none where 25
                 # were needed when the MIP had to find the incumbent's cost again.
-                job = pool.submit(
-                    self._mip,
-                    idx,
-                    cutoff=cutoff,
-                    share=FIRST_MIP_SHARE if proof else 1.0,
-                )
+                job = pool.submit(self._mip, idx, cutoff=cutoff)
                 guess: _Guess | None = None
                 if proof and ascent is not None and best is not None:
                     guess = self._guess(relax, floor, lower, best)
@@ -501,7 +498,7 @@ class _Search:
 
         A guess that settles is merged first, so that where the first MIP found another
         placement of the same cost, the guess's wins: it comes from a solve that ended by
-        optimality, while the first MIP may have been cut off by its time share, and a
+        optimality, while the first MIP may have been cut off by the time limit, and a
         placement proven optimal must not depend on how fast the machine was.
         """
         mips = [(first.sol, first.data, first.left_out, first.cutoff)]
