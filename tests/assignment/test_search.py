@@ -99,10 +99,14 @@ def test_refining_the_ascent_raises_the_bound_where_quick_steps_stall(
     refined.refine()
     assert refined.step == 1.0
     np.testing.assert_array_equal(refined.v, refined.best_v)
-    stalled = quick.run(OPTIMUM, math.inf, 500).value
-    raised = refined.run(OPTIMUM, math.inf, 500).value
-    assert raised > stalled + 2
-    assert raised <= OPTIMUM  # still a bound
+    stalled = quick.run(OPTIMUM, math.inf, 500)
+    raised = refined.run(OPTIMUM, math.inf, 500)
+    assert raised.value > stalled.value + 2
+    assert raised.value <= OPTIMUM  # still a bound
+    assert not stalled.cut_short and not raised.cut_short
+    # A deadline already past stops the ascent after one step, and the bound says so.
+    cut = SubgradientAscent(*made[0]).run(OPTIMUM, 0.0, 100)
+    assert cut.cut_short and cut.iterations == 1
 
 
 def test_the_first_mip_may_use_the_whole_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,6 +128,23 @@ def test_the_first_mip_may_use_the_whole_time_left(monkeypatch: pytest.MonkeyPat
     first = [limit for in_main, limit in limits if not in_main]
     assert len(first) == 1
     assert first[0] > 0.9 * 60  # the whole time left of the 60 s limit
+    assert not any("cut short" in note for note in result.notes)
+
+
+def test_a_proof_after_a_step_cut_short_by_the_clock_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A placement proven optimal after a step that the clock stopped (here the local search,
+    given no time) may be another tied optimum on another machine: the result notes it."""
+    problem = make_problem(singles(2), {101: 1, 102: 1})
+    assert not any("cut short" in note for note in solver.solve(problem).notes)
+    monkeypatch.setattr(solver, "LOCAL_SEARCH_SHARE", 0.0)
+    result = solver.solve(problem)
+    assert result.status is Status.OPTIMAL
+    assert (
+        "local search cut short by the time limit: proven optimal, but another run may return "
+        "another placement of the same cost"
+    ) in result.notes
 
 
 def _search_over_every_pair(problem: Problem) -> tuple[solver._Search, MipData]:

@@ -65,11 +65,14 @@ SLOW = StepSchedule(patience=30, shrink=0.7)
 
 @dataclass(frozen=True, eq=False)
 class LagrangianBound:
-    """The best bound found and, per pair of ``pairs``, the extra cost of using that pair."""
+    """The best bound found and, per pair of ``pairs``, the extra cost of using that pair;
+    ``cut_short`` if the deadline, not the number of iterations, stopped the ascent (then the
+    bound and costs depend on the machine's speed)."""
 
     value: float
     rc: FloatArray
     iterations: int
+    cut_short: bool = False
 
 
 class _Dual:
@@ -177,6 +180,7 @@ class SubgradientAscent:
         """Up to ``iterations`` more steps; stops early at ``deadline``
         (``time.perf_counter()``) or when the bound proves ``upper`` optimal."""
         v = self.v
+        cut_short = False
         for _ in range(iterations):
             self.iterations += 1
             value, count, _ = self.dual(v)
@@ -190,10 +194,13 @@ class SubgradientAscent:
             self.direction = g + DEFLECTION * self.direction
             norm = float(self.direction @ self.direction)
             proven = self.best_value >= upper - 1 + 1e-6
-            if not g.any() or norm == 0 or proven or time.perf_counter() > deadline:
+            if not g.any() or norm == 0 or proven:
+                break
+            if time.perf_counter() > deadline:
+                cut_short = True
                 break
             v = v + self.step * max(upper - value, 1.0) / norm * self.direction
         self.v = v
         value, _, rc = self.dual(self.best_v, want_rc=True)
         assert rc is not None
-        return LagrangianBound(value, rc, self.iterations)
+        return LagrangianBound(value, rc, self.iterations, cut_short)

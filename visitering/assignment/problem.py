@@ -247,8 +247,9 @@ class Parameters:
         Stop when the placement is within this fraction of the best bound (0: prove optimal).
     seed:
         Random seed of the MIP solver, 0 to :data:`MAX_SEED` (a 32-bit integer, as HiGHS takes
-        it); same inputs and seed give identical placements as long as the solve ends by
-        optimality or gap rather than by the time limit.
+        it).  Same inputs and seed give identical placements whenever the result is proven
+        optimal, on any machine, unless its notes say that a step was cut short by the time
+        limit.  A result that the time limit cut off may differ between runs.
     allow_overshoot:
         Place everyone, with the least total number of persons beyond the quotas, instead of
         reporting ``INFEASIBLE`` (``--allow-overshoot``).

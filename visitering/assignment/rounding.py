@@ -157,13 +157,14 @@ def local_search(
     cols: IntArray,
     deadline: float,
     max_passes: int = 20,
-) -> IntArray:
+) -> tuple[IntArray, bool]:
     """Improve a placement by moving single cases while the total cost falls.
 
     A move must keep every quota (§ 11 stk. 1); its gain counts the pair costs, the pace tiers
     of both municipalities (every person placed counts, see :mod:`.costs`) and the
     concentration of the case's group.  Stops at a local optimum, after ``max_passes``
-    passes, or at ``deadline`` (``time.perf_counter()``).
+    passes, or at ``deadline`` (``time.perf_counter()``).  Returns the placement and whether
+    the deadline stopped it (then the placement depends on the machine's speed).
     """
     cols = cols.copy()
     persons = inst.persons
@@ -177,7 +178,7 @@ def local_search(
         improved = False
         for i in range(inst.n):
             if time.perf_counter() > deadline:
-                return cols
+                return cols, True
             seg = np.arange(starts[i], starts[i + 1])
             if seg.size < 2:
                 continue
@@ -233,4 +234,4 @@ def local_search(
             improved = True
         if not improved:
             break
-    return cols
+    return cols, False

@@ -200,7 +200,7 @@ def _solve(problem: Problem) -> Result:
     if isinstance(outcome, tuple):
         status = Status.INFEASIBLE if outcome else Status.UNKNOWN
         return _without_placement(status, inst, outcome, clock, search.bound)
-    return _assemble(inst, basis, pc, cp, outcome, clock, search.notes)
+    return _assemble(inst, basis, pc, cp, outcome, clock, search.notes, search.cut_short)
 
 
 class _Search:
@@ -213,6 +213,8 @@ class _Search:
         self.params = inst.problem.parameters
         self.bound = math.nan
         self.notes: list[str] = []
+        #: Steps that the clock rather than their own end stopped (see :func:`_assemble`).
+        self.cut_short: list[str] = []
         self.budget: int | None = None
         self.relax_has_prices = False
         open_ = basis != Basis.CLOSED
@@ -260,7 +262,10 @@ class _Search:
                 break
             pricing = price(self.inst, self.basis, self.cost, self.in_network, relax)
             self.correction, self.least_outside = least_outside_total(pricing.least_outside)
-            if not pricing.add.any() or self.clock.left() < 0.5 * self.clock.limit:
+            if not pricing.add.any():
+                break
+            if self.clock.left() < 0.5 * self.clock.limit:
+                self.cut_short.append("column generation")
                 break
             self.in_network |= pricing.add
             self.pairs = Pairs.select(self.basis, self.cost, self.in_network)
@@ -388,6 +393,8 @@ class _Search:
         # It keeps within its own overshoot, so it is a placement phase 2 may return: a
         # cost MIP under a tight overshoot budget can run out of time before finding one.
         self.least_overshoot_placement = data.pairs.cols[sol.choice]
+        if sol.status is not MipStatus.OPTIMAL:
+            self.cut_short.append("least overshoot")
         if sol.status is not MipStatus.OPTIMAL or self.columns:
             self.notes.append("least overshoot not proven over all municipalities")
         return round(sol.objective)
@@ -435,7 +442,9 @@ class _Search:
             rounded = round_relaxation(self.inst, self.pairs, relax, floor)
             if rounded is not None:
                 deadline = time.perf_counter() + LOCAL_SEARCH_SHARE * self.clock.left()
-                rounded = local_search(self.inst, self.cp, self.pairs, rounded, deadline)
+                rounded, cut = local_search(self.inst, self.cp, self.pairs, rounded, deadline)
+                if cut:
+                    self.cut_short.append("local search")
                 z = objective_of(self.inst, self.cp, self.pairs, rounded)
                 best = _Best(rounded, z, float(lower), z <= lower)
         return best
@@ -588,6 +597,8 @@ class _Search:
         self, lag: LagrangianBound, best: _Best, floor: np.ndarray
     ) -> tuple[_Best, np.ndarray]:
         """Strengthen the bound and the pair floors."""
+        if lag.cut_short:
+            self.cut_short.append("Lagrangian bound")
         bound = max(best.bound, self._up(lag.value))
         floor = np.maximum(floor, lag.value + lag.rc)
         proven = best.objective <= bound
@@ -669,7 +680,19 @@ def _assemble(
     best: _Best,
     clock: _Clock,
     notes: list[str],
+    cut_short: list[str],
 ) -> Result:
+    """The result of ``best``.  A placement proven optimal is the same for the same inputs and
+    seed, except where a step before the proof was stopped by the clock: optimal placements
+    tie widely, and which one a proof starts from then depends on the machine's speed.  The
+    result says so in a note."""
+    if best.proven and cut_short:
+        steps = ", ".join(dict.fromkeys(cut_short))
+        notes = [
+            *notes,
+            f"{steps} cut short by the time limit: proven optimal, but another run may "
+            "return another placement of the same cost",
+        ]
     placed, overshoot = placements(inst, basis, pc, cp, best.cols)
     counts = {"cases": inst.n, "persons": int(inst.persons.sum()), "placed": inst.n}
     used = Counter(p.legal_basis for p in placed)
