@@ -195,8 +195,8 @@ def test_a_mip_result_merges_into_a_sound_bound() -> None:
 
 
 def test_a_settled_guess_wins_a_tie_with_a_first_mip_cut_off_by_time() -> None:
-    """Regression: where the guess proves the optimum and the first MIP, cut off by its time
-    share, holds another placement of the same cost, the guess's placement is returned, so
+    """Regression: where the guess proves the optimum and the first MIP, cut off by the time
+    limit, holds another placement of the same cost, the guess's placement is returned, so
     that a proven placement does not depend on the machine's speed.  A guess that does not
     settle still yields to the first MIP."""
     search, data = _search_over_every_pair(make_problem(singles(2), {101: 1, 102: 1}))
