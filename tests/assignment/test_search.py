@@ -131,6 +131,52 @@ def test_the_first_mip_may_use_the_whole_time_left(monkeypatch: pytest.MonkeyPat
     assert not any("cut short" in note for note in result.notes)
 
 
+def _proof_rounds(monkeypatch: pytest.MonkeyPatch, per_pair: float) -> tuple[Result, list[float]]:
+    """The batch with every proof round counted as large (see ``_overrun_allowance``), keeping
+    back ``per_pair`` seconds a pair; the time each proof round kept back."""
+    kept: list[float] = []
+    mip = solver._Search._mip
+
+    def spy(self: solver._Search, idx: Any, **kwargs: Any) -> Any:
+        if "keep_back" in kwargs:
+            kept.append(kwargs["keep_back"])
+            assert kwargs["keep_back"] == len(idx) * per_pair
+        return mip(self, idx, **kwargs)
+
+    monkeypatch.setattr(solver._Search, "_mip", spy)
+    monkeypatch.setattr(solver, "PROOF_PAIRS", 0)
+    monkeypatch.setattr(solver, "PROOF_PAIRS_PER_CASE", 0)
+    monkeypatch.setattr(solver, "OVERRUN_S_PER_PAIR", per_pair)
+    result, settled = _solve_weekly(monkeypatch, 1)  # the guess fails: a proof round follows
+    assert settled == [False]
+    return result, kept
+
+
+def test_a_large_proof_round_runs_when_there_is_time_and_keeps_some_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: a proof round over more than ``PROOF_PAIRS`` pairs was skipped however much
+    time was left (2,000-case seed 1 ended feasible at 5.5 s of 30 s; proven now at 12 s).  It
+    runs now, and stops early by its overrun allowance."""
+    result, kept = _proof_rounds(monkeypatch, 1e-3)
+    assert len(kept) == 1 and kept[0] > 0.1
+    assert result.status is Status.OPTIMAL
+    assert result.objective == result.bound == OPTIMUM
+
+
+def test_a_large_proof_round_without_time_for_its_overrun_is_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where twice the allowance is more than the time left (here 1 s a pair against 60 s),
+    HiGHS would overrun the limit: no proof round, and the first MIP's placement (one step
+    above the optimum on this batch) stands without a proof."""
+    result, kept = _proof_rounds(monkeypatch, 1.0)
+    assert kept == []
+    assert result.status is Status.FEASIBLE
+    assert result.bound is not None and result.objective is not None
+    assert result.bound < OPTIMUM <= result.objective
+
+
 def test_a_proof_after_a_step_cut_short_by_the_clock_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
