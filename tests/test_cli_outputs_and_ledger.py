@@ -179,3 +179,32 @@ def test_a_scenario_result_folder_never_mixes_two_runs(tmp_path):
     assert result.exit_code == 2
     assert f"{folder}: holds " in result.stderr and "placeringer.csv" in result.stderr
     assert {p.name: digest(p) for p in folder.iterdir()} == before
+
+
+def test_a_ledger_that_keeps_changing_is_an_error_with_nothing_recorded(
+    tmp_path, one_case, ledger, monkeypatch
+):
+    """Other runs record a batch on the ledger while this one is solved, every time: exit code
+    5, the reason on stderr, no export and no decision (see test_ledger.py for the re-solve)."""
+    from visitering import batch as batch_module
+    from visitering.ledger import LedgerChanged
+
+    def changed(*args, **kwargs):
+        raise LedgerChanged
+
+    monkeypatch.setattr(batch_module.Ledger, "record_batch", changed)
+    cases = tmp_path / "week2.csv"
+    cases.write_text("case_id;persons\nB;2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("assign", "--cases", str(cases), "--ledger", str(ledger), "--out", str(out))
+    assert result.exit_code == 5
+    assert result.stderr == (
+        f"error: {ledger}: the ledger changed while this batch was being placed, 3 times in a "
+        "row (other runs are recording batches on it): nothing was recorded; run the batch "
+        "again\n"
+    )
+    assert result.stdout == ""
+    assert not out.exists()
+    monkeypatch.undo()
+    lookup = run("explain-case", "B", "--ledger", str(ledger))
+    assert lookup.exit_code == 2 and "case B has no recorded decision" in lookup.stderr

@@ -8,7 +8,7 @@ import pytest
 
 from visitering import io
 from visitering.errors import InputError
-from visitering.ledger import Decision, Ledger
+from visitering.ledger import Decision, Ledger, LedgerBusy
 
 
 def d(case_id: str, kode: int, persons: int, grundlag: str = "kvote") -> Decision:
@@ -139,3 +139,83 @@ def test_the_tolerance_is_spent_once_over_a_ledgers_batches(tmp_path):
         ("S2", 147, LegalBasis.QUOTA),
     ]
     assert [(s.kommunekode, s.rest) for s in book.status()] == [(101, -1), (147, 8)]
+
+
+def _two_runs_at_once(tmp_path, monkeypatch, quota, meanwhile_every_time=False):
+    """Week 1 (cases A1, A2) is solved on one connection while another run records a week of
+    two other single persons on another connection to the same ledger file (two caseworkers at
+    once): after week 1's first solve, or (``meanwhile_every_time``) after each of its solves.
+    Returns week 1's batch (or the :class:`LedgerBusy` it raised), the ledger and the cases of
+    each solve."""
+    from visitering import batch as batch_module
+    from visitering.assignment import Parameters, Weights
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.cases import Case
+
+    path = tmp_path / "l.sqlite"
+    first, second = Ledger(io.open_database(path)), Ledger(io.open_database(path))
+    first.set_quotas(quota)
+    params = Parameters(time_limit_s=10.0)
+
+    def inputs(*ids: str) -> BatchInputs:
+        return BatchInputs(tuple(Case(i, persons=1) for i in ids), {}, {}, {}, Weights(), params)
+
+    solve = batch_module.solve
+    solves: list[tuple[str, ...]] = []
+
+    def meanwhile(problem):
+        ids = tuple(c.case_id for c in problem.cases)
+        solves.append(ids)
+        result = solve(problem)
+        if ids[0].startswith("A") and (meanwhile_every_time or len(solves) == 1):
+            n = len(solves)
+            run_batch(inputs(f"B{n}a", f"B{n}b"), None, second)
+        return result
+
+    monkeypatch.setattr(batch_module, "solve", meanwhile)
+    try:
+        week = run_batch(inputs("A1", "A2"), None, first)
+    except LedgerBusy as exc:
+        week = exc
+    return week, first, solves
+
+
+def test_a_batch_recorded_meanwhile_is_not_overdrawn(tmp_path, monkeypatch):
+    """Regression: a batch read the remaining quotas, solved, and recorded its decisions
+    without checking that the ledger was still as it had read it.  Two runs on one ledger at
+    once both placed against the same quota: four persons on a quota of two, each decision
+    recorded as 'quota' (§ 11 stk. 1 broken).  The batch is now solved again against what the
+    other run left: here nothing, so it is infeasible and records nothing."""
+    week, ledger, solves = _two_runs_at_once(tmp_path, monkeypatch, {101: 1, 147: 1})
+    assert [s.rest for s in ledger.status()] == [0, 0]
+    assert ledger.placed_case_ids(["A1", "A2", "B1a", "B1b"]) == {"B1a", "B1b"}
+    assert solves == [("A1", "A2"), ("B1a", "B1b"), ("A1", "A2")]
+    assert not week.result.is_ok and week.batch_no is None
+    assert week.remaining_before == {101: 0, 147: 0}
+
+
+def test_a_batch_placed_again_is_recorded_against_what_the_other_run_left(tmp_path, monkeypatch):
+    from visitering.batch import SOLVED_AGAIN
+
+    week, ledger, _ = _two_runs_at_once(tmp_path, monkeypatch, {101: 2, 147: 2})
+    assert week.result.is_ok and week.batch_no == 2
+    assert week.remaining_before == {101: 1, 147: 1}
+    assert [s.rest for s in ledger.status()] == [0, 0]
+    assert week.notes == (SOLVED_AGAIN,)
+    assert ledger.placed_case_ids(["A1", "A2"]) == {"A1", "A2"}
+
+
+def test_a_ledger_that_changes_under_every_attempt_records_nothing(tmp_path, monkeypatch):
+    from visitering.batch import LEDGER_ATTEMPTS
+
+    week, ledger, solves = _two_runs_at_once(
+        tmp_path, monkeypatch, {101: 20, 147: 20}, meanwhile_every_time=True
+    )
+    assert isinstance(week, LedgerBusy)
+    assert str(week) == (
+        "the ledger changed while this batch was being placed, 3 times in a row (other runs "
+        "are recording batches on it): nothing was recorded; run the batch again"
+    )
+    assert sum(ids[0] == "A1" for ids in solves) == LEDGER_ATTEMPTS
+    assert ledger.placed_case_ids(["A1", "A2"]) == set()
+    assert len(ledger.forloeb()) == LEDGER_ATTEMPTS  # the other run's weeks only

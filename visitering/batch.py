@@ -7,7 +7,9 @@ The ledger makes weekly batches through a year draw down the same quotas (BEK nr
   profiles, weights and parameters), so re-running the same batch returns the recorded decisions
   and places nobody twice;
 * cases already placed in an earlier batch are left out (and counted);
-* only a batch in which every case is placed is recorded, in one transaction.
+* only a batch in which every case is placed is recorded, in one transaction;
+* a batch is recorded only against the ledger it was placed against: if another run recorded a
+  batch meanwhile, it is placed again against what that run left (§ 11 stk. 1 holds for both).
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ from visitering.assignment.result import LegalBasis, Placement, Result, Status
 from visitering.cases import Case, KommuneProfil
 from visitering.errors import InputError
 from visitering.errors import Problem as InputProblem
-from visitering.ledger import BatchRecord, Decision, Ledger
+from visitering.ledger import BatchRecord, Decision, Ledger, LedgerBusy, LedgerChanged
 from visitering.report.placering import Batch, explanation_record
+
+#: Times a batch is placed against the ledger before :class:`LedgerBusy`: each time another run
+#: recorded a batch on the same ledger while this one was being solved.
+LEDGER_ATTEMPTS = 3
+#: The note of a batch placed again because the ledger changed while it was solved.
+SOLVED_AGAIN = (
+    "solved again: another run recorded a batch on this ledger while this one was being solved"
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,8 @@ def run_batch(
     ------
     InputError
         When no quotas are known, or the ledger holds decisions against other quotas.
+    LedgerBusy
+        When other runs recorded a batch on the ledger during every attempt.
     """
     if ledger is None:
         if year_quota is None:
@@ -116,33 +128,47 @@ def run_batch(
                 "--landstal for the year's first batch"
             )
         )
-    year = {s.kommunekode: s.kvote for s in ledger.status()}
-    key = inputs_hash(inputs, year)
+    for attempt in range(LEDGER_ATTEMPTS):
+        try:
+            return _place_and_record(inputs, ledger, again=attempt > 0)
+        except LedgerChanged:
+            continue
+    raise LedgerBusy(
+        f"the ledger changed while this batch was being placed, {LEDGER_ATTEMPTS} times in a "
+        "row (other runs are recording batches on it): nothing was recorded; run the batch "
+        "again"
+    )
+
+
+def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch:
+    """Place the batch against the ledger as it reads now and record it, or return the batch
+    recorded with the same inputs; :class:`LedgerChanged` if another run recorded meanwhile."""
+    seen = ledger.snapshot([c.case_id for c in inputs.cases])
+    key = inputs_hash(inputs, seen.year)
     recorded = ledger.find_batch(key)
     if recorded is not None:
         return _from_record(recorded, inputs.notes)
-    remaining = ledger.remaining()
-    placed = ledger.placed_case_ids([c.case_id for c in inputs.cases])
-    todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in placed])
-    batch = _solve(todo, remaining, year, sorted(placed))
-    if batch.result.is_ok and batch.result.placements:
-        by_id = {c.case_id: c for c in todo.cases}
-        decisions = [
-            Decision(
-                p.case_id,
-                p.kommunekode,
-                p.persons,
-                str(p.legal_basis),
-                case_hash(by_id[p.case_id]),
-                explanation_record(p),
-            )
-            for p in batch.result.placements
-        ]
-        record = ledger.record_batch(
-            key, str(batch.result.status), json.dumps(_totals(batch)), decisions
+    todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in seen.placed])
+    if again:
+        todo = replace(todo, notes=(*todo.notes, SOLVED_AGAIN))
+    batch = _solve(todo, seen.remaining, seen.year, sorted(seen.placed))
+    if not (batch.result.is_ok and batch.result.placements):
+        return batch
+    by_id = {c.case_id: c for c in todo.cases}
+    decisions = [
+        Decision(
+            p.case_id,
+            p.kommunekode,
+            p.persons,
+            str(p.legal_basis),
+            case_hash(by_id[p.case_id]),
+            explanation_record(p),
         )
-        batch = replace(batch, batch_no=record.batch_no)
-    return batch
+        for p in batch.result.placements
+    ]
+    summary = json.dumps(_totals(batch))
+    record = ledger.record_batch(key, str(batch.result.status), summary, decisions, seen)
+    return replace(batch, batch_no=record.batch_no)
 
 
 def _solve(

@@ -9,7 +9,10 @@ Weekly batches through a year draw down the same quotas.  Guarantees:
   batch and loses nothing committed before;
 * **traceability** — every decision records its batch, the inputs' hash and its legal basis
   (BEK nr. 550/2022 § 11: quota or the exception used; § 14: decisions cannot be appealed, so
-  the recorded reason matters).
+  the recorded reason matters);
+* **no lost update** — a batch is recorded only if the ledger is still as the batch read it
+  (:class:`Snapshot`): two runs on one ledger at once cannot both place against the same
+  remaining quota (§ 11 stk. 1).  The loser gets :class:`LedgerChanged` and solves again.
 
 The ledger holds case ids and placements, not personal details of the cases, beyond what an
 exception rests on (the ``special_circumstances`` reason code, a job offer's workplace and hours),
@@ -24,6 +27,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 from visitering.errors import InputError, Problem
 
@@ -107,6 +111,36 @@ class KvoteStatus:
         return self.kvote - self.placeret
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a batch is placed against, read at one moment (:meth:`Ledger.snapshot`): quota use
+    per municipality, and which of the batch's cases are placed already."""
+
+    status: tuple[KvoteStatus, ...]
+    case_ids: tuple[str, ...]
+    placed: frozenset[str]
+
+    @property
+    def year(self) -> dict[int, int]:
+        """The year's quotas in force."""
+        return {s.kommunekode: s.kvote for s in self.status}
+
+    @property
+    def remaining(self) -> dict[int, int]:
+        """Remaining quota per municipality (never below 0)."""
+        return {s.kommunekode: max(s.rest, 0) for s in self.status}
+
+
+class LedgerChanged(Exception):
+    """Another run recorded a batch or revised the quotas after a batch's :class:`Snapshot`;
+    nothing of the batch was recorded."""
+
+
+class LedgerBusy(Exception):
+    """The ledger changed under every attempt at a batch
+    (:data:`visitering.batch.LEDGER_ATTEMPTS`); nothing of it was recorded."""
+
+
 class Ledger:
     """A year's ledger on an open SQLite connection (see :func:`visitering.io.open_database`)."""
 
@@ -166,8 +200,9 @@ class Ledger:
             )
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+    def _transaction(self, kind: Literal["IMMEDIATE", "DEFERRED"] = "IMMEDIATE") -> Iterator[None]:
+        """One transaction: ``IMMEDIATE`` to write, ``DEFERRED`` to read at one moment."""
+        self._db.execute(f"BEGIN {kind}")
         try:
             yield
         except BaseException:
@@ -265,7 +300,16 @@ class Ledger:
 
     def remaining(self) -> dict[int, int]:
         """Remaining quota per municipality (never below 0)."""
-        return {s.kommunekode: max(s.rest, 0) for s in self.status()}
+        return Snapshot(tuple(self.status()), (), frozenset()).remaining
+
+    def snapshot(self, case_ids: Sequence[str]) -> Snapshot:
+        """Quota use, and which of ``case_ids`` are placed, read in one transaction."""
+        with self._transaction("DEFERRED"):
+            return self._snapshot(case_ids)
+
+    def _snapshot(self, case_ids: Sequence[str]) -> Snapshot:
+        ids = tuple(case_ids)
+        return Snapshot(tuple(self.status()), ids, frozenset(self.placed_case_ids(ids)))
 
     # batches ------------------------------------------------------------------------------
     def placed_case_ids(self, case_ids: Sequence[str]) -> set[str]:
@@ -304,10 +348,24 @@ class Ledger:
         return BatchRecord(batch_no, hash_, status, cases, persons, summary, decisions)
 
     def record_batch(
-        self, inputs_hash: str, status: str, summary: str, decisions: Sequence[Decision]
+        self,
+        inputs_hash: str,
+        status: str,
+        summary: str,
+        decisions: Sequence[Decision],
+        solved_against: Snapshot | None = None,
     ) -> BatchRecord:
-        """Commit a batch and its decisions in one transaction (all or nothing)."""
+        """Commit a batch and its decisions in one transaction (all or nothing).
+
+        With ``solved_against``, the snapshot the batch was placed against, only if the ledger
+        still reads the same in that transaction; otherwise :class:`LedgerChanged`.
+        """
         with self._transaction():
+            if (
+                solved_against is not None
+                and self._snapshot(solved_against.case_ids) != solved_against
+            ):
+                raise LedgerChanged
             batch_no = self._db.execute(
                 "INSERT INTO batch (inputs_hash, status, cases, persons, summary) "
                 "VALUES (?, ?, ?, ?, ?)",

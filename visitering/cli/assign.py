@@ -28,7 +28,7 @@ from visitering.formats.csvtext import Dialect, printable
 from visitering.inputs import embedded, geography, tables
 from visitering.inputs.cases import read_cases
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, read_profiles
-from visitering.ledger import Ledger
+from visitering.ledger import Ledger, LedgerBusy
 
 if TYPE_CHECKING:
     from visitering.assignment.problem import Parameters
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from visitering.report.placering import Batch
 
 EXIT_INFEASIBLE = 3
+EXIT_LEDGER_BUSY = 5
+"""Exit code when other runs kept recording batches on the ledger while this one was solved."""
 
 LedgerOpt = Annotated[
     Path | None,
@@ -165,7 +167,11 @@ def assign(
         if ledger is None:
             batch = run_batch(inputs, year_quota, None, revision)
         else:
-            batch = _run_on_ledger(ledger, inputs, year_quota, revision, kommuner)
+            try:
+                batch = _run_on_ledger(ledger, inputs, year_quota, revision, kommuner)
+            except LedgerBusy as exc:
+                typer.echo(f"error: {ledger}: {exc}", err=True)
+                raise typer.Exit(EXIT_LEDGER_BUSY) from None
         emit(
             json,
             lambda: placering.summary(batch),
