@@ -125,6 +125,33 @@ def test_next_batch_draws_down_the_same_quotas_and_skips_placed_cases(tmp_path, 
     assert summary["batch_no"] == 2
 
 
+def test_a_placed_case_with_changed_data_is_named_and_its_decision_stands(tmp_path):
+    """A case placed in an earlier batch comes again with other data (a family of 2 is now 3):
+    it is left out like any placed case, and named, since the ledger still counts the persons
+    it was placed with."""
+    ledger = tmp_path / "l.sqlite"
+    week1, week2 = tmp_path / "w1.csv", tmp_path / "w2.csv"
+    week1.write_text("case_id;persons\nA;2\nB;1\n", encoding="utf-8")
+    week2.write_text("case_id;persons\nA;3\nB;1\nC;1\n", encoding="utf-8")
+    first = run("assign", "--cases", str(week1), "--landstal", "600", "--ledger", str(ledger))
+    assert first.exit_code == 0, first.output
+    result = run("assign", "--cases", str(week2), "--ledger", str(ledger))
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 case(s) already placed in earlier batches were left out.\n"
+        "Of these, 1 now have other data than when placed: A. Their recorded decisions stand, "
+        "with the persons recorded then; handle such a change outside the batch.\n"
+    ) in result.stdout
+    week2.write_text("case_id;persons\nA;3\nB;1\nD;1\n", encoding="utf-8")
+    summary = json.loads(
+        run("assign", "--cases", str(week2), "--ledger", str(ledger), "--json").stdout
+    )
+    assert summary["skipped_already_placed"] == 2
+    assert summary["skipped_with_changed_data"] == ["A"]
+    status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    assert sum(r["placeret"] for r in status) == 2 + 1 + 1 + 1  # A counts as 2
+
+
 def test_kommuner_export_has_counts_only(tmp_path, batch):
     cases, quotas = batch
     out = tmp_path / "o"

@@ -6,7 +6,8 @@ The ledger makes weekly batches through a year draw down the same quotas (BEK nr
 * the batch is identified by a hash of everything that decides it (the cases, the year's quotas,
   profiles, weights and parameters), so re-running the same batch returns the recorded decisions
   and places nobody twice;
-* cases already placed in an earlier batch are left out (and counted);
+* cases already placed in an earlier batch are left out (and counted); those whose data differ
+  from the data they were placed with are named, as their recorded decision stands;
 * only a batch in which every case is placed is recorded, in one transaction;
 * a batch is recorded only against the ledger it was placed against: if another run recorded a
   batch meanwhile, it is placed again against what that run left (§ 11 stk. 1 holds for both).
@@ -151,7 +152,13 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch
     todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in seen.placed])
     if again:
         todo = replace(todo, notes=(*todo.notes, SOLVED_AGAIN))
-    batch = _solve(todo, seen.remaining, seen.year, sorted(seen.placed))
+    recorded_hashes = ledger.recorded_case_hashes(sorted(seen.placed))
+    changed = [
+        c.case_id
+        for c in inputs.cases
+        if c.case_id in recorded_hashes and recorded_hashes[c.case_id] != case_hash(c)
+    ]
+    batch = _solve(todo, seen.remaining, seen.year, sorted(seen.placed), sorted(changed))
     if not (batch.result.is_ok and batch.result.placements):
         return batch
     by_id = {c.case_id: c for c in todo.cases}
@@ -176,6 +183,7 @@ def _solve(
     remaining: Mapping[int, int],
     year: Mapping[int, int],
     skipped: Sequence[str] | None,
+    changed: Sequence[str] = (),
 ) -> Batch:
     problem = Problem(
         cases=tuple(inputs.cases),
@@ -188,7 +196,13 @@ def _solve(
         parameters=inputs.parameters,
     )
     result = solve(problem) if inputs.cases else Result(Status.OPTIMAL, objective=0.0, bound=0.0)
-    return Batch(result, dict(remaining), inputs.notes, skipped_case_ids=tuple(skipped or ()))
+    return Batch(
+        result,
+        dict(remaining),
+        inputs.notes,
+        skipped_case_ids=tuple(skipped or ()),
+        changed_case_ids=tuple(changed),
+    )
 
 
 def _totals(batch: Batch) -> dict[str, Any]:

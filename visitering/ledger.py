@@ -314,18 +314,21 @@ class Ledger:
     # batches ------------------------------------------------------------------------------
     def placed_case_ids(self, case_ids: Sequence[str]) -> set[str]:
         """Which of ``case_ids`` are already placed."""
-        placed: set[str] = set()
+        return set(self.recorded_case_hashes(case_ids))
+
+    def recorded_case_hashes(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """The case hash recorded with the decision of each of ``case_ids`` already placed."""
+        recorded: dict[str, str] = {}
         ids = list(case_ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            placed.update(
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT case_id FROM placering WHERE case_id IN ({marks})", chunk
+            recorded.update(
+                self._db.execute(
+                    f"SELECT case_id, case_hash FROM placering WHERE case_id IN ({marks})", chunk
                 )
             )
-        return placed
+        return recorded
 
     def find_batch(self, inputs_hash: str) -> BatchRecord | None:
         """The committed batch with these inputs, if any."""

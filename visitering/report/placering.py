@@ -90,6 +90,8 @@ class Batch:
     batch_no: int | None = None
     already_recorded: bool = False
     skipped_case_ids: tuple[str, ...] = ()
+    #: Of the skipped cases, those whose data differ from the data recorded with their decision.
+    changed_case_ids: tuple[str, ...] = ()
 
 
 def _num(value: float | None) -> Cell:
@@ -204,6 +206,7 @@ def summary(batch: Batch) -> dict[str, Any]:
         "batch_no": batch.batch_no,
         "already_recorded": batch.already_recorded,
         "skipped_already_placed": len(batch.skipped_case_ids),
+        "skipped_with_changed_data": list(batch.changed_case_ids),
     }
 
 
@@ -219,6 +222,12 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         out.append(
             f"{len(batch.skipped_case_ids)} case(s) already placed in earlier batches "
             "were left out."
+        )
+    if batch.changed_case_ids:
+        out.append(
+            f"Of these, {len(batch.changed_case_ids)} now have other data than when placed: "
+            f"{', '.join(batch.changed_case_ids)}. Their recorded decisions stand, with the "
+            "persons recorded then; handle such a change outside the batch."
         )
     out.append(f"Status: {r.status}")
     if r.objective is not None or r.bound is not None:
