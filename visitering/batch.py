@@ -152,11 +152,10 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch
     todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in seen.placed])
     if again:
         todo = replace(todo, notes=(*todo.notes, SOLVED_AGAIN))
-    recorded_hashes = ledger.recorded_case_hashes(sorted(seen.placed))
     changed = [
         c.case_id
         for c in inputs.cases
-        if c.case_id in recorded_hashes and recorded_hashes[c.case_id] != case_hash(c)
+        if c.case_id in seen.recorded and seen.recorded[c.case_id] != case_hash(c)
     ]
     batch = _solve(todo, seen.remaining, seen.year, sorted(seen.placed), sorted(changed))
     if not (batch.result.is_ok and batch.result.placements):

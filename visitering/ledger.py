@@ -114,11 +114,16 @@ class KvoteStatus:
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """What a batch is placed against, read at one moment (:meth:`Ledger.snapshot`): quota use
-    per municipality, and which of the batch's cases are placed already."""
+    per municipality, and the case hash recorded with each of the batch's cases placed already."""
 
     status: tuple[KvoteStatus, ...]
     case_ids: tuple[str, ...]
-    placed: frozenset[str]
+    recorded: Mapping[str, str]
+
+    @property
+    def placed(self) -> frozenset[str]:
+        """The batch's cases placed already."""
+        return frozenset(self.recorded)
 
     @property
     def year(self) -> dict[int, int]:
@@ -300,16 +305,17 @@ class Ledger:
 
     def remaining(self) -> dict[int, int]:
         """Remaining quota per municipality (never below 0)."""
-        return Snapshot(tuple(self.status()), (), frozenset()).remaining
+        return Snapshot(tuple(self.status()), (), {}).remaining
 
     def snapshot(self, case_ids: Sequence[str]) -> Snapshot:
-        """Quota use, and which of ``case_ids`` are placed, read in one transaction."""
+        """Quota use, and the recorded hash of each of ``case_ids`` placed, read in one
+        transaction."""
         with self._transaction("DEFERRED"):
             return self._snapshot(case_ids)
 
     def _snapshot(self, case_ids: Sequence[str]) -> Snapshot:
         ids = tuple(case_ids)
-        return Snapshot(tuple(self.status()), ids, frozenset(self.placed_case_ids(ids)))
+        return Snapshot(tuple(self.status()), ids, self.recorded_case_hashes(ids))
 
     # batches ------------------------------------------------------------------------------
     def placed_case_ids(self, case_ids: Sequence[str]) -> set[str]:
