@@ -140,7 +140,8 @@ def test_a_placed_case_with_changed_data_is_named_and_its_decision_stands(tmp_pa
     assert (
         "2 case(s) already placed in earlier batches were left out.\n"
         "Of these, 1 now have other data than when placed: A. Their recorded decisions stand, "
-        "with the persons recorded then; handle such a change outside the batch.\n"
+        "with the persons recorded then; to decide again on the data as they are now, run the "
+        "batch with --re-place and the case id.\n"
     ) in result.stdout
     week2.write_text("case_id;persons\nA;3\nB;1\nD;1\n", encoding="utf-8")
     summary = json.loads(
@@ -150,6 +151,98 @@ def test_a_placed_case_with_changed_data_is_named_and_its_decision_stands(tmp_pa
     assert summary["skipped_with_changed_data"] == ["A"]
     status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
     assert sum(r["placeret"] for r in status) == 2 + 1 + 1 + 1  # A counts as 2
+
+
+def _two_weeks(tmp_path: Path, week1: str, week2: str) -> tuple[Path, Path]:
+    """A ledger with ``week1`` recorded, and ``week2``'s cases file."""
+    ledger = tmp_path / "l.sqlite"
+    first, second = tmp_path / "w1.csv", tmp_path / "w2.csv"
+    first.write_text(week1, encoding="utf-8")
+    second.write_text(week2, encoding="utf-8")
+    result = run("assign", "--cases", str(first), "--landstal", "600", "--ledger", str(ledger))
+    assert result.exit_code == 0, result.output
+    return ledger, second
+
+
+def _placed(ledger: Path) -> int:
+    status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    return sum(r["placeret"] for r in status)
+
+
+def test_a_corrected_case_is_placed_again_with_the_quota_given_back(tmp_path):
+    """--re-place on a case whose data changed: decided again on the data as they are now, the
+    persons of its earlier decision no longer counted, and that decision kept as replaced."""
+    ledger, week2 = _two_weeks(
+        tmp_path, "case_id;persons\nA;2\nB;1\n", "case_id;persons\nA;3\nB;1\nC;1\n"
+    )
+    args = ("assign", "--cases", str(week2), "--ledger", str(ledger), "--re-place", "A")
+    result = run(*args, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert (
+        "1 case(s) already placed in earlier batches were left out.\n"
+        "Placed again (genvisitering), the quota of their earlier decisions given back first: "
+        "A (data corrected since the decision). Their earlier decisions stay in the ledger as "
+        "replaced.\n"
+    ) in result.stdout
+    assert _placed(ledger) == 3 + 1 + 1  # A counts as 3 now, not 2 + 3
+    again = json.loads(run(*args, "--json").stdout)
+    assert (again["already_recorded"], again["re_placed"]) == (True, {"A": "data_corrected"})
+    explained = run("explain-case", "A", "--ledger", str(ledger)).stdout
+    assert explained.startswith("Case A (3 persons) was placed in ")
+    assert explained.endswith(
+        "\nEarlier decision, replaced in batch 2 (data corrected since the decision): batch 1, "
+        + explained.split("batch 1, ")[1].split(", 2 persons")[0]
+        + ", 2 persons, § 11 stk. 1.\n"
+    )
+    kommuner_csv = (tmp_path / "out" / "kommuner.csv").read_text(encoding="utf-8-sig")
+    assert "# 1 case(s) placed before were placed again (genvisitering)" in kommuner_csv
+    assert "A (data" not in kommuner_csv  # no case ids in the file for municipalities
+    assert "A (data corrected" in (tmp_path / "out" / "placeringer.csv").read_text("utf-8-sig")
+
+
+def test_a_quota_refugee_is_placed_again_once_on_arrival(tmp_path):
+    cases = "case_id;persons;quota_refugee\nQ;2;ja\nB;1;nej\n"
+    ledger, week2 = _two_weeks(tmp_path, cases, cases)
+    args = ("assign", "--cases", str(week2), "--ledger", str(ledger))
+    arrival = json.loads(run(*args, "--re-place", "Q", "--json").stdout)
+    assert arrival["re_placed"] == {"Q": "quota_refugee_arrival"}
+    assert arrival["counts"]["placed"] == 1
+    assert _placed(ledger) == 3
+    week2.write_text(cases + "C;1;nej\n", encoding="utf-8")  # another batch: no second arrival
+    refused = run(*args, "--re-place", "Q")
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "error: 1 problem in the input:\n"
+        "  --re-place: case Q cannot be placed again: its data are those it was placed on and "
+        "its re-placement on arrival is recorded already; its decision stands (§ 14)\n"
+    )
+    assert _placed(ledger) == 3  # nothing recorded
+
+
+def test_re_place_refuses_what_the_ledger_cannot_ground(tmp_path):
+    """Every case named is checked, and the errors are given together, with nothing recorded."""
+    ledger, week2 = _two_weeks(
+        tmp_path, "case_id;persons\nA;2\nB;1\n", "case_id;persons\nA;2\nB;1\nC;1\n"
+    )
+    result = run(
+        "assign", "--cases", str(week2), "--ledger", str(ledger),
+        "--re-place", "A", "--re-place", "C", "--re-place", "Z",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: 3 problems in the input:\n"
+        "  --re-place: case A cannot be placed again: its data are those it was placed on and "
+        "it is not a UN quota refugee; its decision stands (§ 14)\n"
+        "  --re-place: case C has no recorded decision to place again\n"
+        "  --re-place: case Z is not among the batch's cases\n"
+    )
+    assert _placed(ledger) == 3
+    without = run("assign", "--cases", str(week2), "--landstal", "600", "--re-place", "A")
+    assert without.exit_code == 2
+    assert without.stderr == (
+        "error: 1 problem in the input:\n"
+        "  --re-place: placing a case again needs the ledger of its decision\n"
+    )
 
 
 def test_kommuner_export_has_counts_only(tmp_path, batch):

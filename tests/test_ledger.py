@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visitering import io
 from visitering.errors import InputError
@@ -219,3 +221,124 @@ def test_a_ledger_that_changes_under_every_attempt_records_nothing(tmp_path, mon
     assert sum(ids[0] == "A1" for ids in solves) == LEDGER_ATTEMPTS
     assert ledger.placed_case_ids(["A1", "A2"]) == set()
     assert len(ledger.forloeb()) == LEDGER_ATTEMPTS  # the other run's weeks only
+
+
+# -- re-placement (genvisitering) ------------------------------------------------------------
+
+
+def test_a_re_placement_replaces_the_decision_and_gives_its_quota_back(ledger):
+    """The earlier decision leaves ``placering`` for ``genvisitering`` in the batch's own
+    transaction: the quota counts the new decision only, and the old one stays on record."""
+    from visitering.ledger import Genvisitering, Replaced
+
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 2), d("B", 147, 1)])
+    ground = Genvisitering.DATA_CORRECTED
+    week2 = ledger.record_batch(
+        "week-2", "OPTIMAL", "{}", [d("A", 147, 3), d("C", 101, 1)], replacing={"A": ground}
+    )
+    assert ledger.remaining() == {101: 9, 147: 1, 825: 0}
+    assert ledger.decision("A") == (d("A", 147, 3), 2)
+    assert ledger.replaced("A") == [Replaced(d("A", 101, 2), 1, 2, "data_corrected")]
+    assert ledger.forloeb() == [(1, 3, 15), (2, 4 - 2, 15)]
+    assert week2.re_placed == {"A": "data_corrected"}
+    week1 = ledger.find_batch("week-1")
+    assert week1 is not None
+    assert (week1.decisions, week1.replaced_later) == ((d("A", 101, 2), d("B", 147, 1)), ("A",))
+
+
+def test_a_failed_re_placement_leaves_the_earlier_decision(ledger):
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 2)])
+    with pytest.raises(sqlite3.IntegrityError):  # the new decision's municipality is unknown
+        ledger.record_batch("week-2", "OPTIMAL", "{}", [d("A", 999, 2)], replacing={"A": "x"})
+    with pytest.raises(ValueError, match="needs a new decision"):
+        ledger.record_batch("week-2", "OPTIMAL", "{}", [d("B", 101, 1)], replacing={"A": "x"})
+    with pytest.raises(ValueError, match="case Z has no decision to replace"):
+        ledger.record_batch("week-2", "OPTIMAL", "{}", [d("Z", 101, 1)], replacing={"Z": "x"})
+    assert ledger.decision("A") == (d("A", 101, 2), 1)
+    assert (ledger.replaced("A"), ledger.find_batch("week-2")) == ([], None)
+    assert ledger.remaining()[101] == 8
+
+
+def test_a_re_placement_meanwhile_changes_the_snapshot(tmp_path):
+    """Two runs placing one quota refugee again at once: the second sees the ledger changed,
+    even where the first put the case where it was, so a re-placement on arrival happens once."""
+    from visitering.ledger import LedgerChanged
+
+    path = tmp_path / "l.sqlite"
+    first, second = Ledger(io.open_database(path)), Ledger(io.open_database(path))
+    first.set_quotas({101: 10})
+    first.record_batch("week-1", "OPTIMAL", "{}", [d("Q", 101, 2)])
+    seen = first.snapshot(["Q"])
+    assert (seen.placed, seen.replaced_before) == ({"Q"}, frozenset())
+    assert seen.remaining_without(["Q"]) == {101: 10}
+    second.record_batch("other", "OPTIMAL", "{}", [d("Q", 101, 2)], replacing={"Q": "x"})
+    assert first.snapshot(["Q"]).replaced_before == {"Q"}
+    with pytest.raises(LedgerChanged):
+        first.record_batch("mine", "OPTIMAL", "{}", [d("Q", 101, 2)], seen, {"Q": "x"})
+
+
+def _schema_1_ledger(path):
+    """A ledger as schema 1 wrote it: no ``genvisitering`` table."""
+    book = Ledger(io.open_database(path))
+    book.set_quotas({101: 10})
+    book.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 2)])
+    connection = io.open_database(path)
+    connection.execute("DROP TABLE genvisitering")
+    connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    connection.close()
+
+
+def test_a_schema_1_ledger_is_read_as_it_is_and_upgraded_by_a_run_that_writes(tmp_path):
+    path = tmp_path / "l.sqlite"
+    _schema_1_ledger(path)
+    reader = Ledger(io.open_database(path, create=False), create=False)
+    assert (reader.remaining(), reader.replaced("A"), reader.forloeb()) == (
+        {101: 8},
+        [],
+        [(1, 2, 10)],
+    )
+    assert reader.snapshot(["A"]).replaced_before == frozenset()
+    assert reader.find_batch("week-1") is not None
+    schema = "SELECT value FROM meta WHERE key = 'schema'"
+    assert io.open_database(path).execute(schema).fetchone() == ("1",)  # reading wrote nothing
+    writer = Ledger(io.open_database(path))
+    writer.record_batch("week-2", "OPTIMAL", "{}", [d("A", 101, 3)], replacing={"A": "x"})
+    assert io.open_database(path).execute(schema).fetchone() == ("2",)
+    assert writer.remaining() == {101: 7}
+
+
+def test_a_schema_2_ledger_without_its_replacements_is_damaged(tmp_path):
+    path = tmp_path / "l.sqlite"
+    Ledger(io.open_database(path)).set_quotas({101: 1})
+    io.open_database(path).execute("DROP TABLE genvisitering")
+    with pytest.raises(InputError, match="damaged ledger: missing table genvisitering"):
+        Ledger(io.open_database(path))
+
+
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.booleans(), st.integers(0, 20), st.sampled_from([101, 147]), st.integers(1, 4)
+        ),
+        max_size=25,
+    )
+)
+@settings(max_examples=40, deadline=None)
+def test_quota_use_counts_each_case_once_however_often_it_is_placed_again(steps):
+    """Property: after any series of batches that place new cases or place earlier ones again,
+    the quotas' use is the persons of each case's current decision, once per case, and the
+    year's course (``forloeb``) adds up to it."""
+    book = Ledger(io.open_memory_database())
+    book.set_quotas({101: 100, 147: 100})
+    current: dict[str, tuple[int, int]] = {}
+    for n, (again, which, kode, persons) in enumerate(steps):
+        case_id = sorted(current)[which % len(current)] if again and current else f"c{n}"
+        replacing = {case_id: "x"} if case_id in current else None
+        book.record_batch(f"b{n}", "OPTIMAL", "{}", [d(case_id, kode, persons)], None, replacing)
+        current[case_id] = (kode, persons)
+    used = {101: 0, 147: 0}
+    for kode, persons in current.values():
+        used[kode] += persons
+    assert {s.kommunekode: s.placeret for s in book.status()} == used
+    assert sum(p for _, p, _ in book.forloeb()) == sum(used.values())
+    assert book.placed_case_ids(list(current)) == set(current)

@@ -10,7 +10,10 @@ The ledger makes weekly batches through a year draw down the same quotas (BEK nr
   from the data they were placed with are named, as their recorded decision stands;
 * only a batch in which every case is placed is recorded, in one transaction;
 * a batch is recorded only against the ledger it was placed against: if another run recorded a
-  batch meanwhile, it is placed again against what that run left (§ 11 stk. 1 holds for both).
+  batch meanwhile, it is placed again against what that run left (§ 11 stk. 1 holds for both);
+* a case placed before is placed again only when the batch names it (*genvisitering*,
+  :attr:`BatchInputs.re_place`) and the law or the data give a ground (:class:`Genvisitering`):
+  the quota its earlier decision used is given back first, and that decision stays on record.
 """
 
 from __future__ import annotations
@@ -28,12 +31,23 @@ from visitering.assignment.result import LegalBasis, Placement, Result, Status
 from visitering.cases import Case, KommuneProfil
 from visitering.errors import InputError
 from visitering.errors import Problem as InputProblem
-from visitering.ledger import BatchRecord, Decision, Ledger, LedgerBusy, LedgerChanged
+from visitering.formats.csvtext import printable
+from visitering.ledger import (
+    BatchRecord,
+    Decision,
+    Genvisitering,
+    Ledger,
+    LedgerBusy,
+    LedgerChanged,
+    Snapshot,
+)
 from visitering.report.placering import Batch, explanation_record
 
 #: Times a batch is placed against the ledger before :class:`LedgerBusy`: each time another run
 #: recorded a batch on the same ledger while this one was being solved.
 LEDGER_ATTEMPTS = 3
+#: Where an error about ``BatchInputs.re_place`` points (the CLI option).
+RE_PLACE = "--re-place"
 #: The note of a batch placed again because the ledger changed while it was solved.
 SOLVED_AGAIN = (
     "solved again: another run recorded a batch on this ledger while this one was being solved"
@@ -42,7 +56,10 @@ SOLVED_AGAIN = (
 
 @dataclass(frozen=True)
 class BatchInputs:
-    """Everything a batch needs besides the quotas."""
+    """Everything a batch needs besides the quotas.
+
+    ``re_place``: ids of cases of the batch, placed before, to place again (needs a ledger).
+    """
 
     cases: Sequence[Case]
     profiles: Mapping[int, KommuneProfil]
@@ -51,6 +68,7 @@ class BatchInputs:
     weights: Weights = field(default_factory=Weights)
     parameters: Parameters = field(default_factory=Parameters)
     notes: tuple[str, ...] = ()
+    re_place: frozenset[str] = frozenset()
 
 
 def _plain(value: Any) -> Any:
@@ -92,6 +110,8 @@ def inputs_hash(inputs: BatchInputs, year_quota: Mapping[int, int]) -> str:
         "weights": _plain(asdict(inputs.weights)),
         "parameters": _plain(params),
     }
+    if inputs.re_place:  # only then: batches recorded before re-placements keep their hashes
+        document["re_place"] = sorted(inputs.re_place)
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
@@ -119,6 +139,10 @@ def run_batch(
     if ledger is None:
         if year_quota is None:
             raise InputError(InputProblem("no quotas: give --quotas or --landstal"))
+        if inputs.re_place:
+            raise InputError(
+                InputProblem("placing a case again needs the ledger of its decision", "--ledger")
+            )
         return _solve(inputs, dict(year_quota), dict(year_quota), None)
     if year_quota is not None:
         ledger.set_quotas(year_quota, revision)
@@ -149,15 +173,24 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch
     recorded = ledger.find_batch(key)
     if recorded is not None:
         return _from_record(recorded, inputs.notes)
-    todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in seen.placed])
+    grounds = re_placement_grounds(inputs, seen)
+    skipped = seen.placed - set(grounds)
+    todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in skipped])
     if again:
         todo = replace(todo, notes=(*todo.notes, SOLVED_AGAIN))
     changed = [
         c.case_id
         for c in inputs.cases
-        if c.case_id in seen.recorded and seen.recorded[c.case_id] != case_hash(c)
+        if c.case_id in skipped and seen.decisions[c.case_id].case_hash != case_hash(c)
     ]
-    batch = _solve(todo, seen.remaining, seen.year, sorted(seen.placed), sorted(changed))
+    batch = _solve(
+        todo,
+        seen.remaining_without(sorted(grounds)),
+        seen.year,
+        sorted(skipped),
+        sorted(changed),
+        grounds,
+    )
     if not (batch.result.is_ok and batch.result.placements):
         return batch
     by_id = {c.case_id: c for c in todo.cases}
@@ -173,8 +206,54 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch
         for p in batch.result.placements
     ]
     summary = json.dumps(_totals(batch))
-    record = ledger.record_batch(key, str(batch.result.status), summary, decisions, seen)
+    record = ledger.record_batch(key, str(batch.result.status), summary, decisions, seen, grounds)
     return replace(batch, batch_no=record.batch_no)
+
+
+def re_placement_grounds(inputs: BatchInputs, seen: Snapshot) -> dict[str, Genvisitering]:
+    """The ground of each case that ``inputs`` names to place again, read against the ledger.
+
+    A case may be placed again only if it was placed before and either is a UN quota refugee
+    not yet placed again (on arrival), or its data differ from those its decision was made on.
+    Any other decision stands (visitering decisions cannot be appealed, § 14).
+
+    Raises
+    ------
+    InputError
+        Naming every case that cannot be placed again, and why.
+    """
+    by_id = {c.case_id: c for c in inputs.cases}
+    grounds: dict[str, Genvisitering] = {}
+    problems: list[InputProblem] = []
+    for case_id in sorted(inputs.re_place):
+        case, decision = by_id.get(case_id), seen.decisions.get(case_id)
+        shown = printable(case_id)
+        if case is None:
+            problems.append(InputProblem(f"case {shown} is not among the batch's cases", RE_PLACE))
+        elif decision is None:
+            problems.append(
+                InputProblem(f"case {shown} has no recorded decision to place again", RE_PLACE)
+            )
+        elif case.quota_refugee and case_id not in seen.replaced_before:
+            grounds[case_id] = Genvisitering.QUOTA_REFUGEE_ARRIVAL
+        elif decision.case_hash != case_hash(case):
+            grounds[case_id] = Genvisitering.DATA_CORRECTED
+        else:
+            why = (
+                "its re-placement on arrival is recorded already"
+                if case.quota_refugee
+                else "it is not a UN quota refugee"
+            )
+            problems.append(
+                InputProblem(
+                    f"case {shown} cannot be placed again: its data are those it was placed on "
+                    f"and {why}; its decision stands (§ 14)",
+                    RE_PLACE,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return grounds
 
 
 def _solve(
@@ -183,6 +262,7 @@ def _solve(
     year: Mapping[int, int],
     skipped: Sequence[str] | None,
     changed: Sequence[str] = (),
+    re_placed: Mapping[str, Genvisitering] | None = None,
 ) -> Batch:
     problem = Problem(
         cases=tuple(inputs.cases),
@@ -201,6 +281,7 @@ def _solve(
         inputs.notes,
         skipped_case_ids=tuple(skipped or ()),
         changed_case_ids=tuple(changed),
+        re_placed=dict(sorted((re_placed or {}).items())),
     )
 
 
@@ -240,4 +321,18 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
         counts=totals.get("counts", {}),
     )
     before = {int(k): v for k, v in totals.get("remaining_before", {}).items()}
-    return Batch(result, before, notes, batch_no=record.batch_no, already_recorded=True)
+    if record.replaced_later:
+        notes = (
+            *notes,
+            f"Since then, later batches placed {len(record.replaced_later)} of these cases "
+            f"again: {', '.join(record.replaced_later)}; the decisions shown for them are "
+            "replaced.",
+        )
+    return Batch(
+        result,
+        before,
+        notes,
+        batch_no=record.batch_no,
+        already_recorded=True,
+        re_placed={k: Genvisitering(g) for k, g in record.re_placed.items()},
+    )

@@ -12,7 +12,12 @@ Weekly batches through a year draw down the same quotas.  Guarantees:
   the recorded reason matters);
 * **no lost update** — a batch is recorded only if the ledger is still as the batch read it
   (:class:`Snapshot`): two runs on one ledger at once cannot both place against the same
-  remaining quota (§ 11 stk. 1).  The loser gets :class:`LedgerChanged` and solves again.
+  remaining quota (§ 11 stk. 1).  The loser gets :class:`LedgerChanged` and solves again;
+* **re-placement on the record** — a batch may place again a case placed before
+  (*genvisitering*: a UN quota refugee on arrival, or a case whose data were corrected).  The
+  earlier decision is not deleted: it moves to ``genvisitering`` with the batch that replaced it
+  and the ground, in the same transaction as the new decision, and its persons no longer count
+  against the quota.
 
 The ledger holds case ids and placements, not personal details of the cases, beyond what an
 exception rests on (the ``special_circumstances`` reason code, a job offer's workplace and hours),
@@ -26,13 +31,17 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
 
 from visitering.errors import InputError, Problem
 
-SCHEMA_VERSION = 1
-#: The tables of a ledger; a database with none of them is not one.
+SCHEMA_VERSION = 2
+#: Schema 1 (before re-placements) is read as it is, and brought up to date by the first run
+#: that writes to it.
+OLDER_SCHEMAS = ("1",)
+#: The tables every ledger has; a database with none of them is not one.
 LEDGER_TABLES = ("meta", "kvote", "kvote_revision", "batch", "placering")
 
 _SCHEMA = """
@@ -68,6 +77,40 @@ CREATE TABLE IF NOT EXISTS placering (
     forklaring  TEXT NOT NULL DEFAULT '{}'
 );
 """
+#: Schema 2: decisions replaced by a later batch (see :meth:`Ledger.record_batch`).
+_SCHEMA_2 = """
+CREATE TABLE IF NOT EXISTS genvisitering (
+    case_id     TEXT NOT NULL,
+    batch_no    INTEGER NOT NULL REFERENCES batch (batch_no),
+    kommunekode INTEGER NOT NULL REFERENCES kvote (kommunekode),
+    persons     INTEGER NOT NULL CHECK (persons >= 1),
+    grundlag    TEXT NOT NULL,
+    case_hash   TEXT NOT NULL,
+    forklaring  TEXT NOT NULL,
+    replaced_in INTEGER NOT NULL REFERENCES batch (batch_no),
+    begrundelse TEXT NOT NULL,
+    PRIMARY KEY (case_id, replaced_in)
+)
+"""
+
+
+class Genvisitering(StrEnum):
+    """The ground on which a case placed before is placed again (*genvisitering*)."""
+
+    QUOTA_REFUGEE_ARRIVAL = "quota_refugee_arrival"
+    """A UN quota refugee (udlændingelovens § 8), placed before arrival, may be placed again on
+    arrival (once)."""
+    DATA_CORRECTED = "data_corrected"
+    """The case's data differ from those its decision was made on (a correction): the decision
+    is made again on the data as they are."""
+
+    @property
+    def words(self) -> str:
+        """The ground in plain words."""
+        return {
+            Genvisitering.QUOTA_REFUGEE_ARRIVAL: "UN quota refugee on arrival",
+            Genvisitering.DATA_CORRECTED: "data corrected since the decision",
+        }[self]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +138,11 @@ class BatchRecord:
     persons: int
     summary: str
     decisions: tuple[Decision, ...]
+    """The decisions the batch made, including those that later batches replaced."""
+    replaced_later: tuple[str, ...] = ()
+    """Cases whose decision in this batch a later batch replaced (*genvisitering*)."""
+    re_placed: Mapping[str, str] = field(default_factory=dict)
+    """Cases this batch placed again, with the ground of each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +160,33 @@ class KvoteStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Replaced:
+    """A decision that a later batch replaced (*genvisitering*)."""
+
+    decision: Decision
+    batch_no: int
+    """The batch that made the replaced decision."""
+    replaced_in: int
+    """The batch that placed the case again."""
+    begrundelse: str
+    """The ground of the re-placement."""
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """What a batch is placed against, read at one moment (:meth:`Ledger.snapshot`): quota use
-    per municipality, and the case hash recorded with each of the batch's cases placed already."""
+    per municipality, the current decision of each of the batch's cases placed already, and
+    which of its cases were placed again before."""
 
     status: tuple[KvoteStatus, ...]
     case_ids: tuple[str, ...]
-    recorded: Mapping[str, str]
+    decisions: Mapping[str, Decision]
+    replaced_before: frozenset[str] = frozenset()
 
     @property
     def placed(self) -> frozenset[str]:
         """The batch's cases placed already."""
-        return frozenset(self.recorded)
+        return frozenset(self.decisions)
 
     @property
     def year(self) -> dict[int, int]:
@@ -133,7 +196,16 @@ class Snapshot:
     @property
     def remaining(self) -> dict[int, int]:
         """Remaining quota per municipality (never below 0)."""
-        return {s.kommunekode: max(s.rest, 0) for s in self.status}
+        return self.remaining_without(())
+
+    def remaining_without(self, case_ids: Sequence[str]) -> dict[int, int]:
+        """Remaining quota per municipality (never below 0) once the decisions of ``case_ids``
+        (cases placed again) no longer count."""
+        back: dict[int, int] = {}
+        for case_id in case_ids:
+            d = self.decisions[case_id]
+            back[d.kommunekode] = back.get(d.kommunekode, 0) + d.persons
+        return {s.kommunekode: max(s.rest + back.get(s.kommunekode, 0), 0) for s in self.status}
 
 
 class LedgerChanged(Exception):
@@ -161,28 +233,40 @@ class Ledger:
         self._db = connection
         self._source = source
         with self._transaction():
-            tables = {
-                name
-                for (name,) in self._db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                )
-            }
+            tables = self._tables()
             if tables or not create:
                 self._check_tables(tables)
                 row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if row is None or str(row[0]) != str(SCHEMA_VERSION):
+                schema = None if row is None else str(row[0])
+                if schema in OLDER_SCHEMAS and create:
+                    self._upgrade()
+                elif schema != str(SCHEMA_VERSION) and schema not in OLDER_SCHEMAS:
                     found = "no schema version" if row is None else f"ledger schema {row[0]}"
                     raise InputError(
                         Problem(f"{found} is not supported (expected {SCHEMA_VERSION})", source)
                     )
+                elif schema == str(SCHEMA_VERSION) and "genvisitering" not in tables:
+                    raise InputError(Problem("damaged ledger: missing table genvisitering", source))
             else:
                 for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                     self._db.execute(statement)
+                self._db.execute(_SCHEMA_2)
                 self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            #: Schema 1, read without writing, has no re-placements.
+            self._has_replacements = "genvisitering" in self._tables()
         if create:
             # For a ledger that batches are written to: a crash loses no committed batch.
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
+
+    def _tables(self) -> set[str]:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        return {name for (name,) in self._db.execute(query)}
+
+    def _upgrade(self) -> None:
+        """Schema 1 → 2: the table of replaced decisions (nothing else changes)."""
+        self._db.execute(_SCHEMA_2)
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
 
     def _check_tables(self, tables: set[str]) -> None:
         if not tables:
@@ -270,8 +354,9 @@ class Ledger:
         ]
 
     def forloeb(self) -> list[tuple[int, int, int]]:
-        """The year so far, batch by batch: (batch number, persons placed in it, total quota in
-        force for it).
+        """The year so far, batch by batch: (batch number, persons it added to the quotas'
+        use, total quota in force for it).  A batch that places cases again adds their persons
+        less those of the decisions it replaced.
 
         A revision recorded after batch *b* replaced quotas that were in force up to *b*, so
         each batch is paired with the quotas of the first revision recorded at or after it, or
@@ -284,6 +369,13 @@ class Ledger:
                 "SELECT after_batch, previous FROM kvote_revision ORDER BY revision_no"
             )
         ]
+        given_back: dict[int, int] = {}
+        if self._has_replacements:
+            given_back = dict(
+                self._db.execute(
+                    "SELECT replaced_in, SUM(persons) FROM genvisitering GROUP BY replaced_in"
+                ).fetchall()
+            )
         out = []
         for batch_no, persons in self._db.execute(
             "SELECT batch_no, persons FROM batch ORDER BY batch_no"
@@ -291,7 +383,7 @@ class Ledger:
             total = next(
                 (t for after, t in revised if after is not None and after >= batch_no), current
             )
-            out.append((batch_no, persons, total))
+            out.append((batch_no, persons - given_back.get(batch_no, 0), total))
         return out
 
     def status(self) -> list[KvoteStatus]:
@@ -315,26 +407,40 @@ class Ledger:
 
     def _snapshot(self, case_ids: Sequence[str]) -> Snapshot:
         ids = tuple(case_ids)
-        return Snapshot(tuple(self.status()), ids, self.recorded_case_hashes(ids))
+        decisions = {
+            row[0]: Decision(*row)
+            for row in self._select_in(
+                "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring "
+                "FROM placering WHERE case_id IN ({})",
+                ids,
+            )
+        }
+        replaced = frozenset(
+            row[0]
+            for row in (
+                self._select_in(
+                    "SELECT DISTINCT case_id FROM genvisitering WHERE case_id IN ({})", ids
+                )
+                if self._has_replacements
+                else ()
+            )
+        )
+        return Snapshot(tuple(self.status()), ids, decisions, replaced)
+
+    def _select_in(self, query: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``query`` with its ``IN ({})`` list filled with ``ids``, 500 at a time (SQLite
+        limits the number of parameters)."""
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows += self._db.execute(query.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return rows
 
     # batches ------------------------------------------------------------------------------
     def placed_case_ids(self, case_ids: Sequence[str]) -> set[str]:
         """Which of ``case_ids`` are already placed."""
-        return set(self.recorded_case_hashes(case_ids))
-
-    def recorded_case_hashes(self, case_ids: Sequence[str]) -> dict[str, str]:
-        """The case hash recorded with the decision of each of ``case_ids`` already placed."""
-        recorded: dict[str, str] = {}
-        ids = list(case_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            recorded.update(
-                self._db.execute(
-                    f"SELECT case_id, case_hash FROM placering WHERE case_id IN ({marks})", chunk
-                )
-            )
-        return recorded
+        query = "SELECT case_id FROM placering WHERE case_id IN ({})"
+        return {row[0] for row in self._select_in(query, case_ids)}
 
     def find_batch(self, inputs_hash: str) -> BatchRecord | None:
         """The committed batch with these inputs, if any."""
@@ -345,16 +451,40 @@ class Ledger:
         ).fetchone()
         if row is None:
             return None
-        decisions = tuple(
+        columns = "case_id, kommunekode, persons, grundlag, case_hash, forklaring"
+        decisions = [
             Decision(*d)
             for d in self._db.execute(
-                "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring "
-                "FROM placering WHERE batch_no = ? ORDER BY case_id",
-                (row[0],),
+                f"SELECT {columns} FROM placering WHERE batch_no = ?", (row[0],)
             )
-        )
+        ]
+        replaced_later: list[str] = []
+        re_placed: dict[str, str] = {}
+        if self._has_replacements:
+            for d in self._db.execute(
+                f"SELECT {columns} FROM genvisitering WHERE batch_no = ?", (row[0],)
+            ):
+                decisions.append(Decision(*d))
+                replaced_later.append(d[0])
+            re_placed = dict(
+                self._db.execute(
+                    "SELECT case_id, begrundelse FROM genvisitering WHERE replaced_in = ? "
+                    "ORDER BY case_id",
+                    (row[0],),
+                ).fetchall()
+            )
         batch_no, hash_, status, cases, persons, summary = row
-        return BatchRecord(batch_no, hash_, status, cases, persons, summary, decisions)
+        return BatchRecord(
+            batch_no,
+            hash_,
+            status,
+            cases,
+            persons,
+            summary,
+            tuple(sorted(decisions, key=lambda d: d.case_id)),
+            tuple(sorted(replaced_later)),
+            re_placed,
+        )
 
     def record_batch(
         self,
@@ -363,12 +493,18 @@ class Ledger:
         summary: str,
         decisions: Sequence[Decision],
         solved_against: Snapshot | None = None,
+        replacing: Mapping[str, str] | None = None,
     ) -> BatchRecord:
         """Commit a batch and its decisions in one transaction (all or nothing).
 
         With ``solved_against``, the snapshot the batch was placed against, only if the ledger
         still reads the same in that transaction; otherwise :class:`LedgerChanged`.
+        ``replacing``: cases placed before that this batch places again, with the ground of each
+        (*genvisitering*); their earlier decisions move to ``genvisitering``.
         """
+        replacing = dict(replacing or {})
+        if not set(replacing) <= {d.case_id for d in decisions}:
+            raise ValueError("a case placed again needs a new decision in the batch")
         with self._transaction():
             if (
                 solved_against is not None
@@ -380,6 +516,15 @@ class Ledger:
                 "VALUES (?, ?, ?, ?, ?)",
                 (inputs_hash, status, len(decisions), sum(d.persons for d in decisions), summary),
             ).lastrowid
+            for case_id, ground in sorted(replacing.items()):
+                moved = self._db.execute(
+                    "INSERT INTO genvisitering SELECT case_id, batch_no, kommunekode, persons, "
+                    "grundlag, case_hash, forklaring, ?, ? FROM placering WHERE case_id = ?",
+                    (batch_no, str(ground), case_id),
+                ).rowcount
+                if moved != 1:
+                    raise ValueError(f"case {case_id} has no decision to replace")
+                self._db.execute("DELETE FROM placering WHERE case_id = ?", (case_id,))
             self._db.executemany(
                 "INSERT INTO placering VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -398,6 +543,20 @@ class Ledger:
         record = self.find_batch(inputs_hash)
         assert record is not None
         return record
+
+    def replaced(self, case_id: str) -> list[Replaced]:
+        """The decisions on ``case_id`` that later batches replaced, oldest first."""
+        if not self._has_replacements:
+            return []
+        return [
+            Replaced(Decision(*row[:6]), *row[6:])
+            for row in self._db.execute(
+                "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring, "
+                "batch_no, replaced_in, begrundelse FROM genvisitering WHERE case_id = ? "
+                "ORDER BY replaced_in",
+                (case_id,),
+            )
+        ]
 
     def decision(self, case_id: str) -> tuple[Decision, int] | None:
         """The recorded decision for ``case_id`` and its batch number."""

@@ -96,6 +96,15 @@ def assign(
         float | None, typer.Option("--time-limit", help="Seconds for the solve.")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Solver seed.")] = None,
+    re_place: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--re-place",
+            help="Place this case again although the ledger holds a decision on it "
+            "(genvisitering): a UN quota refugee on arrival, or a case whose data were "
+            "corrected. Repeat for more cases.",
+        ),
+    ] = None,
     out: OutOpt = None,
     json: JsonOpt = False,
     csv_dialect: DialectOpt = Dialect.DANISH,
@@ -144,7 +153,12 @@ def assign(
             settings.weights,
             params,
             tuple(notes),
+            frozenset(re_place or ()),
         )
+        if re_place and ledger is None:
+            raise InputError(
+                Problem("placing a case again needs the ledger of its decision", "--re-place")
+            )
         if revise_quotas and (year_quota is None or ledger is None):
             raise InputError(
                 Problem(
@@ -269,6 +283,7 @@ def explain_case(
     """Tell in plain words why a case went where it did (from the ledger or an export)."""
     from visitering.inputs.placeringer import read_placement
     from visitering.report.placering import explain_case as explain
+    from visitering.report.placering import replaced_lines
 
     with input_errors():
         if (ledger is None) == (placements is None):
@@ -281,7 +296,8 @@ def explain_case(
             typer.echo(explain(case_id, kode, persons, record, kommuner), nl=False)
             return
         assert ledger is not None
-        found = _ledger(io.open_database(ledger, create=False), ledger, kommuner).decision(case_id)
+        book = _ledger(io.open_database(ledger, create=False), ledger, kommuner)
+        found = book.decision(case_id)
         if found is None:
             raise InputError(
                 Problem(f"case {printable(case_id)} has no recorded decision", str(ledger))
@@ -291,7 +307,8 @@ def explain_case(
         typer.echo(
             explain(
                 decision.case_id, decision.kommunekode, decision.persons, record, kommuner, batch_no
-            ),
+            )
+            + replaced_lines(book.replaced(case_id), kommuner),
             nl=False,
         )
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from visitering.assignment.result import LegalBasis, Placement, Result
 from visitering.domain import Kommuner
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
+from visitering.ledger import Genvisitering, Replaced
 
 TERMS = (
     "employment",
@@ -92,6 +93,9 @@ class Batch:
     skipped_case_ids: tuple[str, ...] = ()
     #: Of the skipped cases, those whose data differ from the data recorded with their decision.
     changed_case_ids: tuple[str, ...] = ()
+    #: Cases placed before that this batch placed again (*genvisitering*), with the ground in
+    #: words; the quota their earlier decisions used was given back first.
+    re_placed: Mapping[str, Genvisitering] = field(default_factory=dict)
 
 
 def _num(value: float | None) -> Cell:
@@ -160,21 +164,42 @@ def export_files(batch: Batch, kommuner: Kommuner, dialect: Dialect) -> dict[str
         f"Status {result.status}; objective {_fmt(result.objective)}, bound "
         f"{_fmt(result.bound)} (no placement can beat the bound)"
     )
+    counted = []  # no case ids in the file fit to send to a municipality
+    if batch.re_placed:
+        counted.append(
+            f"{len(batch.re_placed)} case(s) placed before were placed again (genvisitering): "
+            "the quota their earlier decisions used was given back first (kvote_foer)"
+        )
     return {
         "placeringer.csv": csvtext.render(
             PLACERING_COLUMNS,
             placement_rows(batch, kommuner),
             dialect,
-            ["Visitering: placements per case - INTERNAL, contains case ids", *notes],
+            [
+                "Visitering: placements per case - INTERNAL, contains case ids",
+                *notes,
+                *_re_placed_lines(batch),
+            ],
             decimals=4,
         ),
         "kommuner.csv": csvtext.render(
             KOMMUNE_COLUMNS,
             kommune_rows(batch, kommuner),
             dialect,
-            ["Visitering: persons placed per municipality (counts only)", *notes],
+            ["Visitering: persons placed per municipality (counts only)", *notes, *counted],
         ),
     }
+
+
+def _re_placed_lines(batch: Batch) -> list[str]:
+    """The cases placed again, with their grounds (case ids: not for municipalities)."""
+    if not batch.re_placed:
+        return []
+    cases = ", ".join(f"{k} ({g.words})" for k, g in batch.re_placed.items())
+    return [
+        f"Placed again (genvisitering), the quota of their earlier decisions given back first: "
+        f"{cases}. Their earlier decisions stay in the ledger as replaced."
+    ]
 
 
 def _fmt(value: float | None) -> str:
@@ -207,6 +232,7 @@ def summary(batch: Batch) -> dict[str, Any]:
         "already_recorded": batch.already_recorded,
         "skipped_already_placed": len(batch.skipped_case_ids),
         "skipped_with_changed_data": list(batch.changed_case_ids),
+        "re_placed": {k: str(g) for k, g in batch.re_placed.items()},
     }
 
 
@@ -227,8 +253,10 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         out.append(
             f"Of these, {len(batch.changed_case_ids)} now have other data than when placed: "
             f"{', '.join(batch.changed_case_ids)}. Their recorded decisions stand, with the "
-            "persons recorded then; handle such a change outside the batch."
+            "persons recorded then; to decide again on the data as they are now, run the "
+            "batch with --re-place and the case id."
         )
+    out.extend(_re_placed_lines(batch))
     out.append(f"Status: {r.status}")
     if r.objective is not None or r.bound is not None:
         gap = "n/a" if r.gap is None else f"{100 * r.gap:.3f} %"
@@ -318,6 +346,21 @@ def explain_case(
         lines.append(f"The largest remaining cost is {TERM_WORDS[worst[0]]}.")
     lines.append("Visitering decisions cannot be appealed (§ 14); this record is the reason.")
     return "\n".join(lines) + "\n"
+
+
+def replaced_lines(replaced: Sequence[Replaced], kommuner: Kommuner) -> str:
+    """The earlier decisions on a case that later batches replaced (*genvisitering*)."""
+    lines = []
+    for r in replaced:
+        d = r.decision
+        basis = LegalBasis(d.grundlag)
+        lines.append(
+            f"Earlier decision, replaced in batch {r.replaced_in} "
+            f"({Genvisitering(r.begrundelse).words}): batch {r.batch_no}, {d.kommunekode} "
+            f"{_navn(kommuner, d.kommunekode)}, {d.persons} person{'s' if d.persons != 1 else ''}, "
+            f"{basis.paragraph}."
+        )
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _navn(kommuner: Kommuner, kode: int) -> str:
