@@ -77,7 +77,8 @@ CREATE TABLE IF NOT EXISTS placering (
     forklaring  TEXT NOT NULL DEFAULT '{}'
 );
 """
-#: Schema 2: decisions replaced by a later batch (see :meth:`Ledger.record_batch`).
+#: Schema 2: decisions replaced by a later batch (see :meth:`Ledger.record_batch`).  Its first
+#: seven columns are ``placering``'s, in that order: a decision moves by ``INSERT … SELECT``.
 _SCHEMA_2 = """
 CREATE TABLE IF NOT EXISTS genvisitering (
     case_id     TEXT NOT NULL,
