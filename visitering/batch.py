@@ -141,7 +141,7 @@ def run_batch(
             raise InputError(InputProblem("no quotas: give --quotas or --landstal"))
         if inputs.re_place:
             raise InputError(
-                InputProblem("placing a case again needs the ledger of its decision", "--ledger")
+                InputProblem("placing a case again needs the ledger of its decision", RE_PLACE)
             )
         return _solve(inputs, dict(year_quota), dict(year_quota), None)
     if year_quota is not None:

@@ -77,8 +77,8 @@ CREATE TABLE IF NOT EXISTS placering (
     forklaring  TEXT NOT NULL DEFAULT '{}'
 );
 """
-#: Schema 2: decisions replaced by a later batch (see :meth:`Ledger.record_batch`).  Its first
-#: seven columns are ``placering``'s, in that order: a decision moves by ``INSERT … SELECT``.
+#: Schema 2: decisions replaced by a later batch (see :meth:`Ledger.record_batch`): the columns
+#: of ``placering``, and the batch that replaced the decision and why.
 _SCHEMA_2 = """
 CREATE TABLE IF NOT EXISTS genvisitering (
     case_id     TEXT NOT NULL,
@@ -93,6 +93,10 @@ CREATE TABLE IF NOT EXISTS genvisitering (
     PRIMARY KEY (case_id, replaced_in)
 )
 """
+
+
+#: The columns of a :class:`Decision`, in its fields' order (``placering``, ``genvisitering``).
+_DECISION = "case_id, kommunekode, persons, grundlag, case_hash, forklaring"
 
 
 class Genvisitering(StrEnum):
@@ -408,24 +412,12 @@ class Ledger:
 
     def _snapshot(self, case_ids: Sequence[str]) -> Snapshot:
         ids = tuple(case_ids)
-        decisions = {
-            row[0]: Decision(*row)
-            for row in self._select_in(
-                "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring "
-                "FROM placering WHERE case_id IN ({})",
-                ids,
-            )
-        }
-        replaced = frozenset(
-            row[0]
-            for row in (
-                self._select_in(
-                    "SELECT DISTINCT case_id FROM genvisitering WHERE case_id IN ({})", ids
-                )
-                if self._has_replacements
-                else ()
-            )
-        )
+        query = f"SELECT {_DECISION} FROM placering WHERE case_id IN ({{}})"
+        decisions = {row[0]: Decision(*row) for row in self._select_in(query, ids)}
+        replaced: frozenset[str] = frozenset()
+        if self._has_replacements:
+            query = "SELECT DISTINCT case_id FROM genvisitering WHERE case_id IN ({})"
+            replaced = frozenset(row[0] for row in self._select_in(query, ids))
         return Snapshot(tuple(self.status()), ids, decisions, replaced)
 
     def _select_in(self, query: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -452,18 +444,17 @@ class Ledger:
         ).fetchone()
         if row is None:
             return None
-        columns = "case_id, kommunekode, persons, grundlag, case_hash, forklaring"
         decisions = [
             Decision(*d)
             for d in self._db.execute(
-                f"SELECT {columns} FROM placering WHERE batch_no = ?", (row[0],)
+                f"SELECT {_DECISION} FROM placering WHERE batch_no = ?", (row[0],)
             )
         ]
         replaced_later: list[str] = []
         re_placed: dict[str, str] = {}
         if self._has_replacements:
             for d in self._db.execute(
-                f"SELECT {columns} FROM genvisitering WHERE batch_no = ?", (row[0],)
+                f"SELECT {_DECISION} FROM genvisitering WHERE batch_no = ?", (row[0],)
             ):
                 decisions.append(Decision(*d))
                 replaced_later.append(d[0])
@@ -519,8 +510,9 @@ class Ledger:
             ).lastrowid
             for case_id, ground in sorted(replacing.items()):
                 moved = self._db.execute(
-                    "INSERT INTO genvisitering SELECT case_id, batch_no, kommunekode, persons, "
-                    "grundlag, case_hash, forklaring, ?, ? FROM placering WHERE case_id = ?",
+                    f"INSERT INTO genvisitering ({_DECISION}, batch_no, replaced_in, "
+                    f"begrundelse) SELECT {_DECISION}, batch_no, ?, ? FROM placering "
+                    "WHERE case_id = ?",
                     (batch_no, str(ground), case_id),
                 ).rowcount
                 if moved != 1:
@@ -552,9 +544,8 @@ class Ledger:
         return [
             Replaced(Decision(*row[:6]), *row[6:])
             for row in self._db.execute(
-                "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring, "
-                "batch_no, replaced_in, begrundelse FROM genvisitering WHERE case_id = ? "
-                "ORDER BY replaced_in",
+                f"SELECT {_DECISION}, batch_no, replaced_in, begrundelse FROM genvisitering "
+                "WHERE case_id = ? ORDER BY replaced_in",
                 (case_id,),
             )
         ]
@@ -562,8 +553,7 @@ class Ledger:
     def decision(self, case_id: str) -> tuple[Decision, int] | None:
         """The recorded decision for ``case_id`` and its batch number."""
         row = self._db.execute(
-            "SELECT case_id, kommunekode, persons, grundlag, case_hash, forklaring, batch_no "
-            "FROM placering WHERE case_id = ?",
+            f"SELECT {_DECISION}, batch_no FROM placering WHERE case_id = ?",
             (case_id,),
         ).fetchone()
         return None if row is None else (Decision(*row[:6]), row[6])

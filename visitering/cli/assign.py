@@ -155,10 +155,6 @@ def assign(
             tuple(notes),
             frozenset(re_place or ()),
         )
-        if re_place and ledger is None:
-            raise InputError(
-                Problem("placing a case again needs the ledger of its decision", "--re-place")
-            )
         if revise_quotas and (year_quota is None or ledger is None):
             raise InputError(
                 Problem(
