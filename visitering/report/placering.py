@@ -93,8 +93,8 @@ class Batch:
     skipped_case_ids: tuple[str, ...] = ()
     #: Of the skipped cases, those whose data differ from the data recorded with their decision.
     changed_case_ids: tuple[str, ...] = ()
-    #: Cases placed before that this batch placed again (*genvisitering*), with the ground in
-    #: words; the quota their earlier decisions used was given back first.
+    #: Cases placed before that this batch placed again (*genvisitering*), with the ground of
+    #: each; the quota their earlier decisions used was given back first.
     re_placed: Mapping[str, Genvisitering] = field(default_factory=dict)
 
 
