@@ -74,10 +74,10 @@ def test_regression_overshoot_placement_stands_when_the_cost_phase_finds_none(mo
     # Found by `visitering simulate`: a 16-case week under tiny quotas, where the cost MIP
     # under the least-overshoot budget hit the time limit without a placement, and the batch
     # placed nobody although phase 1 had placed everyone.  Here phase 2 is made to fail.
-    from visitering.assignment import solver as solver_module
+    from visitering.assignment import search as search_module
     from visitering.assignment.mip import MipSolution, MipStatus
 
-    real = solver_module.solve_mip
+    real = search_module.solve_mip
 
     def cost_phase_finds_nothing(data, *args, minimise_overshoot=False, **kwargs):
         sol = real(data, *args, minimise_overshoot=minimise_overshoot, **kwargs)
@@ -85,7 +85,7 @@ def test_regression_overshoot_placement_stands_when_the_cost_phase_finds_none(mo
             return sol
         return MipSolution(MipStatus.NO_SOLUTION, sol.choice * 0 - 1, float("nan"), -1e9)
 
-    monkeypatch.setattr(solver_module, "solve_mip", cost_phase_finds_nothing)
+    monkeypatch.setattr(search_module, "solve_mip", cost_phase_finds_nothing)
     cases = [Case("big", persons=7), *singles(3)]
     result = solve(make_problem(cases, {101: 5, 102: 4}, allow_overshoot=True))
     assert result.status is Status.FEASIBLE

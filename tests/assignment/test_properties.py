@@ -19,7 +19,7 @@ from assignment_helpers import LINE, make_problem, two_families
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from visitering.assignment import LegalBasis, Problem, Status, Weights, solve, solver
+from visitering.assignment import LegalBasis, Problem, Status, Weights, rounds, search, solve
 from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import Basis, eligibility
 from visitering.assignment.instance import compile_problem
@@ -197,9 +197,9 @@ def test_restricted_mip_and_proof_round_stay_exact(
     the MIPs more often (test_search.py pins the phases on a realistic batch)."""
     problem = replace(problem, parameters=replace(problem.parameters, candidates_per_case=per_case))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(solver, "FULL_MIP_PAIRS", 0)  # always restrict, price and prove
-        mp.setattr(solver, "GUESS_STEPS", guess_steps)
-        mp.setattr(solver, "LAGRANGIAN_ITERATIONS", ascent_steps)
+        mp.setattr(search, "FULL_MIP_PAIRS", 0)  # always restrict, price and prove
+        mp.setattr(rounds, "GUESS_STEPS", guess_steps)
+        mp.setattr(rounds, "LAGRANGIAN_ITERATIONS", ascent_steps)
         result = solve(problem)
     expected = _brute_force(problem)
     if expected is None:
@@ -220,7 +220,7 @@ def test_objective_step_divides_every_objective(problem: Problem, employment: in
     basis = eligibility(inst)
     cost = PairCosts(inst).matrix()
     cp = coupling(inst)
-    step = solver._objective_step(inst, basis, cost, cp)
+    step = search.objective_step(inst, basis, cost, cp)
     assert step >= 1
     pairs = Pairs.select(basis, cost, basis != Basis.CLOSED)
     options = [np.flatnonzero(basis[i] != Basis.CLOSED) for i in range(inst.n)]
@@ -236,11 +236,11 @@ def test_objective_step_is_two_with_the_default_weights() -> None:
     inst = compile_problem(problem)
     basis = eligibility(inst)
     cost = PairCosts(inst).matrix()
-    assert solver._objective_step(inst, basis, cost, coupling(inst)) == 2
+    assert search.objective_step(inst, basis, cost, coupling(inst)) == 2
     odd = replace(problem, weights=replace(problem.weights, employment=1))
     inst = compile_problem(odd)
     cost = PairCosts(inst).matrix()
-    assert solver._objective_step(inst, eligibility(inst), cost, coupling(inst)) == 1
+    assert search.objective_step(inst, eligibility(inst), cost, coupling(inst)) == 1
 
 
 def _knapsack_by_enumeration(

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from assignment_helpers import make_problem, singles, two_families
 
-from visitering.assignment import solver
+from visitering.assignment import rounds, search, solver
 from visitering.assignment.columns import cost_matrix
 from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import eligibility
@@ -40,15 +40,15 @@ OPTIMUM = 22_346
 def _solve_weekly(monkeypatch: pytest.MonkeyPatch, guess_steps: int) -> tuple[Result, list[bool]]:
     """The batch with the guess's threshold at ``guess_steps``; whether each guess settled."""
     settled: list[bool] = []
-    guess = solver._Search._guess
+    guess = rounds.guess_mip
 
-    def spy(self: solver._Search, *args: Any) -> solver._Guess:
-        outcome = guess(self, *args)
+    def spy(*args: Any) -> rounds.Guess:
+        outcome = guess(*args)
         settled.append(outcome.settles)
         return outcome
 
-    monkeypatch.setattr(solver._Search, "_guess", spy)
-    monkeypatch.setattr(solver, "GUESS_STEPS", guess_steps)
+    monkeypatch.setattr(rounds, "guess_mip", spy)
+    monkeypatch.setattr(rounds, "GUESS_STEPS", guess_steps)
     kommuner = embedded.kommuner()
     inputs = BatchInputs(
         generate_cases(150, 1, kommuner),
@@ -92,7 +92,7 @@ def test_refining_the_ascent_raises_the_bound_where_quick_steps_stall(
         made.append(args)
 
     monkeypatch.setattr(SubgradientAscent, "__init__", spy)
-    _solve_weekly(monkeypatch, solver.GUESS_STEPS)
+    _solve_weekly(monkeypatch, rounds.GUESS_STEPS)
     quick, refined = SubgradientAscent(*made[0]), SubgradientAscent(*made[0])
     quick.run(OPTIMUM, math.inf, 100)
     refined.run(OPTIMUM, math.inf, 100)
@@ -116,14 +116,14 @@ def test_the_first_mip_may_use_the_whole_time_left(monkeypatch: pytest.MonkeyPat
     84 and 79 of 300 cases elsewhere, at the same proven cost).  Only the time limit itself
     may stop it now.  The first MIP is the one solved in the worker thread."""
     limits: list[tuple[bool, float]] = []
-    real = solver.solve_mip
+    real = search.solve_mip
 
     def spy(data: MipData, time_limit_s: float, *args: Any, **kwargs: Any) -> MipSolution:
         limits.append((threading.current_thread() is threading.main_thread(), time_limit_s))
         return real(data, time_limit_s, *args, **kwargs)
 
-    monkeypatch.setattr(solver, "solve_mip", spy)
-    result, settled = _solve_weekly(monkeypatch, solver.GUESS_STEPS)
+    monkeypatch.setattr(search, "solve_mip", spy)
+    result, settled = _solve_weekly(monkeypatch, rounds.GUESS_STEPS)
     assert result.status is Status.OPTIMAL and settled == [True]
     first = [limit for in_main, limit in limits if not in_main]
     assert len(first) == 1
@@ -132,21 +132,21 @@ def test_the_first_mip_may_use_the_whole_time_left(monkeypatch: pytest.MonkeyPat
 
 
 def _proof_rounds(monkeypatch: pytest.MonkeyPatch, per_pair: float) -> tuple[Result, list[float]]:
-    """The batch with every proof round counted as large (see ``_overrun_allowance``), keeping
+    """The batch with every proof round counted as large (see ``rounds.overrun_allowance``), keeping
     back ``per_pair`` seconds a pair; the time each proof round kept back."""
     kept: list[float] = []
-    mip = solver._Search._mip
+    mip = search.Search.mip
 
-    def spy(self: solver._Search, idx: Any, **kwargs: Any) -> Any:
+    def spy(self: search.Search, idx: Any, **kwargs: Any) -> Any:
         if "keep_back" in kwargs:
             kept.append(kwargs["keep_back"])
             assert kwargs["keep_back"] == len(idx) * per_pair
         return mip(self, idx, **kwargs)
 
-    monkeypatch.setattr(solver._Search, "_mip", spy)
-    monkeypatch.setattr(solver, "PROOF_PAIRS", 0)
-    monkeypatch.setattr(solver, "PROOF_PAIRS_PER_CASE", 0)
-    monkeypatch.setattr(solver, "OVERRUN_S_PER_PAIR", per_pair)
+    monkeypatch.setattr(search.Search, "mip", spy)
+    monkeypatch.setattr(rounds, "PROOF_PAIRS", 0)
+    monkeypatch.setattr(rounds, "PROOF_PAIRS_PER_CASE", 0)
+    monkeypatch.setattr(rounds, "OVERRUN_S_PER_PAIR", per_pair)
     result, settled = _solve_weekly(monkeypatch, 1)  # the guess fails: a proof round follows
     assert settled == [False]
     return result, kept
@@ -184,7 +184,7 @@ def test_a_proof_after_a_step_cut_short_by_the_clock_says_so(
     given no time) may be another tied optimum on another machine: the result notes it."""
     problem = make_problem(singles(2), {101: 1, 102: 1})
     assert not any("cut short" in note for note in solver.solve(problem).notes)
-    monkeypatch.setattr(solver, "LOCAL_SEARCH_SHARE", 0.0)
+    monkeypatch.setattr(search, "LOCAL_SEARCH_SHARE", 0.0)
     result = solver.solve(problem)
     assert result.status is Status.OPTIMAL
     assert (
@@ -193,30 +193,30 @@ def test_a_proof_after_a_step_cut_short_by_the_clock_says_so(
     ) in result.notes
 
 
-def _search_over_every_pair(problem: Problem) -> tuple[solver._Search, MipData]:
+def _search_over_every_pair(problem: Problem) -> tuple[search.Search, MipData]:
     """The search of ``problem`` and MIP data over every one of its open pairs."""
     inst = compile_problem(problem)
-    search = solver._Search(
+    found = search.Search(
         inst,
         eligibility(inst),
         cost_matrix(inst, PairCosts(inst)),
         coupling(inst),
-        solver._Clock(10.0),
+        search.Clock(10.0),
     )
-    return search, search._data(np.arange(len(search.pairs.rows)), None)
+    return found, found.data(np.arange(len(found.pairs.rows)), None)
 
 
 def test_a_mip_result_merges_into_a_sound_bound() -> None:
     """A MIP that finds nothing within its cutoff proves that every placement over its pairs
     costs at least the next whole step above it (and the pairs left out, their least floor)."""
-    search, data = _search_over_every_pair(two_families())
-    inst = search.inst
-    assert search.step == 2
-    incumbent = solver._Best(np.zeros(inst.n, dtype=np.int64), 120.0, 90.0, False)
+    searched, data = _search_over_every_pair(two_families())
+    inst = searched.inst
+    assert searched.step == 2
+    incumbent = search.Best(np.zeros(inst.n, dtype=np.int64), 120.0, 90.0, False)
     nothing = MipSolution(MipStatus.INFEASIBLE, np.full(inst.n, -1), np.nan, np.inf)
 
     def bound(cutoff: float | None, left_out: float = np.inf) -> float:
-        merged = search._merge(incumbent, nothing, data, 80, left_out, cutoff)
+        merged = searched.merge(incumbent, nothing, data, 80, left_out, cutoff)
         assert merged is not None and merged.objective == 120.0
         return merged.bound
 
@@ -229,13 +229,13 @@ def test_a_mip_result_merges_into_a_sound_bound() -> None:
     # A placement beyond the cutoff proves only the cutoff, whatever bound comes with it.
     first = np.searchsorted(data.pairs.rows, np.arange(inst.n))
     beyond = MipSolution(MipStatus.OPTIMAL, first, 10.0**6, 10.0**6)
-    merged = search._merge(incumbent, beyond, data, 80, 110.0, 100.0)
+    merged = searched.merge(incumbent, beyond, data, 80, 110.0, 100.0)
     assert merged is not None and merged.bound == 102.0
     # A better placement keeps the bound already known (the Lagrangian's, say), even where
     # the MIP's own bound is weaker.
     better = MipSolution(MipStatus.FEASIBLE, first, 0.0, 50.0)
-    worse = solver._Best(incumbent.cols, 10.0**6, 90.0, False)
-    merged = search._merge(worse, better, data, 80, np.inf, None)
+    worse = search.Best(incumbent.cols, 10.0**6, 90.0, False)
+    merged = searched.merge(worse, better, data, 80, np.inf, None)
     assert merged is not None and 90.0 < merged.objective < 10.0**6
     assert merged.bound == 90.0
 
@@ -245,8 +245,8 @@ def test_a_settled_guess_wins_a_tie_with_a_first_mip_cut_off_by_time() -> None:
     limit, holds another placement of the same cost, the guess's placement is returned, so
     that a proven placement does not depend on the machine's speed.  A guess that does not
     settle still yields to the first MIP."""
-    search, data = _search_over_every_pair(make_problem(singles(2), {101: 1, 102: 1}))
-    inst = search.inst
+    searched, data = _search_over_every_pair(make_problem(singles(2), {101: 1, 102: 1}))
+    inst = searched.inst
     rows, cols = data.pairs.rows, data.pairs.cols
 
     def choice(swap: bool) -> np.ndarray:
@@ -256,13 +256,13 @@ def test_a_settled_guess_wins_a_tie_with_a_first_mip_cut_off_by_time() -> None:
         )
 
     straight, swapped = choice(False), choice(True)
-    cost = objective_of(inst, search.cp, data.pairs, cols[straight])
-    assert objective_of(inst, search.cp, data.pairs, cols[swapped]) == cost  # a tie
+    cost = objective_of(inst, searched.cp, data.pairs, cols[straight])
+    assert objective_of(inst, searched.cp, data.pairs, cols[swapped]) == cost  # a tie
     first_mip = MipSolution(MipStatus.FEASIBLE, straight, cost, cost - 10)
     guess_mip = MipSolution(MipStatus.OPTIMAL, swapped, cost, cost)
     for settles, expected in ((True, swapped), (False, straight)):
-        guess = solver._Guess(guess_mip, data, math.inf, cost, settles)
-        first = solver._Round(straight, first_mip, data, math.inf, None, guess, None)
-        merged = search._merge_round(None, first, 0)
+        guess = rounds.Guess(guess_mip, data, math.inf, cost, settles)
+        first = rounds.Round(straight, first_mip, data, math.inf, None, guess, None)
+        merged = rounds.merge_round(searched, None, first, 0)
         assert merged is not None and merged.objective == cost
         assert list(merged.cols) == list(cols[expected])
