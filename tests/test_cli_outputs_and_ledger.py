@@ -208,3 +208,54 @@ def test_a_ledger_that_keeps_changing_is_an_error_with_nothing_recorded(
     monkeypatch.undo()
     lookup = run("explain-case", "B", "--ledger", str(ledger))
     assert lookup.exit_code == 2 and "case B has no recorded decision" in lookup.stderr
+
+
+def test_a_file_that_is_no_database_is_refused_untouched(tmp_path, one_case):
+    """Regression (CLI audit): a CSV given as --ledger by mistake ended in a traceback
+    (sqlite3.DatabaseError: file is not a database) from every command."""
+    text = tmp_path / "kvoter.csv"
+    text.write_text("kommunekode;kommunekvote\n101;5\n", encoding="utf-8")
+    before = digest(text)
+    expected = (
+        f"error: 1 problem in the input:\n  {text}: not a visitering ledger (not an SQLite "
+        "database)\n"
+    )
+    for args in (
+        ["ledger", "status", "--ledger", str(text)],
+        ["explain-case", "A", "--ledger", str(text)],
+        ["assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(text)],
+    ):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (2, expected), args
+    assert digest(text) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "kvoter.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("dangling", "is a link to a path that does not exist"),
+        ("x" * 300, "cannot be an output directory (File name too long)"),
+        ("new/" + "y" * 300, "a name in it is longer than 255 bytes, the most allowed"),
+    ],
+    ids=["dangling-link", "long-name", "long-name-inside"],
+)
+def test_an_out_that_cannot_be_made_fails_before_the_ledger_records(
+    tmp_path, one_case, name, message
+):
+    """Regression (CLI audit): an --out that is a link to nowhere passed the check, the ledger
+    recorded the batch, and only then did the export fail (exit 2, decisions recorded but no
+    files); an over-long name ended in a traceback."""
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere" / "x")
+    out = tmp_path / name
+    book = tmp_path / "l.sqlite"
+    result = run(
+        "assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(book),
+        "--out", str(out),
+    )  # fmt: skip
+    source = tmp_path / "dangling" if name == "dangling" else out
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {source}: {message}\n",
+    )
+    assert not book.exists()

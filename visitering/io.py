@@ -51,13 +51,29 @@ def check_output_directory(path: Path) -> None:
     directory.  Commands that record something (the ledger) call this first, so that a bad
     ``--out`` fails before the record, not after it.
     """
+    missing: list[str] = []  # the names that the export will create, innermost first
     for candidate in (path, *path.parents):
-        if not candidate.exists():
+        try:
+            is_dir = candidate.is_dir()
+            exists = is_dir or candidate.exists()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise InputError(
+                Problem(f"cannot be an output directory ({exc.strerror})", str(path))
+            ) from None
+        if not exists:
+            if candidate.is_symlink():
+                raise InputError(Problem("is a link to a path that does not exist", str(candidate)))
+            missing.append(candidate.name)
             continue
-        if not candidate.is_dir():
+        if not is_dir:
             raise InputError(Problem("is a file, not a directory", str(candidate)))
         if not os.access(candidate, os.W_OK | os.X_OK):
             raise InputError(Problem("cannot write there (permission denied)", str(candidate)))
+        longest = os.pathconf(candidate, "PC_NAME_MAX")
+        if any(len(os.fsencode(name)) > longest for name in missing):
+            raise InputError(
+                Problem(f"a name in it is longer than {longest} bytes, the most allowed", str(path))
+            )
         return
 
 
@@ -181,6 +197,13 @@ def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
         connection.execute("PRAGMA foreign_keys = ON")
     except (OSError, sqlite3.Error) as exc:
         raise InputError(Problem(f"cannot open the ledger ({exc})", str(path))) from None
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()  # reads the file's header
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise InputError(
+            Problem("not a visitering ledger (not an SQLite database)", str(path))
+        ) from None
     return connection
 
 
