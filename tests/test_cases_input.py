@@ -20,7 +20,7 @@ KOMMUNER = embedded.kommuner()
 
 
 def read(text: str, source: str = "sager.csv") -> list[Case]:
-    return read_cases(csvtext.parse(text, source), KOMMUNER)
+    return read_cases(csvtext.parse(text, source, known=CASE_COLUMNS), KOMMUNER)
 
 
 def problems(text: str, source: str = "sager.csv") -> list[str]:
@@ -31,7 +31,8 @@ def problems(text: str, source: str = "sager.csv") -> list[str]:
 
 def read_bytes(data: bytes) -> list[Case]:
     text, encoding = csvtext.decode(data, "sager.csv")
-    return read_cases(csvtext.parse(text, "sager.csv", encoding=encoding), KOMMUNER)
+    table = csvtext.parse(text, "sager.csv", encoding=encoding, known=CASE_COLUMNS)
+    return read_cases(table, KOMMUNER)
 
 
 def test_minimal_file():
@@ -334,6 +335,13 @@ def test_a_case_id_that_looks_like_other_cells_is_not_repeated():
     [
         (
             "A1;3;SYR;nurse;trauma\nA2;1;IRN;;\n",
+            "none of the first row's cells is a column name of a cases file (case_id, persons, "
+            "...): the header row seems to be missing or misnamed",
+        ),
+        (
+            # Regression (CLI audit): the repeated name was reported first, as a column name
+            # ("column 'fatima ali' appears twice"), before the header was found missing.
+            "0101201234;Fatima Ali;Fatima Ali;2\n",
             "none of the first row's cells is a column name of a cases file (case_id, persons, "
             "...): the header row seems to be missing or misnamed",
         ),

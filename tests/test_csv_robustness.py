@@ -145,6 +145,20 @@ def test_utf16_is_refused_with_how_to_save_it(encoding):
     )
 
 
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_naming_the_rows():
+    """Regression (CLI audit): one Windows-1252 byte made the whole file read as Windows-1252,
+    so a UTF-8 "Ø1" became "Ã˜1", and a case written in both encodings was placed twice."""
+    data = "case_id;persons;occupation\nØ1;1;x\nN2;1;køkken\n".encode()
+    data = data.replace("køkken".encode(), "køkken".encode("cp1252"))
+    assert decode_problems(data) == [
+        "f.csv, row 3: the file mixes encodings: this row is not UTF-8, while row 2 is; save "
+        "the whole file as 'CSV UTF-8'"
+    ]
+    # Danish letters in Windows-1252 alone are no UTF-8 and read as before.
+    text, encoding = csvtext.decode("id;by\nÆ1;Århus\nØ2;Køge\n".encode("cp1252"), "f.csv")
+    assert (text, encoding) == ("id;by\nÆ1;Århus\nØ2;Køge\n", "cp1252")
+
+
 @pytest.mark.parametrize(("separator", "name"), [("\t", "tabs"), ("|", "'|'")])
 def test_a_header_with_another_separator_gets_a_hint(separator, name):
     table = csvtext.parse(f"kommunekode{separator}antal\n101{separator}1\n", "f.csv")

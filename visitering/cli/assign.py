@@ -26,7 +26,7 @@ from visitering.cli.common import (
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect, printable
 from visitering.inputs import embedded, geography, tables
-from visitering.inputs.cases import read_cases
+from visitering.inputs.cases import CASE_COLUMNS, read_cases
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles, read_profiles
 from visitering.ledger import Ledger, LedgerBusy
 
@@ -120,7 +120,9 @@ def assign(
     with input_errors():
         kommuner = embedded.kommuner()
         problems: list[Problem] = []
-        case_list = gather(problems, lambda: read_cases(read_table(cases), kommuner))
+        case_list = gather(
+            problems, lambda: read_cases(read_table(cases, known=CASE_COLUMNS), kommuner)
+        )
         notes: list[str] = []
         year_quota = None
         if quotas is not None and landstal is not None:

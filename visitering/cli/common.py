@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -92,10 +92,12 @@ def parse_landstal(raw: str | None, option: str = "--landstal") -> int:
     return value
 
 
-def read_table(path: Path, aliases: dict[str, str] | None = None) -> Table:
-    """Read and parse a user CSV file."""
+def read_table(
+    path: Path, aliases: dict[str, str] | None = None, known: Collection[str] | None = None
+) -> Table:
+    """Read and parse a user CSV file (``known``: see :func:`~visitering.formats.csvtext.parse`)."""
     text, encoding = csvtext.decode(io.read_input(path), str(path))
-    return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding)
+    return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding, known=known)
 
 
 def load_grundlag(inputs: Path | None, data_year: int | None) -> Fordelingsgrundlag:

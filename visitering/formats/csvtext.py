@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -70,6 +70,16 @@ class Table:
     """The text of the ``#`` note lines, in order (provenance an export or fetch recorded)."""
 
 
+#: A letter beyond ASCII as UTF-8 writes it; in Windows-1252 text such a pair or triple is a
+#: capital letter followed by punctuation ("Ã˜"), which Danish text does not hold.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _line_of(data: bytes, position: int) -> int:
+    """The line number (from 1) of the byte at ``position``."""
+    return data.count(b"\n", 0, position) + 1
+
+
 def decode(data: bytes, source: str) -> tuple[str, str]:
     """Decode ``data`` as UTF-8 (BOM optional), else Windows-1252; return (text, encoding).
 
@@ -90,8 +100,20 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         )
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    utf8 = _UTF8_MULTIBYTE.search(data)
+    if utf8 is not None:
+        # Read as Windows-1252, the UTF-8 letters would turn into others ("Ø" into "Ã˜") and
+        # an id written in both would name two cases.
+        raise InputError(
+            Problem(
+                f"the file mixes encodings: this row is not UTF-8, while row "
+                f"{_line_of(data, utf8.start())} is; save the whole file as 'CSV UTF-8'",
+                source,
+                _line_of(data, bad),
+            )
+        )
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
@@ -109,8 +131,13 @@ def parse(
     source: str,
     aliases: dict[str, str] | None = None,
     encoding: str = "utf-8",
+    known: Collection[str] | None = None,
 ) -> Table:
     """Parse CSV text; column names are stripped, lower-cased and mapped through ``aliases``.
+
+    ``known``: the column names of this kind of file, for files of personal data.  A first row
+    with none of them is probably the first record (the header is missing): it is then not
+    checked as a header, so no message repeats its cells, and the caller reports it.
 
     Raises
     ------
@@ -146,7 +173,8 @@ def parse(
                     notes[first_line] = _note_text(delimiter.join(record))
                     continue
                 columns = [aliases.get(c.strip().lower(), c.strip().lower()) for c in record]
-                problems.extend(_repeated_columns(columns, source))
+                if known is None or any(name in known for name in columns):
+                    problems.extend(_repeated_columns(columns, source))
                 continue
             span = previous_line - first_line + 1
             problem = _row_problem(lines[first_line - 1], record, len(columns), span)

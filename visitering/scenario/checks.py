@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,11 @@ class FileRefs:
         self.checker, self.read, self.base = checker, read, base
 
     def table(
-        self, name: str, key: str, aliases: dict[str, str] | None = None
+        self,
+        name: str,
+        key: str,
+        aliases: dict[str, str] | None = None,
+        known: Collection[str] | None = None,
     ) -> csvtext.Table | None:
         if self.read is None:
             self.checker.add(key, "a file can only be named in a scenario read from a file")
@@ -109,13 +113,19 @@ class FileRefs:
         path = (self.base or Path()) / name
         try:
             text, encoding = csvtext.decode(self.read(path), str(path))
-            return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding)
+            return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding, known=known)
         except InputError as exc:
             self.checker.problems.extend(exc.problems)
             return None
 
-    def load(self, name: str, key: str, convert: Callable[[csvtext.Table], Any]) -> Any:
-        table = self.table(name, key)
+    def load(
+        self,
+        name: str,
+        key: str,
+        convert: Callable[[csvtext.Table], Any],
+        known: Collection[str] | None = None,
+    ) -> Any:
+        table = self.table(name, key, known=known)
         if table is None:
             return None
         try:

@@ -204,7 +204,7 @@ def _data(c: Checker, files: FileRefs, doc: dict[str, Any], kommuner: Kommuner) 
 def _cases(
     c: Checker, files: FileRefs, section: dict[str, Any], kommuner: Kommuner
 ) -> CaseSpec | None:
-    from visitering.inputs.cases import read_cases
+    from visitering.inputs.cases import CASE_COLUMNS, read_cases
 
     c.unknown(section, CASES_KEYS, "cases.")
     if ("file" in section) == ("synthetic" in section):
@@ -214,7 +214,7 @@ def _cases(
         name = c.text(section["file"], "cases.file")
         if name is None:
             return None
-        cases = files.load(name, "cases.file", lambda t: read_cases(t, kommuner))
+        cases = files.load(name, "cases.file", lambda t: read_cases(t, kommuner), CASE_COLUMNS)
         return CaseSpec(file=name, cases=tuple(cases) if cases is not None else None)
     synthetic = c.table(section, "synthetic", "cases.synthetic")
     if synthetic is None:
