@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from visitering import io
 from visitering.cli import app
+from visitering.inputs import embedded
+from visitering.kvoter.revision import revider
 from visitering.ledger import Ledger
 from visitering.report import diagrammer
 
@@ -475,12 +477,15 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
         status.stdout.rstrip()
         .splitlines()[-1]
         .startswith(
-            "Quotas revised after batch 1: landstal revision (§ 4 stk. 7, § 7 stk. 8-11); "
-            "Quotas: landstal 300"
+            "Quotas revised after batch 1: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): "
+            "600 → 300, a decrease: the quotas in force scaled proportionally"
         )
     )
     rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
-    assert sum(r["kvote"] for r in rows) == 300
+    # Regression (CLI audit): the quotas were computed afresh for 300, not scaled (§ 7 stk. 8)
+    # as `visitering revise` scales them; they differed in 10 municipalities for 600 → 400.
+    scaled = revider(embedded.embedded_grundlag(), 600, [300]).kvoter
+    assert {r["kommunekode"]: r["kvote"] for r in rows} == scaled
     charted = run("ledger", "status", "--ledger", str(ledger), "--plots", str(tmp_path / "p"))
     assert charted.exit_code == 0, charted.output
     assert charted.stdout == status.stdout
@@ -571,3 +576,43 @@ def test_the_reason_of_an_exception_is_recorded_and_explained(tmp_path):
         explained = run("explain-case", "S1", *source)
         assert explained.exit_code == 0, explained.output
         assert reason in explained.stdout
+
+
+def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path, batch):
+    """§ 7 stk. 8-11 on the quotas in force, recorded only with a batch that places: a batch
+    that fails records no revision (regression, CLI audit: the revision stayed on the record
+    after an infeasible batch), and a `revise` export reads back as revised quotas."""
+    cases, quotas = batch
+    ledger = tmp_path / "l.sqlite"
+    first = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger))
+    assert first.exit_code == 0, first.output
+    before = run("ledger", "status", "--ledger", str(ledger), "--json").stdout
+    big = tmp_path / "big.csv"
+    big.write_text("case_id;persons\nBIG-1;40\n", encoding="utf-8")
+    args = ["--ledger", str(ledger), "--revise-quotas"]
+    failed = run("assign", "--cases", str(big), "--landstal", "100", *args)
+    assert failed.exit_code == 3, failed.output
+    assert run("ledger", "status", "--ledger", str(ledger), "--json").stdout == before
+    assert "Quotas revised" not in run("ledger", "status", "--ledger", str(ledger)).stdout
+    # The revise command's export is revised quotas as they are (column ny_kvote).
+    out = tmp_path / "rv"
+    assert (
+        run("revise", "--landstal", "600", "--new-landstal", "400", "--out", str(out)).exit_code
+        == 0
+    )
+    export = out / "revision_1_600_til_400.csv"
+    week2 = tmp_path / "week2.csv"
+    week2.write_text("case_id;persons\nNEW-1;2\n", encoding="utf-8")
+    revised = run("assign", "--cases", str(week2), "--quotas", str(export), *args)
+    assert revised.exit_code == 0, revised.output
+    rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    expected = revider(embedded.embedded_grundlag(), 600, [400]).kvoter
+    assert {r["kommunekode"]: r["kvote"] for r in rows} == expected
+    # A revision by landstal needs a ledger with quotas in force.
+    missing = run("assign", "--cases", str(week2), "--landstal", "300", "--ledger",
+                  str(tmp_path / "none.sqlite"), "--revise-quotas")  # fmt: skip
+    assert (missing.exit_code, missing.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {tmp_path / 'none.sqlite'}: no ledger at this path "
+        "yet: give --quotas to start one\n",
+    )

@@ -342,3 +342,42 @@ def test_quota_use_counts_each_case_once_however_often_it_is_placed_again(steps)
     assert {s.kommunekode: s.placeret for s in book.status()} == used
     assert sum(p for _, p, _ in book.forloeb()) == sum(used.values())
     assert book.placed_case_ids(list(current)) == set(current)
+
+
+def test_new_quotas_are_recorded_with_the_batch_and_only_then(tmp_path):
+    """A revision is part of its batch's transaction: checked when the batch reads the ledger,
+    recorded with the batch (or alone when the batch has nothing new to record), and never by
+    a batch that records nothing; a revision worked out from quotas that another run has
+    changed since, or raced by another revision, is not recorded."""
+    from visitering.ledger import LedgerChanged
+
+    path = tmp_path / "l.sqlite"
+    book, other = Ledger(io.open_database(path)), Ledger(io.open_database(path))
+    book.set_quotas({101: 10, 147: 10})
+    book.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    revised = {101: 6, 147: 6}
+    with pytest.raises(InputError, match="record a landstal revision"):
+        book.snapshot(["B"], revised)  # decisions exist: only as a revision
+    seen = book.snapshot(["B"], revised, "12 → 20", revised_from={101: 10, 147: 10})
+    assert seen.remaining == {101: 2, 147: 6}  # the batch is placed against the new quotas
+    assert book.year_quotas() == {101: 10, 147: 10}  # ... which are not recorded yet
+    book.record_batch("week-2", "OPTIMAL", "{}", [d("B", 147, 1)], seen)
+    assert book.year_quotas() == revised
+    assert book.revisions() == [(1, 1, "12 → 20")]  # after batch 1, with batch 2
+    # Worked out from quotas no longer in force: the run must work them out again.
+    with pytest.raises(LedgerChanged):
+        book.snapshot(["C"], {101: 3, 147: 3}, "r", revised_from={101: 10, 147: 10})
+    # Two runs revising at once: the second's record sees the quotas changed.
+    mine = book.snapshot(["C"], {101: 3, 147: 3}, "mine")
+    other.record_batch(
+        "w3", "OPTIMAL", "{}", [d("X", 147, 1)], other.snapshot(["X"], {101: 4, 147: 4}, "theirs")
+    )
+    with pytest.raises(LedgerChanged):
+        book.record_batch("w3-mine", "OPTIMAL", "{}", [d("C", 101, 1)], mine)
+    assert book.year_quotas() == {101: 4, 147: 4}
+    assert [r for _, _, r in book.revisions()] == ["12 → 20", "theirs"]
+    # A batch with nothing new to record still records its revision, alone.
+    seen = book.snapshot(["A"], {101: 5, 147: 5}, "alone")
+    book.record_quotas(seen)
+    assert book.year_quotas() == {101: 5, 147: 5}
+    assert book.revisions()[-1] == (3, 3, "alone")

@@ -120,6 +120,7 @@ def run_batch(
     year_quota: Mapping[int, int] | None,
     ledger: Ledger | None = None,
     revision: str | None = None,
+    revised_from: Mapping[int, int] | None = None,
 ) -> Batch:
     """Place a batch; with a ledger, against its remaining quotas, and record the decisions.
 
@@ -127,7 +128,13 @@ def run_batch(
     ----------
     year_quota:
         The year's kommunekvoter (or, without a ledger, the remaining quotas).  With a ledger it
-        may be ``None`` when the ledger already holds the year's quotas.
+        may be ``None`` when the ledger already holds the year's quotas.  New quotas are
+        recorded with the batch, and only with a batch that places its cases (all or nothing).
+    revision:
+        The reason, when ``year_quota`` changes the quotas of a ledger holding decisions.
+    revised_from:
+        The quotas in force that ``year_quota`` was worked out from: the batch is placed only
+        against a ledger whose quotas are still those.
 
     Raises
     ------
@@ -144,9 +151,7 @@ def run_batch(
                 InputProblem("placing a case again needs the ledger of its decision", RE_PLACE)
             )
         return _solve(inputs, dict(year_quota), dict(year_quota), None)
-    if year_quota is not None:
-        ledger.set_quotas(year_quota, revision)
-    elif not ledger.has_quotas():
+    if year_quota is None and not ledger.has_quotas():
         raise InputError(
             InputProblem(
                 "the ledger holds no quotas yet: give --quotas or "
@@ -155,7 +160,9 @@ def run_batch(
         )
     for attempt in range(LEDGER_ATTEMPTS):
         try:
-            return _place_and_record(inputs, ledger, again=attempt > 0)
+            ids = [c.case_id for c in inputs.cases]
+            seen = ledger.snapshot(ids, year_quota, revision, revised_from)
+            return _place_and_record(inputs, ledger, seen, again=attempt > 0)
         except LedgerChanged:
             continue
     raise LedgerBusy(
@@ -165,10 +172,10 @@ def run_batch(
     )
 
 
-def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch:
-    """Place the batch against the ledger as it reads now and record it, or return the batch
-    recorded with the same inputs; :class:`LedgerChanged` if another run recorded meanwhile."""
-    seen = ledger.snapshot([c.case_id for c in inputs.cases])
+def _place_and_record(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again: bool) -> Batch:
+    """Place the batch against the ledger as ``seen`` (with any new quotas) and record it, or
+    return the batch recorded with the same inputs; :class:`LedgerChanged` if another run
+    recorded meanwhile.  New quotas are recorded only with a batch that places its cases."""
     key = inputs_hash(inputs, seen.year)
     recorded = ledger.find_batch(key)
     if recorded is not None:
@@ -191,7 +198,11 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, again: bool) -> Batch
         sorted(changed),
         grounds,
     )
-    if not (batch.result.is_ok and batch.result.placements):
+    if not batch.result.is_ok:
+        return batch
+    if not batch.result.placements:
+        if seen.quota_change is not None:
+            ledger.record_quotas(seen)
         return batch
     by_id = {c.case_id: c for c in todo.cases}
     decisions = [

@@ -178,6 +178,18 @@ class Replaced:
 
 
 @dataclass(frozen=True, slots=True)
+class QuotaChange:
+    """New quotas for the year, checked against the ledger and recorded with a batch."""
+
+    quotas: tuple[tuple[int, int], ...]
+    """(kommunekode, kvote), by kommunekode."""
+    revision: str | None
+    """The reason of a revision (decisions exist); ``None``: the year's first quotas."""
+    previous: tuple[tuple[int, int], ...]
+    """The quotas they replace, as the ledger read when the change was checked."""
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """What a batch is placed against, read at one moment (:meth:`Ledger.snapshot`): quota use
     per municipality, the current decision of each of the batch's cases placed already, and
@@ -187,6 +199,8 @@ class Snapshot:
     case_ids: tuple[str, ...]
     decisions: Mapping[str, Decision]
     replaced_before: frozenset[str] = frozenset()
+    quota_change: QuotaChange | None = None
+    """New quotas the batch is placed against, recorded with it; ``status`` shows them."""
 
     @property
     def placed(self) -> frozenset[str]:
@@ -310,44 +324,60 @@ class Ledger:
         return count > 0
 
     def set_quotas(self, quotas: Mapping[int, int], revision: str | None = None) -> None:
-        """Record the year's quotas.
+        """Record the year's quotas at once (see :meth:`quota_change` for the rules).
+
+        A batch records new quotas with its decisions instead (:meth:`snapshot`), so that a
+        batch that places nobody records no revision either.
+        """
+        with self._transaction():
+            change = self._quota_change(quotas, revision)
+            if change is not None:
+                self._apply(change)
+
+    def _quota_change(self, quotas: Mapping[int, int], revision: str | None) -> QuotaChange | None:
+        """``quotas`` in place of the ledger's, checked; ``None`` if they are the same.
 
         Once decisions exist, the quotas change only as a recorded revision (a landstal change
-        during the year, BEK nr. 550/2022 § 4 stk. 7 and § 7 stk. 8-11): pass ``revision``, the
+        during the year, BEK nr. 550/2022 § 4 stk. 7 and § 7 stk. 8-11): ``revision`` is the
         reason.  The previous quotas are kept in ``kvote_revision``; decisions already made
         stand, and a municipality that already received more than its new quota has none left.
         """
-        with self._transaction():
-            current = dict(self._db.execute("SELECT kommunekode, kvote FROM kvote").fetchall())
-            if current == dict(quotas):
-                return
-            decided = self._db.execute("SELECT COUNT(*) FROM placering").fetchone()[0]
-            if not (current and decided):
-                self._db.execute("DELETE FROM kvote")
-                self._db.executemany("INSERT INTO kvote VALUES (?, ?)", sorted(quotas.items()))
-                return
-            if revision is None:
-                raise InputError(
-                    Problem(
-                        "the ledger already holds decisions against other quotas; record a "
-                        "landstal revision with --revise-quotas, or start a new ledger for a "
-                        "new year",
-                        self._source,
-                    )
+        current = self.year_quotas()
+        if current == dict(quotas):
+            return None
+        decided = self._db.execute("SELECT COUNT(*) FROM placering").fetchone()[0]
+        previous = tuple(sorted(current.items()))
+        if not (current and decided):
+            return QuotaChange(tuple(sorted(quotas.items())), None, previous)
+        if revision is None:
+            raise InputError(
+                Problem(
+                    "the ledger already holds decisions against other quotas; record a "
+                    "landstal revision with --revise-quotas, or start a new ledger for a "
+                    "new year",
+                    self._source,
                 )
-            if set(current) != set(quotas):
-                raise InputError(
-                    Problem("revised quotas must cover the same municipalities", self._source)
-                )
-            last = self._db.execute("SELECT MAX(batch_no) FROM batch").fetchone()[0]
-            self._db.execute(
-                "INSERT INTO kvote_revision (after_batch, reason, previous) VALUES (?, ?, ?)",
-                (last, revision, json.dumps(sorted(current.items()))),
             )
-            self._db.executemany(
-                "UPDATE kvote SET kvote = ? WHERE kommunekode = ?",
-                [(q, k) for k, q in sorted(quotas.items())],
+        if set(current) != set(quotas):
+            raise InputError(
+                Problem("revised quotas must cover the same municipalities", self._source)
             )
+        return QuotaChange(tuple(sorted(quotas.items())), revision, previous)
+
+    def _apply(self, change: QuotaChange) -> None:
+        if change.revision is None:
+            self._db.execute("DELETE FROM kvote")
+            self._db.executemany("INSERT INTO kvote VALUES (?, ?)", change.quotas)
+            return
+        last = self._db.execute("SELECT MAX(batch_no) FROM batch").fetchone()[0]
+        self._db.execute(
+            "INSERT INTO kvote_revision (after_batch, reason, previous) VALUES (?, ?, ?)",
+            (last, change.revision, json.dumps(change.previous)),
+        )
+        self._db.executemany(
+            "UPDATE kvote SET kvote = ? WHERE kommunekode = ?",
+            [(q, k) for k, q in change.quotas],
+        )
 
     def revisions(self) -> list[tuple[int, int | None, str]]:
         """Recorded quota revisions: (revision number, last batch before it, reason)."""
@@ -404,21 +434,45 @@ class Ledger:
         """Remaining quota per municipality (never below 0)."""
         return Snapshot(tuple(self.status()), (), {}).remaining
 
-    def snapshot(self, case_ids: Sequence[str]) -> Snapshot:
-        """Quota use, and the recorded hash of each of ``case_ids`` placed, read in one
-        transaction."""
-        with self._transaction("DEFERRED"):
-            return self._snapshot(case_ids)
+    def snapshot(
+        self,
+        case_ids: Sequence[str],
+        quotas: Mapping[int, int] | None = None,
+        revision: str | None = None,
+        revised_from: Mapping[int, int] | None = None,
+    ) -> Snapshot:
+        """Quota use, and the current decision of each of ``case_ids`` placed, read in one
+        transaction.
 
-    def _snapshot(self, case_ids: Sequence[str]) -> Snapshot:
+        With ``quotas`` (and, once decisions exist, the ``revision`` that changes them; see
+        :meth:`_quota_change`), quota use as it will be under them: the change is checked now
+        and recorded only with the batch (:meth:`record_batch`, :meth:`record_quotas`).
+        ``revised_from``: the quotas in force that ``quotas`` were worked out from (a landstal
+        revision scales them); :class:`LedgerChanged` if another run has changed them since.
+        """
+        with self._transaction("DEFERRED"):
+            change = None if quotas is None else self._quota_change(quotas, revision)
+            if revised_from is not None and self.year_quotas() != dict(revised_from):
+                raise LedgerChanged
+            return self._snapshot(case_ids, change)
+
+    def year_quotas(self) -> dict[int, int]:
+        """The year's quotas in force, per kommunekode."""
+        return dict(self._db.execute("SELECT kommunekode, kvote FROM kvote").fetchall())
+
+    def _snapshot(self, case_ids: Sequence[str], change: QuotaChange | None = None) -> Snapshot:
         ids = tuple(case_ids)
+        status = tuple(self.status())
+        if change is not None:
+            placed = {s.kommunekode: s.placeret for s in status}
+            status = tuple(KvoteStatus(k, q, placed.get(k, 0)) for k, q in change.quotas)
         query = f"SELECT {_DECISION} FROM placering WHERE case_id IN ({{}})"
         decisions = {row[0]: Decision(*row) for row in self._select_in(query, ids)}
         replaced: frozenset[str] = frozenset()
         if self._has_replacements:
             query = "SELECT DISTINCT case_id FROM genvisitering WHERE case_id IN ({})"
             replaced = frozenset(row[0] for row in self._select_in(query, ids))
-        return Snapshot(tuple(self.status()), ids, decisions, replaced)
+        return Snapshot(status, ids, decisions, replaced, change)
 
     def _select_in(self, query: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
         """``query`` with its ``IN ({})`` list filled with ``ids``, 500 at a time (SQLite
@@ -498,11 +552,8 @@ class Ledger:
         if not set(replacing) <= {d.case_id for d in decisions}:
             raise ValueError("a case placed again needs a new decision in the batch")
         with self._transaction():
-            if (
-                solved_against is not None
-                and self._snapshot(solved_against.case_ids) != solved_against
-            ):
-                raise LedgerChanged
+            if solved_against is not None:
+                self._still(solved_against)
             batch_no = self._db.execute(
                 "INSERT INTO batch (inputs_hash, status, cases, persons, summary) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -536,6 +587,26 @@ class Ledger:
         record = self.find_batch(inputs_hash)
         assert record is not None
         return record
+
+    def record_quotas(self, solved_against: Snapshot) -> None:
+        """Record the quota change a batch was placed against when it records no decision
+        (every case placed already); :class:`LedgerChanged` as :meth:`record_batch`."""
+        with self._transaction():
+            self._still(solved_against)
+
+    def _still(self, seen: Snapshot) -> None:
+        """In a write transaction: :class:`LedgerChanged` unless the ledger reads as ``seen``
+        (its quotas included), then record ``seen``'s quota change."""
+        change = seen.quota_change
+        if change is not None:
+            try:
+                change = self._quota_change(dict(change.quotas), change.revision)
+            except InputError:  # decisions recorded meanwhile: the next attempt says why
+                raise LedgerChanged from None
+        if self._snapshot(seen.case_ids, change) != seen:
+            raise LedgerChanged
+        if change is not None:
+            self._apply(change)
 
     def replaced(self, case_id: str) -> list[Replaced]:
         """The decisions on ``case_id`` that later batches replaced, oldest first."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import sqlite3
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,7 +57,11 @@ app.add_typer(ledger_app, name="ledger")
 def assign(
     cases: Annotated[Path, typer.Option("--cases", help="Cases CSV (one row per case).")],
     quotas: Annotated[
-        Path | None, typer.Option("--quotas", help="Quotas CSV (kommunekode, kommunekvote).")
+        Path | None,
+        typer.Option(
+            "--quotas",
+            help="Quotas CSV (kommunekode, kommunekvote; or a revise export's ny_kvote).",
+        ),
     ] = None,
     landstal: LandstalOpt = None,
     data_year: DataYearOpt = None,
@@ -87,8 +92,9 @@ def assign(
         bool,
         typer.Option(
             "--revise-quotas",
-            help="The ledger's quotas are replaced by the given ones "
-            "as a recorded landstal revision (§ 4 stk. 7, § 7 stk. 8-11); decisions "
+            help="Record a landstal revision (§ 4 stk. 7, § 7 stk. 8-11) with this batch: "
+            "with --landstal, the ledger's quotas are revised to it (a decrease scales them, "
+            "an increase re-computes them); with --quotas, those replace them. Decisions "
             "already made stand.",
         ),
     ] = False,
@@ -110,7 +116,6 @@ def assign(
     csv_dialect: DialectOpt = Dialect.DANISH,
 ) -> None:
     """Place a batch of cases in municipalities (BEK nr. 550/2022 §§ 9-14) and explain each."""
-    from dataclasses import replace
 
     from visitering.assignment.problem import Parameters, Weights
     from visitering.batch import BatchInputs, run_batch
@@ -125,11 +130,15 @@ def assign(
         )
         notes: list[str] = []
         year_quota = None
+        new_landstal: int | None = None
         if quotas is not None and landstal is not None:
             problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
         elif quotas is not None:
             year_quota = gather(problems, lambda: tables.read_kvoter(read_table(quotas), kommuner))
             notes.append(f"Quotas: {quotas}")
+        elif landstal is not None and revise_quotas:
+            # § 7 stk. 8-11 apply to the quotas in force: worked out once the ledger is open.
+            new_landstal = gather(problems, lambda: parse_landstal(landstal))
         elif landstal is not None:
             year_quota = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
         settings = VisiteringSettings(Weights(), Parameters())
@@ -157,7 +166,7 @@ def assign(
             tuple(notes),
             frozenset(re_place or ()),
         )
-        if revise_quotas and (year_quota is None or ledger is None):
+        if revise_quotas and ((year_quota is None and new_landstal is None) or ledger is None):
             raise InputError(
                 Problem(
                     "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
@@ -165,22 +174,21 @@ def assign(
                 )
             )
         if ledger is not None and year_quota is None and not ledger.exists():
+            start = "--quotas" if new_landstal is not None else "--quotas or --landstal"
             raise InputError(
-                Problem(
-                    "no ledger at this path yet: give --quotas or --landstal to start one",
-                    str(ledger),
-                )
+                Problem(f"no ledger at this path yet: give {start} to start one", str(ledger))
             )
         if out is not None:
             io.check_output_directory(out)  # before the ledger records the batch
         revision = None
-        if revise_quotas:
+        if revise_quotas and year_quota is not None:
             revision = "landstal revision (§ 4 stk. 7, § 7 stk. 8-11); " + notes[0]
         if ledger is None:
             batch = run_batch(inputs, year_quota, None, revision)
         else:
+            given = _Quotas(year_quota, revision, new_landstal, data_year)
             try:
-                batch = _run_on_ledger(ledger, inputs, year_quota, revision, kommuner)
+                batch = _run_on_ledger(ledger, inputs, given, kommuner)
             except LedgerBusy as exc:
                 typer.echo(f"error: {ledger}: {exc}", err=True)
                 raise typer.Exit(EXIT_LEDGER_BUSY) from None
@@ -195,13 +203,18 @@ def assign(
         raise typer.Exit(EXIT_INFEASIBLE)
 
 
-def _run_on_ledger(
-    path: Path,
-    inputs: BatchInputs,
-    year_quota: dict[int, int] | None,
-    revision: str | None,
-    kommuner: Kommuner,
-) -> Batch:
+@dataclass(frozen=True)
+class _Quotas:
+    """The quotas an ``assign`` run gives the ledger: the year's (or revised ones, with the
+    reason), or a new landstal to revise the quotas in force to (``--revise-quotas``)."""
+
+    year: dict[int, int] | None
+    revision: str | None
+    new_landstal: int | None
+    data_year: int | None
+
+
+def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: Kommuner) -> Batch:
     """Run the batch on the ledger at ``path``; a ledger this run created goes if it fails.
 
     A new ledger file that records nothing (bad input, no placement) is removed again, so a
@@ -213,7 +226,13 @@ def _run_on_ledger(
     connection = io.open_database(path)
     try:
         book = _ledger(connection, path, kommuner, create=True)
-        batch = run_batch(inputs, year_quota, book, revision)
+        if quotas.new_landstal is None:
+            batch = run_batch(inputs, quotas.year, book, quotas.revision)
+        else:
+            in_force = book.year_quotas()
+            year, revision, lines = _revised(in_force, quotas.new_landstal, quotas.data_year)
+            inputs = replace(inputs, notes=(*lines, *inputs.notes))
+            batch = run_batch(inputs, year, book, revision, in_force)
     except BaseException:
         if new:
             io.remove_database(connection, path)
@@ -221,6 +240,31 @@ def _run_on_ledger(
     if new and not batch.result.is_ok:
         io.remove_database(connection, path)
     return batch
+
+
+def _revised(
+    in_force: dict[int, int], landstal: int, data_year: int | None
+) -> tuple[dict[int, int], str, list[str]]:
+    """The quotas in force revised to ``landstal`` (BEK nr. 550/2022 § 4 stk. 7, § 7 stk.
+    8-11): the new quotas, the revision's reason and the lines that tell the user."""
+    from visitering.kvoter.revision import Retning, revisionstrin
+    from visitering.report.kvoter import grundlag_lines
+
+    grundlag = embedded.embedded_grundlag(data_year)
+    step = revisionstrin(grundlag, in_force, landstal)
+    how = {
+        Retning.NEDSAETTELSE: "a decrease: the quotas in force scaled proportionally",
+        Retning.FORHOEJELSE: f"an increase: quotas re-computed on {grundlag.kilde}",
+        Retning.UAENDRET: "unchanged",
+    }[step.retning]
+    reason = (
+        f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {step.fra_landstal} → "
+        f"{step.til_landstal}, {how}"
+    )
+    lines = [f"Quotas: {reason}"]
+    if step.retning is Retning.FORHOEJELSE:
+        lines += grundlag_lines(grundlag)
+    return step.kvoter_efter, reason, lines
 
 
 def _ledger(
@@ -241,8 +285,6 @@ def _ledger(
 
 def _with_options(params: Parameters, time_limit: float | None, seed: int | None) -> Parameters:
     """``--time-limit`` and ``--seed`` in place of the scenario's; a bad value names its option."""
-    from dataclasses import replace
-
     try:
         return replace(
             params,

@@ -275,9 +275,10 @@ def read_frivillige(table: Table, kommuner: Kommuner) -> dict[int, int]:
 
 
 def read_kvoter(table: Table, kommuner: Kommuner) -> dict[int, int]:
-    """Quotas from a CSV with ``kommunekode`` and ``kommunekvote`` (or ``rest``: remaining),
-    every municipality exactly once; a ``kommunekvoter.csv`` export reads back as it is."""
-    column = "rest" if "rest" in table.columns else "kommunekvote"
+    """Quotas from a CSV with ``kommunekode`` and ``kommunekvote`` (or ``rest``: remaining;
+    or ``ny_kvote``: revised), every municipality exactly once; a ``kommunekvoter.csv`` export
+    and a ``visitering revise`` export read back as they are."""
+    column = next((c for c in ("rest", "ny_kvote") if c in table.columns), "kommunekvote")
     require_columns(table, ("kommunekode", column))
     problems: list[Problem] = []
     seen: dict[int, int] = {}

@@ -107,34 +107,59 @@ def revider(
         raise InputError(problems)
     oprindelig = beregn_kvoter(grundlag, landstal, metode)
     offers = dict(frivillige or {})
+    steps: list[Revisionstrin] = []
     current = oprindelig.kvoter
-    old = landstal
-    steps = []
     for new in nye_landstal:
-        change = Fraction(abs(new - old), old)
-        given: dict[int, int] = {}
-        if new < old:
-            retning = Retning.NEDSAETTELSE
-            codes = sorted(current)
-            scaled = [Fraction(current[k] * new, old) for k in codes]
-            after = dict(zip(codes, apportion(scaled, new, metode), strict=True))
-        elif new > old:
-            retning = Retning.FORHOEJELSE
-            given = serve_volunteers(offers, new - old, metode)
-            for code, extra in given.items():
-                offers[code] -= extra
-            base = beregn_kvoter(grundlag, new - sum(given.values()), metode).kvoter
-            after = {k: q + given.get(k, 0) for k, q in base.items()}
-        else:
-            retning = Retning.UAENDRET
-            after = dict(current)
-        steps.append(
-            Revisionstrin(
-                old, new, retning, change, taerskel(old, before_2018), current, after, given
-            )
-        )
-        current, old = after, new
+        step = revisionstrin(grundlag, current, new, metode, offers, before_2018)
+        for code, extra in step.frivillige.items():
+            offers[code] -= extra  # offers are used up across chained increases
+        steps.append(step)
+        current = step.kvoter_efter
     return Revision(oprindelig, tuple(steps))
+
+
+def revisionstrin(
+    grundlag: Fordelingsgrundlag,
+    kvoter: Mapping[int, int],
+    landstal: int,
+    metode: Method = Method.LARGEST_REMAINDER,
+    frivillige: Mapping[int, int] | None = None,
+    before_2018: bool = False,
+) -> Revisionstrin:
+    """One change of the landstal to ``landstal``, applied to the quotas in force ``kvoter``
+    (their sum is the landstal in force): a decrease scales them (§ 7 stk. 8), an increase is
+    a re-computation on ``grundlag`` (the first announcement's data) with the volunteers'
+    ``frivillige`` offers served first (§ 7 stk. 9).
+
+    Raises
+    ------
+    InputError
+        If ``landstal`` is not a positive whole number, or no quota is in force.
+    """
+    old = sum(kvoter.values())
+    if landstal <= 0:
+        raise InputError(Problem(f"must be a positive whole number, got {landstal}", "--landstal"))
+    if old <= 0:
+        raise InputError(Problem("no quotas in force to revise (they sum to 0)", "--landstal"))
+    current = dict(kvoter)
+    given: dict[int, int] = {}
+    if landstal < old:
+        retning = Retning.NEDSAETTELSE
+        codes = sorted(current)
+        scaled = [Fraction(current[k] * landstal, old) for k in codes]
+        after = dict(zip(codes, apportion(scaled, landstal, metode), strict=True))
+    elif landstal > old:
+        retning = Retning.FORHOEJELSE
+        given = serve_volunteers(frivillige or {}, landstal - old, metode)
+        base = beregn_kvoter(grundlag, landstal - sum(given.values()), metode).kvoter
+        after = {k: q + given.get(k, 0) for k, q in base.items()}
+    else:
+        retning = Retning.UAENDRET
+        after = dict(current)
+    change = Fraction(abs(landstal - old), old)
+    return Revisionstrin(
+        old, landstal, retning, change, taerskel(old, before_2018), current, after, given
+    )
 
 
 def serve_volunteers(offers: Mapping[int, int], increase: int, metode: Method) -> dict[int, int]:
