@@ -616,3 +616,53 @@ def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path
         f"error: 1 problem in the input:\n  {tmp_path / 'none.sqlite'}: no ledger at this path "
         "yet: give --quotas to start one\n",
     )
+
+
+def test_the_alternative_is_priced_in_full(tmp_path):
+    """Regression (CLI audit): a batch of one case was told that another municipality "would
+    have cost 2 less, but its quota served other cases better" - there were no other cases:
+    the alternative was priced by the case's own terms, without the even distribution."""
+    cases = tmp_path / "one.csv"
+    cases.write_text("case_id;persons;education\nNEW-2;1;secondary\n", encoding="utf-8")
+    ledger = tmp_path / "l.sqlite"
+    assert (
+        run("assign", "--cases", str(cases), "--landstal", "600", "--ledger", str(ledger)).exit_code
+        == 0
+    )
+    text = run("explain-case", "NEW-2", "--ledger", str(ledger)).stdout
+    assert (
+        "The best alternative was 101 København: moving this case there, the rest of the batch "
+        "as placed, would have cost 2 more in all (its own terms, and the even distribution and "
+        "concentration of both municipalities).\n"
+    ) in text
+    assert "less" not in text
+
+
+def test_a_full_quota_that_would_have_been_cheaper_is_named():
+    from visitering.report.placering import explain_case
+
+    kommuner = embedded.kommuner()
+    record = {
+        "legal_basis": "quota",
+        "terms": {"employment": 64},
+        "cost": 64,
+        "alternative_kommune": 101,
+        "alternative_extra_cost": 6,
+        "alternative_priced": "move",
+        "taken_kommune": 461,
+        "taken_saving": 4,
+    }
+    text = explain_case("A", 175, 1, record, kommuner)
+    assert (
+        "The best alternative was 101 København: moving this case there, the rest of the batch "
+        "as placed, would have cost 6 more in all (its own terms, and the even distribution and "
+        "concentration of both municipalities).\n461 Odense would have cost 4 less in all, but "
+        "the batch's other cases had used its quota (the batch is placed as a whole).\n"
+    ) in text
+    # A decision recorded before the alternatives were priced in full keeps a true reading.
+    old = {k: v for k, v in record.items() if not k.startswith(("taken", "alternative_p"))}
+    old["alternative_extra_cost"] = -2
+    assert (
+        "For this case alone 101 København would have cost 2 less in its own terms (recorded "
+        "before the alternatives were priced with the even distribution).\n"
+    ) in explain_case("A", 175, 1, old, kommuner)

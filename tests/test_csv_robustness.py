@@ -270,6 +270,9 @@ def placement(**changes: str) -> csvtext.Table:
         grundlag="quota",
         alternativ_kommunekode="147",
         alternativ_meromkostning="-1,5",
+        kvote_optaget_kommunekode="",
+        kvote_optaget_kommune="",
+        kvote_optaget_besparelse="",
     )
     cells.update(changes)
     text = ";".join(PLACERING_COLUMNS) + "\n" + ";".join(cells[c] for c in PLACERING_COLUMNS)
@@ -281,6 +284,9 @@ def test_a_valid_placement_reads_back():
     assert (kode, persons) == (101, 2)
     assert record["alternative_kommune"] == 147
     assert record["alternative_extra_cost"] == -1.5
+    assert record["alternative_priced"] == "move" and "taken_kommune" not in record
+    taken = placement(kvote_optaget_kommunekode="461", kvote_optaget_besparelse="4")
+    assert read_placement(taken, "A")[2].items() >= {("taken_kommune", 461), ("taken_saving", 4)}
 
 
 @pytest.mark.parametrize(

@@ -322,6 +322,9 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
                 why.get("cost", 0.0),
                 why.get("alternative_kommune"),
                 why.get("alternative_extra_cost"),
+                why.get("basis_detail"),
+                why.get("taken_kommune"),
+                why.get("taken_saving"),
             )
         )
     result = Result(

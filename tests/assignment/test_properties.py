@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from visitering.assignment import LegalBasis, Problem, Status, Weights, rounds, search, solve
+from visitering.assignment.columns import cost_matrix
 from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import Basis, eligibility
 from visitering.assignment.instance import compile_problem
@@ -321,3 +322,54 @@ def test_compiled_knapsacks_match_the_interpreted_reference(
     np.testing.assert_array_equal(count, ref_count)
     np.testing.assert_allclose(rc, ref_rc, rtol=0, atol=1e-9)
     assert not np.isnan(rc).any()  # every pair's floor is set
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_cases=5, max_kommuner=3))
+def test_the_alternative_is_the_best_single_move_priced_in_full(problem: Problem) -> None:
+    """Each placement's alternative against brute force: every case moved alone to every other
+    open municipality, the rest as placed, priced by the whole objective.  The alternative is
+    the cheapest move the municipality can take (an exception, or quota room), with that
+    move's full price; a cheaper move into a full quota is the "taken" municipality.  On an
+    optimal placement no possible move is cheaper.  Regression (CLI audit): the alternative
+    was priced by the case's pair terms only, so a single-case batch was told that another
+    municipality "would have cost 2 less, but its quota served other cases better"."""
+    result = solve(problem)
+    if result.status is not Status.OPTIMAL:
+        return
+    inst = compile_problem(problem)
+    basis = eligibility(inst)
+    open_ = basis != Basis.CLOSED
+    cost = cost_matrix(inst, PairCosts(inst))
+    pairs = Pairs.select(basis, cost, open_)
+    cp = coupling(inst)
+    index = {int(code): k for k, code in enumerate(inst.codes)}
+    cols = np.array([index[result.placement_of(c).kommunekode] for c in inst.case_ids])
+    z = objective_of(inst, cp, pairs, cols)
+    assert z == pytest.approx(result.objective)
+    for i, case_id in enumerate(inst.case_ids):
+        possible, taken = {}, {}
+        for m in np.flatnonzero(open_[i]):
+            if m == cols[i]:
+                continue
+            moved = cols.copy()
+            moved[i] = m
+            on_quota = basis[np.arange(inst.n), moved] == Basis.QUOTA
+            load = np.bincount(moved[on_quota], inst.persons[on_quota], inst.k)
+            fits = basis[i, m] != Basis.QUOTA or load[m] <= inst.capacity[m]
+            delta = objective_of(inst, cp, pairs, moved) - z
+            (possible if fits else taken)[int(inst.codes[m])] = delta
+        p = result.placement_of(case_id)
+        if possible:
+            assert p.alternative_extra_cost == pytest.approx(min(possible.values()))
+            assert possible[p.alternative_kommune] == pytest.approx(min(possible.values()))
+            if not problem.parameters.allow_overshoot:
+                assert p.alternative_extra_cost >= -1e-9
+        else:
+            assert (p.alternative_kommune, p.alternative_extra_cost) == (None, None)
+        cheaper = {k: v for k, v in taken.items() if v < 0}
+        if cheaper:
+            assert p.taken_saving == pytest.approx(-min(cheaper.values()))
+            assert cheaper[p.taken_kommune] == pytest.approx(min(cheaper.values()))
+        else:
+            assert (p.taken_kommune, p.taken_saving) == (None, None)

@@ -5,6 +5,8 @@ Shared by the solver and the textbook model, so both are measured by the same ob
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from visitering.assignment.costs import Coupling, PairCosts, group_costs, tier_costs
@@ -77,27 +79,82 @@ def legal_bases(inst: Instance, basis: np.ndarray, cols: IntArray) -> list[Legal
     return out
 
 
-def _alternatives(
-    inst: Instance, basis: np.ndarray, pc: PairCosts, cols: IntArray
-) -> tuple[IntArray, FloatArray]:
-    """Per case: the open municipality of lowest pair cost other than the chosen one (-1 if
-    none), and its pair cost minus the chosen one's."""
-    alt = np.full(inst.n, -1, dtype=np.int64)
-    extra = np.full(inst.n, np.nan)
-    top = np.iinfo(np.int64).max
+@dataclass(frozen=True, slots=True)
+class _Moves:
+    """Per case: the best other municipality that could take it (-1 if none) and the change of
+    the whole objective if the case alone moved there; and a municipality where it alone
+    would have cost less but whose quota the batch's other cases took (-1 if none), with
+    the saving."""
+
+    alternative: IntArray
+    extra: FloatArray
+    taken: IntArray
+    saving: FloatArray
+
+
+def _moves(
+    inst: Instance,
+    basis: np.ndarray,
+    pc: PairCosts,
+    cp: Coupling,
+    cols: IntArray,
+    quota: np.ndarray,
+) -> _Moves:
+    """Every case moved alone to every other open municipality, the rest as placed.
+
+    A move costs the difference of the case's pair terms, plus the change of the pace tiers
+    of the municipality it leaves and the one it joins, plus the change of the concentration
+    excess.  It is possible where the municipality could take the case: a legal exception
+    there, or quota room left by the other cases.  On a placement proven optimal no possible
+    move costs less (the batch is placed as a whole: a move that saves more than it costs
+    would have been made).
+    """
+    persons = inst.persons.astype(np.int64)
+    placed, load, group_load = loads(inst, quota, cols)
+    base = tier_costs(placed, cp, inst.capacity)
+    sizes = np.unique(persons)  # the pace tiers' change for each family size
+    join = np.stack([tier_costs(placed + s, cp, inst.capacity) - base for s in sizes])
+    leave = np.stack([tier_costs(placed - s, cp, inst.capacity) - base for s in sizes])
+    capped = 0 if cp.group_cap is None else cp.group_cap.shape[1]
+    out = _Moves(
+        np.full(inst.n, -1, dtype=np.int64),
+        np.full(inst.n, np.nan),
+        np.full(inst.n, -1, dtype=np.int64),
+        np.full(inst.n, np.nan),
+    )
     for start in range(0, inst.n, CHUNK):
         rows = np.arange(start, min(start + CHUNK, inst.n))
-        cost = pc.matrix(rows)
-        open_ = basis[rows] != Basis.CLOSED
         local = np.arange(len(rows))
-        chosen = cost[local, cols[rows]]
-        masked = np.where(open_, cost, top)
-        masked[local, cols[rows]] = top
-        best = masked.argmin(axis=1)
-        has = open_.sum(axis=1) > 1
-        alt[rows[has]] = best[has]
-        extra[rows[has]] = (cost[local, best] - chosen)[has]
-    return alt, extra
+        here = cols[rows]
+        p = persons[rows]
+        size = np.searchsorted(sizes, p)
+        pair = pc.matrix(rows).astype(np.float64)
+        move = pair - pair[local, here][:, None] + join[size] + leave[size, here][:, None]
+        is_quota = basis[rows] == Basis.QUOTA
+        g = inst.group[rows]
+        grouped = np.flatnonzero((g != NONE) & (g < capped))
+        if cp.group_cap is not None and grouped.size:
+            gi, q, c = g[grouped], p[grouped, None], here[grouped]
+            now, cap = group_load[:, gi].T, cp.group_cap[:, gi].T
+            joined = np.maximum(now + q - cap, 0) - np.maximum(now - cap, 0)
+            move[grouped] += np.where(is_quota[grouped], joined * cp.group_cost, 0)
+            at = np.arange(len(grouped))
+            now_c, cap_c = now[at, c], cap[at, c]
+            left = np.maximum(now_c - q[:, 0] - cap_c, 0) - np.maximum(now_c - cap_c, 0)
+            move[grouped] += np.where(quota[rows[grouped]], left * cp.group_cost, 0)[:, None]
+        other = (basis[rows] != Basis.CLOSED) & (np.arange(inst.k) != here[:, None])
+        room = ~is_quota | (load[None, :] + p[:, None] <= inst.capacity[None, :])
+        possible = np.where(other & room, move, np.inf)
+        best = possible.argmin(axis=1)
+        has = np.isfinite(possible[local, best])
+        out.alternative[rows[has]] = best[has]
+        out.extra[rows[has]] = possible[local, best][has]
+        full = np.where(other & ~room, move, np.inf)
+        cheapest = full.argmin(axis=1)
+        better = full[local, cheapest] < 0
+        out.taken[rows[better]] = cheapest[better]
+        out.saving[rows[better]] = -full[local, cheapest][better]
+    return out
 
 
 def placements(
@@ -124,7 +181,8 @@ def placements(
         denom = np.maximum(group_load[cols, gi], 1)
         terms["concentration"] = np.where(has, excess[cols, gi] * persons / denom, 0.0)
     bases = legal_bases(inst, basis, cols)
-    alt, extra = _alternatives(inst, basis, pc, cols)
+    moves = _moves(inst, basis, pc, cp, cols, quota)
+    alt, extra = moves.alternative, moves.extra
     ids = inst.case_ids
     out = []
     for i in range(inst.n):
@@ -139,6 +197,8 @@ def placements(
                 cost=float(sum(t.values())),
                 alternative_kommune=int(inst.codes[alt[i]]) if alt[i] >= 0 else None,
                 alternative_extra_cost=float(extra[i]) if alt[i] >= 0 else None,
+                taken_kommune=int(inst.codes[moves.taken[i]]) if moves.taken[i] >= 0 else None,
+                taken_saving=float(moves.saving[i]) if moves.taken[i] >= 0 else None,
                 basis_detail=basis_detail(inst, i, bases[i]),
             )
         )

@@ -87,10 +87,14 @@ class Placement:
     cost:
         Sum of ``terms``.
     alternative_kommune, alternative_extra_cost:
-        The open municipality with the lowest pair cost for this case other than the chosen
-        one, and its pair cost minus the chosen one's.  Negative when the case itself would
-        have been better off there but that quota served others better; None if no other
-        municipality is open to the case.
+        The best other municipality that could have taken this case (an exception there, or
+        quota room left by the batch's other cases), and how much the whole objective would
+        have risen had this case alone moved there (its own terms, the even distribution of
+        both municipalities and the concentration).  Never negative on a placement proven
+        optimal.  None if no other municipality could take the case.
+    taken_kommune, taken_saving:
+        A municipality where this case alone would have cost less in all, but whose quota the
+        batch's other cases filled, and the saving; None if there is none.
     basis_detail:
         What an exception rests on beyond its municipality: the ``special_circumstances``
         reason code, or a job offer's workplace, hours and commute; None otherwise.
@@ -105,6 +109,8 @@ class Placement:
     alternative_kommune: int | None
     alternative_extra_cost: float | None
     basis_detail: str | None = None
+    taken_kommune: int | None = None
+    taken_saving: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,10 @@ from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Row, Table, parse_count, printable, shown
 from visitering.inputs import embedded
 from visitering.inputs.tables import read_kommunekode
-from visitering.report.placering import TERMS
+from visitering.report.placering import MOVE_PRICED, TERMS
+
+#: A column only exports that price the alternative in full have.
+TAKEN_COLUMN = "kvote_optaget_kommunekode"
 
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 """A number as the export writes it (decimal point or comma; no exponent, ``inf`` or ``nan``)."""
@@ -43,15 +46,25 @@ def read_placement(
         problems.append(
             Problem("a case has at least 1 person", table.source, row.number, "persons")
         )
-    alternative = (
-        read_kommunekode(row, "alternativ_kommunekode", kommuner, table, problems)
-        if row.cells.get("alternativ_kommunekode")
-        else None
+    alternative, taken = (
+        read_kommunekode(row, column, kommuner, table, problems) if row.cells.get(column) else None
+        for column in ("alternativ_kommunekode", "kvote_optaget_kommunekode")
     )
     numbers = {
         column: _number(row, column, table, problems)
-        for column in ("omkostning", "alternativ_meromkostning", *(f"term_{t}" for t in TERMS))
+        for column in (
+            "omkostning",
+            "alternativ_meromkostning",
+            "kvote_optaget_besparelse",
+            *(f"term_{t}" for t in TERMS),
+        )
     }
+    # An export with the "taken" columns prices its alternative in full.
+    priced: dict[str, Any] = (
+        {"alternative_priced": MOVE_PRICED} if TAKEN_COLUMN in table.columns else {}
+    )
+    if taken is not None:
+        priced |= {"taken_kommune": taken, "taken_saving": numbers["kvote_optaget_besparelse"]}
     if problems:
         raise InputError(problems)
     assert kode is not None and persons is not None
@@ -65,6 +78,7 @@ def read_placement(
             "cost": numbers["omkostning"],
             "alternative_kommune": alternative,
             "alternative_extra_cost": numbers["alternativ_meromkostning"],
+            **priced,
         },
     )
 

@@ -67,6 +67,9 @@ PLACERING_COLUMNS = (
     "alternativ_kommunekode",
     "alternativ_kommune",
     "alternativ_meromkostning",
+    "kvote_optaget_kommunekode",
+    "kvote_optaget_kommune",
+    "kvote_optaget_besparelse",
 )
 KOMMUNE_COLUMNS = (
     "kommunekode",
@@ -122,6 +125,9 @@ def placement_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
                 alt,
                 kommuner[alt].navn if alt is not None else None,
                 _num(p.alternative_extra_cost),
+                p.taken_kommune,
+                kommuner[p.taken_kommune].navn if p.taken_kommune is not None else None,
+                _num(p.taken_saving),
             ]
         )
     return rows
@@ -294,6 +300,13 @@ def explanation_record(p: Placement) -> str:
             "cost": _num(p.cost),
             "alternative_kommune": p.alternative_kommune,
             "alternative_extra_cost": _num(p.alternative_extra_cost),
+            # Records before it priced the alternative by the case's own terms only.
+            "alternative_priced": MOVE_PRICED,
+            **(
+                {"taken_kommune": p.taken_kommune, "taken_saving": _num(p.taken_saving)}
+                if p.taken_kommune is not None
+                else {}
+            ),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -327,25 +340,62 @@ def explain_case(
             lines.append(f"  {TERM_WORDS[t]:<52} {terms[t]:>8}")
     lines.append(f"  {'total':<52} {record.get('cost')!s:>8}")
     worst = max(terms.items(), key=lambda kv: kv[1], default=None)
-    alt, extra = record.get("alternative_kommune"), record.get("alternative_extra_cost")
     lines.append("")
-    if alt is None:
-        lines.append("No other municipality was open to this case under the rules.")
-    elif extra is not None and extra >= 0:
-        lines.append(
-            f"The best alternative was {alt} {_navn(kommuner, alt)}, which "
-            f"would have cost {extra} more for this case."
-        )
+    if record.get("alternative_priced") == MOVE_PRICED:
+        lines += _alternative_lines(record, kommuner)
     else:
-        lines.append(
-            f"For this case alone {alt} {_navn(kommuner, alt)} would have "
-            f"cost {-(extra or 0)} less, but its quota served other cases better "
-            "(the batch is placed as a whole)."
-        )
+        lines += _pair_priced_alternative_lines(record, kommuner)
     if worst is not None and worst[1] > 0:
         lines.append(f"The largest remaining cost is {TERM_WORDS[worst[0]]}.")
     lines.append("Visitering decisions cannot be appealed (§ 14); this record is the reason.")
     return "\n".join(lines) + "\n"
+
+
+#: How a decision record prices its alternative: the whole batch's cost of moving the case
+#: alone (see :class:`~visitering.assignment.result.Placement`).
+MOVE_PRICED = "move"
+
+
+def _alternative_lines(record: Mapping[str, Any], kommuner: Kommuner) -> list[str]:
+    alt, extra = record.get("alternative_kommune"), record.get("alternative_extra_cost")
+    taken, saving = record.get("taken_kommune"), record.get("taken_saving")
+    lines = []
+    if alt is None:
+        lines.append("No other municipality could take this case under the rules.")
+    elif extra is not None and extra >= 0:
+        lines.append(
+            f"The best alternative was {alt} {_navn(kommuner, alt)}: moving this case there, "
+            f"the rest of the batch as placed, would have cost {extra} more in all (its own "
+            "terms, and the even distribution and concentration of both municipalities)."
+        )
+    else:
+        lines.append(
+            f"Moving this case alone to {alt} {_navn(kommuner, alt)} would have cost "
+            f"{-(extra or 0)} less in all: the search ended (time limit) before it found that."
+        )
+    if taken is not None:
+        lines.append(
+            f"{taken} {_navn(kommuner, taken)} would have cost {saving} less in all, but the "
+            "batch's other cases had used its quota (the batch is placed as a whole)."
+        )
+    return lines
+
+
+def _pair_priced_alternative_lines(record: Mapping[str, Any], kommuner: Kommuner) -> list[str]:
+    """A decision recorded before the alternative was priced in full: its wording then."""
+    alt, extra = record.get("alternative_kommune"), record.get("alternative_extra_cost")
+    if alt is None:
+        return ["No other municipality was open to this case under the rules."]
+    if extra is not None and extra >= 0:
+        return [
+            f"The best alternative was {alt} {_navn(kommuner, alt)}, which "
+            f"would have cost {extra} more for this case."
+        ]
+    return [
+        f"For this case alone {alt} {_navn(kommuner, alt)} would have "
+        f"cost {-(extra or 0)} less in its own terms (recorded before the alternatives "
+        "were priced with the even distribution)."
+    ]
 
 
 def replaced_lines(replaced: Sequence[Replaced], kommuner: Kommuner) -> str:
