@@ -381,3 +381,38 @@ def test_new_quotas_are_recorded_with_the_batch_and_only_then(tmp_path):
     book.record_quotas(seen)
     assert book.year_quotas() == {101: 5, 147: 5}
     assert book.revisions()[-1] == (3, 3, "alone")
+
+
+def test_the_inputs_hash_covers_everything_that_decides_a_batch():
+    """A re-run finds its recorded batch by this hash, so anything that may change the
+    placement must change the hash, and nothing else may (found by a mutation audit: leaving
+    the weights out passed every test, and a re-run with other weights would have returned
+    the old decisions)."""
+    from dataclasses import replace
+
+    from visitering.assignment import Parameters, Weights
+    from visitering.batch import BatchInputs, inputs_hash
+    from visitering.cases import Case
+    from visitering.inputs import geography
+    from visitering.inputs.profiles import embedded_profiles
+
+    inputs = BatchInputs(
+        [Case("A", 2), Case("B", 1)],
+        embedded_profiles(),
+        geography.neighbours(),
+        geography.distances_km(),
+    )
+    quota = {101: 5, 147: 3}
+    base = inputs_hash(inputs, quota)
+    changed = [
+        replace(inputs, weights=Weights(employment=1)),
+        replace(inputs, parameters=Parameters(capacity_tolerance=1)),
+        replace(inputs, parameters=Parameters(seed=7)),
+        replace(inputs, cases=[Case("A", 2), Case("B", 2)]),
+        replace(inputs, re_place=frozenset({"A"})),
+    ]
+    assert all(inputs_hash(other, quota) != base for other in changed)
+    assert inputs_hash(inputs, {101: 5, 147: 4}) != base
+    # The time limit only bounds the solve, the thread count only says how it runs.
+    same = replace(inputs, parameters=Parameters(time_limit_s=5, threads=1))
+    assert inputs_hash(same, quota) == base

@@ -4,6 +4,8 @@ one within commuting reach of a quota municipality, does not."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from assignment_helpers import LINE, employment, make_problem, singles
 
@@ -110,6 +112,43 @@ def test_only_a_job_offer_that_is_not_time_limited_opens_the_exception(
     case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=20, job_offer_kind=kind)
     basis = eligibility(compile_problem(make_problem([case], WEST_ONLY)))[0].tolist()
     assert (Basis.JOB_OFFER in basis) is opens
+
+
+@pytest.mark.parametrize(("hours", "opens"), [(15.0, True), (14.99, False), (37.0, True)])
+def test_a_job_offer_of_15_hours_a_week_is_enough(hours: float, opens: bool) -> None:
+    """§ 11 stk. 4: "at least 15 hours"; the boundary itself opens the exception (found by a
+    mutation audit: no test used exactly 15 hours)."""
+    case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=hours)
+    basis = eligibility(compile_problem(make_problem([case], WEST_ONLY)))[0].tolist()
+    assert (Basis.JOB_OFFER in basis) is opens
+
+
+@pytest.mark.parametrize(("threshold", "opens"), [(80.0, False), (79.9, True)])
+def test_a_commute_of_exactly_the_threshold_does_not_exceed_it(
+    threshold: float, opens: bool
+) -> None:
+    """The exception needs a commute that *exceeds* the threshold (2 hours by default): from
+    103 to the workplace 104, 20 km, is 2 × (10 + 60 × 1.25 × 20 / 50) = 80 minutes exactly at
+    50 km/h (found by a mutation audit: no commute sat on the threshold)."""
+    quota = {101: 5, 102: 5, 103: 5, 104: 0, 105: 0}
+    case = Case("c", persons=2, job_offer_kommune=104, job_offer_hours=37)
+    problem = make_problem([case], quota, commute_speed_kmh=50.0, commute_threshold_min=threshold)
+    assert (Basis.JOB_OFFER in eligibility(compile_problem(problem))[0].tolist()) is opens
+
+
+def test_a_quota_municipality_the_case_cannot_live_in_does_not_count_as_reachable() -> None:
+    """§ 11 stk. 4 asks for the commute from a municipality that could take the family under
+    its quota: 103 is 20 km from the workplace 104 but has no dwelling for four persons, so
+    the nearest that could take them are 40 km and more away, and the exception opens (found by
+    a mutation audit: nothing combined a job offer with a closed quota municipality)."""
+    quota = {101: 5, 102: 5, 103: 5, 104: 0, 105: 0}
+    profiles = employment(104, LINE)
+    profiles[103] = replace(profiles[103], dwellings={2: 3})
+    case = Case("c", persons=4, job_offer_kommune=104, job_offer_hours=37)
+    basis = eligibility(compile_problem(make_problem([case], quota, profiles)))[0].tolist()
+    assert basis == [Basis.QUOTA, Basis.QUOTA, Basis.CLOSED, Basis.JOB_OFFER, Basis.JOB_OFFER]
+    with_room = eligibility(compile_problem(make_problem([case], quota, employment(104, LINE))))
+    assert Basis.JOB_OFFER not in with_room[0].tolist()
 
 
 def test_job_offer_under_15_hours_does_not_open_the_exception() -> None:

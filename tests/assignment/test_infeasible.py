@@ -49,6 +49,24 @@ def test_quota_shortfall_names_a_hall_set() -> None:
     assert "short by 1" in diagnosis.message
 
 
+def test_a_case_placed_by_exception_is_not_blamed_for_a_quota_shortfall() -> None:
+    """As above, with a case that only an exception can place (an institution at 103, which
+    has no quota): it uses no quota, so it is no part of the shortfall (found by a mutation
+    audit: the diagnosis also named such cases when they were counted as using quota)."""
+    cases = [Case("c0", persons=2), Case("c1", persons=1), Case("c2", persons=1)]
+    cases.append(Case("e", persons=1, institution_kommune=103))
+    problem = make_problem(cases, {101: 3, 102: 5, 103: 0})
+    forbidden = {f"c{i}": frozenset({102, 103}) for i in range(3)} | {"e": frozenset({101, 102})}
+    result = solve(replace(problem, forbidden=forbidden))
+    assert result.status is Status.INFEASIBLE
+    (diagnosis,) = result.diagnosis
+    assert (diagnosis.rule, set(diagnosis.case_ids)) == (
+        "respect_remaining_quota",
+        {"c0", "c1", "c2"},
+    )
+    assert diagnosis.kommuner == (101,)
+
+
 def test_families_that_only_fit_split_are_diagnosed() -> None:
     # 6 persons of quota for 6 persons, but 3 families of 2 do not fit into 3 + 3.
     cases = [Case(f"f{i}", persons=2) for i in range(3)]

@@ -137,6 +137,12 @@ def test_special_circumstances_kommune_is_checked_like_the_other_municipalities(
 def test_weights_must_let_section_12_2_dominate_employment() -> None:
     with pytest.raises(InputError, match=r"§ 12 stk\. 2 must dominate employment"):
         Weights(employment=3, close_family=5)
+    # Treatment as well, and strictly: a tie does not dominate (mutation audit).
+    with pytest.raises(InputError, match=r"treatment × 50 must exceed"):
+        Weights(employment=3, treatment=5)
+    with pytest.raises(InputError, match=r"close_family × 50 must exceed"):
+        Weights(employment=5, close_family=10)
+    assert Weights(employment=5, close_family=11, treatment=11).employment == 5
     with pytest.raises(InputError, match="whole number"):
         Weights(employment=-1)
     assert Weights(even_distribution=0).active().keys() >= {"employment", "close_family"}

@@ -74,11 +74,16 @@ def test_tolerance_allows_that_many_persons_more() -> None:
     assert at_101 == {LegalBasis.QUOTA: 3, LegalBasis.TOLERANCE: 1}
 
 
-def test_tolerance_never_opens_a_zero_quota_municipality() -> None:
+@pytest.mark.parametrize(
+    "weights", [Weights(), Weights(even_distribution=0, concentration=0)], ids=["default", "pairs"]
+)
+def test_tolerance_never_opens_a_zero_quota_municipality(weights: Weights) -> None:
     """Regression: with capacity_tolerance 1 a zero-quota municipality took a person on the
-    quota basis, explained as 'the municipality had quota left' (§ 11 stk. 1 and 3-4)."""
+    quota basis, explained as 'the municipality had quota left' (§ 11 stk. 1 and 3-4).  Also
+    without the pace tiers, whose top price alone kept the case out under the default weights
+    (found by a mutation audit)."""
     problem = make_problem(
-        singles(2), {101: 0, 102: 10}, employment(101, (101, 102)), capacity_tolerance=1
+        singles(2), {101: 0, 102: 10}, employment(101, (101, 102)), weights, capacity_tolerance=1
     )
     result = solve(problem)
     assert result.persons_by_kommune() == {102: 2}
