@@ -114,9 +114,10 @@ def test_matching_quotas_sum_to_persons_and_stay_within_quota(big):
     assert sum(quotas.values()) == total
     population = {g.kommune.kode: g.befolkning for g in embedded.embedded_grundlag().kommuner}
     whole = sum(population.values())
-    for code, quota in quotas.items():
+    largest = max(c.persons for c in big)
+    for code, quota in quotas.items():  # within one family of the population share
         exact = Fraction(total * population[code], whole)
-        assert math.floor(exact) <= quota <= math.ceil(exact)
+        assert math.floor(exact) - largest < quota < math.ceil(exact) + largest
 
 
 def test_other_municipality_lists_need_a_population():
@@ -130,13 +131,24 @@ def test_other_municipality_lists_need_a_population():
     assert sum(quotas.values()) == sum(c.persons for c in cases)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(0, 60), st.integers(0, 2**32 - 1))
 def test_quotas_fit_any_batch(n, seed):
+    """The quotas add up to the persons and the solver places every case in them, families
+    whole.  Regression (CLI audit): quotas split by population only added up, and 50 cases
+    were infeasible against them (families of 5 against quotas of 0-2)."""
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.inputs import geography
+    from visitering.inputs.profiles import embedded_profiles
+
     cases = synth.generate_cases(n, seed, KOMMUNER)
     quotas = synth.matching_quotas(cases, KOMMUNER)
     assert sum(quotas.values()) == sum(c.persons for c in cases)
     assert min(quotas.values()) >= 0
+    inputs = BatchInputs(
+        cases, embedded_profiles(), geography.neighbours(), geography.distances_km()
+    )
+    assert run_batch(inputs, quotas).result.is_ok
 
 
 @pytest.mark.parametrize(

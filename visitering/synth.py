@@ -328,11 +328,16 @@ def matching_quotas(
     kommuner: Kommuner,
     population: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
-    """Whole-year remaining quotas that exactly fit a batch: Σ quotas = Σ persons of ``cases``.
+    """Whole-year remaining quotas that exactly fit a batch: Σ quotas = Σ persons of ``cases``,
+    and the cases can be placed in them with every family whole.
 
     The batch's persons are split in proportion to population and rounded by largest remainder
     (:func:`visitering.kvoter.apportionment.apportion`; on an exact tie the lower kommunekode
-    wins).  This is a stand-in for a real year's kommunekvoter when the cases are the whole
+    wins).  Those are targets: quotas that only add up would often leave a family larger than
+    any quota left (a 5-person family against quotas of 0-2).  So the families are packed,
+    largest first, each into the municipality with the most target left (on a tie the lower
+    kommunekode), and each quota is what its municipality received: within one family of its
+    target.  This is a stand-in for a real year's kommunekvoter when the cases are the whole
     year's placements, not the § 4 key.
 
     Parameters
@@ -352,9 +357,16 @@ def matching_quotas(
     weights = _population(kommuner, population)
     total = sum(case.persons for case in cases)
     whole = sum(weights.values())
-    exact = [Fraction(total * weights[code], whole) for code in weights]
-    quotas = apportion(exact, total, Method.LARGEST_REMAINDER)
-    return dict(zip(weights, quotas, strict=True))
+    codes = list(weights)
+    exact = [Fraction(total * weights[code], whole) for code in codes]
+    left = np.array(apportion(exact, total, Method.LARGEST_REMAINDER), dtype=np.int64)
+    received = np.zeros(len(codes), dtype=np.int64)
+    order = np.argsort(codes, kind="stable")  # argmax takes the first: the lower kommunekode
+    for persons in sorted((case.persons for case in cases), reverse=True):
+        k = order[int(np.argmax(left[order]))]
+        left[k] -= persons
+        received[k] += persons
+    return {code: int(received[i]) for i, code in enumerate(codes)}
 
 
 def _hours_text(hours: float | None, dialect: csvtext.Dialect) -> str | None:

@@ -37,7 +37,8 @@ def synth_command(
         typer.Option(
             "--quotas-out",
             help="Also write whole-year quotas summing exactly to the "
-            "cases' persons, split by population (for a whole-year batch).",
+            "cases' persons, split by population and packed so that every family fits "
+            "(for a whole-year batch).",
         ),
     ] = None,
     csv_dialect: DialectOpt = Dialect.DANISH,
@@ -67,7 +68,8 @@ def synth_command(
                 [
                     note,
                     f"Whole-year quotas for these cases: {sum(quotas.values())} persons, "
-                    "split by population share (largest remainder); not the § 4 key.",
+                    "split by population share and packed so that every family fits; not the "
+                    "§ 4 key.",
                 ],
             )
         io.write_paths_atomically(files)  # the cases and the quota file: both or neither
