@@ -16,7 +16,6 @@ from visitering.cli.common import (
     DataYearOpt,
     DialectOpt,
     JsonOpt,
-    LandstalOpt,
     OutOpt,
     emit,
     gather,
@@ -63,7 +62,14 @@ def assign(
             help="Quotas CSV (kommunekode, kommunekvote; or a revise export's ny_kvote).",
         ),
     ] = None,
-    landstal: LandstalOpt = None,
+    landstal: Annotated[
+        str | None,
+        typer.Option(
+            "--landstal",
+            help="National estimate L: the year's quotas from the quota engine (no default: "
+            "give it or --quotas, unless the ledger holds the quotas).",
+        ),
+    ] = None,
     data_year: DataYearOpt = None,
     ledger: LedgerOpt = None,
     scenario: Annotated[
@@ -99,9 +105,12 @@ def assign(
         ),
     ] = False,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds for the solve.")
+        float | None,
+        typer.Option("--time-limit", help="Seconds for the solve (default 30, or the scenario's)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Solver seed.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Solver seed (default 0, or the scenario's).")
+    ] = None,
     re_place: Annotated[
         list[str] | None,
         typer.Option(
@@ -112,7 +121,14 @@ def assign(
         ),
     ] = None,
     out: OutOpt = None,
-    json: JsonOpt = False,
+    json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a summary as JSON: status, objective, bound, gap, solve time, counts, "
+            "diagnosis and notes (the placements are in --out's files).",
+        ),
+    ] = False,
     csv_dialect: DialectOpt = Dialect.DANISH,
 ) -> None:
     """Place a batch of cases in municipalities (BEK nr. 550/2022 §§ 9-14) and explain each."""
