@@ -107,19 +107,22 @@ def test_read_only_commands_refuse_a_foreign_database_untouched(tmp_path, one_ca
     with sqlite3.connect(foreign) as db:
         db.execute("CREATE TABLE x (y INTEGER)")
     db.close()
-    before = digest(foreign)
-    expected = (
-        f"error: 1 problem in the input:\n  {foreign}: not a visitering ledger (it holds other "
-        "tables: x)\n"
-    )
+    refused_untouched(foreign, one_case, "not a visitering ledger (it holds other tables: x)")
+
+
+def refused_untouched(path: Path, cases: Path, message: str) -> None:
+    """Every command that opens a ledger refuses ``path`` with ``message``, leaving it as it
+    was."""
+    before = digest(path)
+    expected = f"error: 1 problem in the input:\n  {path}: {message}\n"
     for args in (
-        ["ledger", "status", "--ledger", str(foreign)],
-        ["explain-case", "A", "--ledger", str(foreign)],
-        ["assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(foreign)],
+        ["ledger", "status", "--ledger", str(path)],
+        ["explain-case", "A", "--ledger", str(path)],
+        ["assign", "--cases", str(cases), "--landstal", "600", "--ledger", str(path)],
     ):
         result = run(*args)
         assert (result.exit_code, result.stderr) == (2, expected), args
-    assert digest(foreign) == before
+    assert digest(path) == before
 
 
 def test_an_empty_file_is_not_turned_into_a_ledger_by_reading_it(tmp_path):
@@ -215,19 +218,7 @@ def test_a_file_that_is_no_database_is_refused_untouched(tmp_path, one_case):
     (sqlite3.DatabaseError: file is not a database) from every command."""
     text = tmp_path / "kvoter.csv"
     text.write_text("kommunekode;kommunekvote\n101;5\n", encoding="utf-8")
-    before = digest(text)
-    expected = (
-        f"error: 1 problem in the input:\n  {text}: not a visitering ledger (not an SQLite "
-        "database)\n"
-    )
-    for args in (
-        ["ledger", "status", "--ledger", str(text)],
-        ["explain-case", "A", "--ledger", str(text)],
-        ["assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(text)],
-    ):
-        result = run(*args)
-        assert (result.exit_code, result.stderr) == (2, expected), args
-    assert digest(text) == before
+    refused_untouched(text, one_case, "not a visitering ledger (not an SQLite database)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "kvoter.csv"]
 
 
