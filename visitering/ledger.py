@@ -324,7 +324,7 @@ class Ledger:
         return count > 0
 
     def set_quotas(self, quotas: Mapping[int, int], revision: str | None = None) -> None:
-        """Record the year's quotas at once (see :meth:`quota_change` for the rules).
+        """Record the year's quotas at once (see :meth:`_quota_change` for the rules).
 
         A batch records new quotas with its decisions instead (:meth:`snapshot`), so that a
         batch that places nobody records no revision either.

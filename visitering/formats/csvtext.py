@@ -70,8 +70,8 @@ class Table:
     """The text of the ``#`` note lines, in order (provenance an export or fetch recorded)."""
 
 
-#: A letter beyond ASCII as UTF-8 writes it; in Windows-1252 text such a pair or triple is a
-#: capital letter followed by punctuation ("Ã˜"), which Danish text does not hold.
+#: A letter beyond ASCII as UTF-8 writes it; in Windows-1252 text such a pair or triple is an
+#: accented letter followed by one or two symbols ("Ã˜"), which Danish text does not hold.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
