@@ -99,8 +99,10 @@ def _moves(
     cp: Coupling,
     cols: IntArray,
     quota: np.ndarray,
+    loaded: tuple[IntArray, IntArray, IntArray],
 ) -> _Moves:
-    """Every case moved alone to every other open municipality, the rest as placed.
+    """Every case moved alone to every other open municipality, the rest as placed
+    (``quota``: whether each case is on a quota pair; ``loaded``: :func:`loads` of them).
 
     A move costs the difference of the case's pair terms, plus the change of the pace tiers
     of the municipality it leaves and the one it joins, plus the change of the concentration
@@ -110,7 +112,7 @@ def _moves(
     would have been made).
     """
     persons = inst.persons.astype(np.int64)
-    placed, load, group_load = loads(inst, quota, cols)
+    placed, load, group_load = loaded
     base = tier_costs(placed, cp, inst.capacity)
     sizes = np.unique(persons)  # the pace tiers' change for each family size
     join = np.stack([tier_costs(placed + s, cp, inst.capacity) - base for s in sizes])
@@ -181,7 +183,7 @@ def placements(
         denom = np.maximum(group_load[cols, gi], 1)
         terms["concentration"] = np.where(has, excess[cols, gi] * persons / denom, 0.0)
     bases = legal_bases(inst, basis, cols)
-    moves = _moves(inst, basis, pc, cp, cols, quota)
+    moves = _moves(inst, basis, pc, cp, cols, quota, (placed, load, group_load))
     alt, extra = moves.alternative, moves.extra
     ids = inst.case_ids
     out = []
