@@ -35,8 +35,10 @@ def test_full_year_walkthrough_runs_as_written(tmp_path, monkeypatch):
         assert result.exit_code == 0, (command, result.output)
         outputs.append(result.stdout)
     assert (tmp_path / "year" / "week1" / "placeringer.csv").is_file()
-    assert "already recorded as batch 1; nobody was placed again" in outputs[3]
+    assert "already recorded as batch 1; this run recorded nothing" in outputs[3]
     assert outputs[4].startswith("Case SYN-000007 (")
     assert outputs[5] == outputs[4].replace(", batch 1.", ".", 1)
-    quota, placed, rest = map(int, outputs[6].splitlines()[-1].split()[-3:])
-    assert (quota, placed, rest) == (600, int(outputs[1].split("(")[1].split()[0]), 600 - placed)
+    assert "Recorded in the ledger as batch 2.\n" in outputs[7] and "left out" not in outputs[7]
+    persons = sum(int(outputs[i].split("(")[1].split()[0]) for i in (1, 6))
+    quota, placed, rest = map(int, outputs[8].splitlines()[-1].split()[-3:])
+    assert (quota, placed, rest) == (600, persons, 600 - persons)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -43,6 +44,16 @@ def test_ids_are_synthetic_and_numbered(big):
     assert all(re.fullmatch(r"SYN-\d{6}", c.case_id) for c in big)
     assert len({c.case_id for c in big}) == len(big)
     assert synth.generate_cases(0, 1, KOMMUNER) == []
+
+
+def test_first_id_renumbers_without_changing_the_draws():
+    """A later synthetic week on one ledger needs new ids; the ids alone change."""
+    base = synth.generate_cases(40, 3, KOMMUNER)
+    later = synth.generate_cases(40, 3, KOMMUNER, first_id=301)
+    assert [c.case_id for c in later] == [f"SYN-{i:06d}" for i in range(301, 341)]
+    assert [replace(c, case_id="x") for c in later] == [replace(c, case_id="x") for c in base]
+    last = synth.generate_cases(2, 1, KOMMUNER, first_id=synth.MAX_CASES - 1)
+    assert [c.case_id for c in last] == ["SYN-999998", "SYN-999999"]
 
 
 def test_households_are_consistent(big):
@@ -152,17 +163,25 @@ def test_quotas_fit_any_batch(n, seed):
 
 
 @pytest.mark.parametrize(
-    ("n", "seed", "message"),
+    ("n", "seed", "message", "first_id"),
     [
-        (-1, 1, "n must be from 0 to 999999, not -1"),
-        (synth.MAX_CASES + 1, 1, "n must be from 0 to 999999, not 1000000"),
-        (3, -1, "seed must be ≥ 0, not -1"),
+        (-1, 1, "n must be from 0 to 999999, not -1", 1),
+        (synth.MAX_CASES + 1, 1, "n must be from 0 to 999999, not 1000000", 1),
+        (3, -1, "seed must be ≥ 0, not -1", 1),
+        (3, 1, "first_id must be a whole number ≥ 1, got 0", 0),
+        (
+            3,
+            1,
+            "first_id 999,998 with 3 cases would number past SYN-999999; the first id can be "
+            "at most 999,997",
+            999_998,
+        ),
     ],
 )
-def test_case_count_and_seed_are_bounded(n, seed, message):
+def test_case_count_seed_and_first_id_are_bounded(n, seed, message, first_id):
     """Regression: a negative seed was a numpy traceback; ``n`` had no bound (a billion cases
     ran for hours), while the case ids have six digits."""
     with pytest.raises(ValueError) as err:
-        synth.generate_cases(n, seed, KOMMUNER)
+        synth.generate_cases(n, seed, KOMMUNER, first_id=first_id)
     assert str(err.value) == message
     assert len(f"{synth.MAX_CASES:06d}") == 6

@@ -285,7 +285,7 @@ def _solve(
         weights=inputs.weights,
         parameters=inputs.parameters,
     )
-    result = solve(problem) if inputs.cases else Result(Status.OPTIMAL, objective=0.0, bound=0.0)
+    result = solve(problem) if inputs.cases else Result.nothing_to_place()
     return Batch(
         result,
         dict(remaining),

@@ -176,6 +176,7 @@ def generate_cases(
     kommuner: Kommuner,
     population: Mapping[int, int] | None = None,
     family_mix: Sequence[float] | None = None,
+    first_id: int = 1,
 ) -> list[Case]:
     """``n`` synthetic cases (see the module docstring for the mix and its sources).
 
@@ -195,21 +196,28 @@ def generate_cases(
     family_mix:
         Relative frequency of each family type, in the order of :data:`FAMILY_TYPES`;
         default: the shares of :data:`FAMILY_TYPES` (a simulation draws its own mix).
+    first_id:
+        Number of the first case id, so that a later synthetic week on the same ledger gets
+        new ids (``first_id=301`` gives ``SYN-000301`` ...).  It changes the ids only, never
+        the draws: a new week needs a new ``seed`` too.
 
     Returns
     -------
     list of Case
-        Cases ``SYN-000001`` ... in order.
+        Cases ``SYN-{first_id:06d}`` ... in order.
 
     Raises
     ------
     ValueError
-        If ``n`` is not 0 to :data:`MAX_CASES`, ``seed`` is negative, a municipality has no
+        If ``n`` is not 0 to :data:`MAX_CASES`, the ids would pass ``SYN-999999`` (see
+        :func:`last_id_problem`), ``seed`` is negative, a municipality has no
         population, or ``family_mix`` does not give one non-negative weight per family type
         with a positive sum.
     """
     if not 0 <= n <= MAX_CASES:
         raise ValueError(f"n must be from 0 to {MAX_CASES}, not {n}")
+    if (problem := last_id_problem(n, first_id)) is not None:
+        raise ValueError(f"first_id {problem}")
     if seed < 0:
         raise ValueError(f"seed must be ≥ 0, not {seed}")
     if family_mix is not None and (
@@ -229,9 +237,21 @@ def generate_cases(
     draw = _Draw(seed)
     tables = _Tables(family_mix)
     cases = []
-    for i in range(1, n + 1):
+    for i in range(first_id, first_id + n):
         cases.append(_case(f"SYN-{i:06d}", draw, tables, codes, p_place, centres, p_centre))
     return cases
+
+
+def last_id_problem(n: int, first_id: int) -> str | None:
+    """Why ``n`` ids from ``first_id`` cannot all have six digits, or None if they can."""
+    if first_id < 1:
+        return f"must be a whole number ≥ 1, got {first_id}"
+    if first_id + n - 1 > MAX_CASES:
+        return (
+            f"{first_id:,} with {n:,} cases would number past SYN-{MAX_CASES:06d}; "
+            f"the first id can be at most {max(MAX_CASES - n + 1, 1):,}"
+        )
+    return None
 
 
 class _Tables:

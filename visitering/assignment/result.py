@@ -152,6 +152,12 @@ class Result:
     overshoot: Mapping[int, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
+    @classmethod
+    def nothing_to_place(cls, solve_time_s: float = 0.0) -> Result:
+        """The result of a batch without cases: optimal at cost 0, every count 0."""
+        counts = {"cases": 0, "persons": 0, "placed": 0}
+        return cls(Status.OPTIMAL, (), 0.0, 0.0, solve_time_s, counts)
+
     @property
     def is_ok(self) -> bool:
         """True when every case is placed (``OPTIMAL`` or ``FEASIBLE``)."""

@@ -71,7 +71,7 @@ def _solve(problem: Problem) -> Result:
     if stuck:
         return _without_placement(Status.INFEASIBLE, inst, stuck, clock)
     if inst.n == 0:
-        return Result(Status.OPTIMAL, (), 0.0, 0.0, clock.elapsed(), {"cases": 0, "persons": 0})
+        return Result.nothing_to_place(clock.elapsed())
     pc = PairCosts(inst)
     cp = coupling(inst)
     search = Search(inst, basis, cost_matrix(inst, pc), cp, clock)

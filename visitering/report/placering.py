@@ -202,8 +202,10 @@ def _re_placed_lines(batch: Batch) -> list[str]:
     if not batch.re_placed:
         return []
     cases = ", ".join(f"{k} ({g.words})" for k, g in batch.re_placed.items())
+    where = "" if batch.batch_no is None else f" in batch {batch.batch_no}"
     return [
-        f"Placed again (genvisitering), the quota of their earlier decisions given back first: "
+        f"Placed again (genvisitering){where}, the quota of their earlier decisions given back "
+        "first: "
         f"{cases}. Their earlier decisions stay in the ledger as replaced."
     ]
 
@@ -247,8 +249,8 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
     out = [*batch.notes]
     if batch.already_recorded:
         out.append(
-            f"This batch is already recorded as batch {batch.batch_no}; nobody was "
-            "placed again. The recorded decisions follow."
+            f"This batch is already recorded as batch {batch.batch_no}; this run recorded "
+            "nothing. The recorded decisions follow."
         )
     if batch.skipped_case_ids:
         out.append(
@@ -264,6 +266,8 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         )
     out.extend(_re_placed_lines(batch))
     out.append(f"Status: {r.status}")
+    if r.is_ok and batch.batch_no is not None and not batch.already_recorded:
+        out.append(f"Recorded in the ledger as batch {batch.batch_no}.")
     if r.objective is not None or r.bound is not None:
         gap = "n/a" if r.gap is None else f"{100 * r.gap:.3f} %"
         out.append(
@@ -271,7 +275,7 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
             f"beat it); gap {gap}; {r.solve_time_s:.2f} s"
         )
     if r.counts:
-        out.append("Counts: " + ", ".join(f"{k} {v}" for k, v in r.counts.items()))
+        out.append(counts_line(r.counts))
     for d in r.diagnosis:
         out.append(f"Diagnosis: {d}")
     if r.overshoot:
@@ -281,13 +285,45 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         )
     out.extend(r.notes)
     if r.placements:
-        out += ["", f"  {'kode':<5} {'kommune':<18} {'before':>7} {'placed':>7} {'rest':>6}"]
+        out += [
+            "",
+            "Persons placed per municipality, with its quota left before and after the batch:",
+            f"  {'kode':<5} {'kommune':<18} {'before':>7} {'placed':>7} {'rest':>6}",
+        ]
         for row in kommune_rows(batch, kommuner):
             if row[5]:
                 out.append(
                     f"  {row[0]!s:<5} {row[1]!s:<18} {row[4]!s:>7} {row[5]!s:>7} {row[8]!s:>6}"
                 )
     return "\n".join(out) + "\n"
+
+
+BASIS_COUNTED = {
+    LegalBasis.QUOTA: "on the quota (§ 11 stk. 1)",
+    LegalBasis.TOLERANCE: "within the capacity tolerance",
+    LegalBasis.INSTITUTION: "by institution or foster care (§ 11 stk. 3)",
+    LegalBasis.CLOSE_FAMILY: "by close family (§ 11 stk. 3)",
+    LegalBasis.SPECIAL_CIRCUMSTANCES: "by special circumstances (§ 11 stk. 3)",
+    LegalBasis.JOB_OFFER: "by a job offer (§ 11 stk. 4)",
+    LegalBasis.OVERSHOOT: "beyond the quota, overshoot allowed",
+}
+
+
+def counts_line(counts: Mapping[str, int]) -> str:
+    """A result's counts in words: cases placed of the batch's, and on which legal basis."""
+    persons = counts.get("persons", 0)
+    line = (
+        f"Cases placed: {counts.get('placed', 0)} of {counts.get('cases', 0)} "
+        f"({persons} person{'s' if persons != 1 else ''} in the batch)"
+    )
+    bases = [
+        f"{counts[str(b)]} {words}" for b, words in BASIS_COUNTED.items() if counts.get(str(b))
+    ]
+    if bases:
+        line += ": " + ", ".join(bases)
+    if beyond := counts.get("overshoot_persons"):
+        line += f"; {beyond} person{'s' if beyond != 1 else ''} beyond the remaining quota"
+    return line + "."
 
 
 def explanation_record(p: Placement) -> str:
