@@ -724,3 +724,56 @@ def test_a_full_quota_that_would_have_been_cheaper_is_named():
         "For this case alone 101 København would have cost 2 less in its own terms (recorded "
         "before the alternatives were priced with the even distribution).\n"
     ) in explain_case("A", 175, 1, old, kommuner)
+
+
+SCENARIO_WITH_QUOTAS = (
+    'name = "Revised year"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 3000\n'
+    "revisions = [{ landstal = 1000 }]\n[visitering.weights]\nwishes = 2\n"
+)
+
+
+def test_the_scenarios_quotas_start_the_ledger_when_nothing_else_gives_them(tmp_path):
+    """Regression: ``assign --scenario`` ignored the scenario's ``[kvoter]``, so a what-if
+    file's landstal path had to be computed and passed again with ``--quotas``."""
+    scenario, cases, ledger = tmp_path / "s.toml", tmp_path / "c.csv", tmp_path / "l.sqlite"
+    scenario.write_text(SCENARIO_WITH_QUOTAS, encoding="utf-8")
+    cases.write_text("case_id;persons\nA;2\n", encoding="utf-8")
+    args = ("assign", "--cases", str(cases), "--scenario", str(scenario))
+    first = run(*args, "--ledger", str(ledger), "--json")
+    assert first.exit_code == 0, first.output
+    notes = json.loads(first.stdout)["notes"]
+    assert notes[:2] == [
+        "Scenario: Revised year",
+        "Quotas: landstal 3000 -> 1000; " + embedded.embedded_grundlag(2025).kilde,
+    ]
+    rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    expected = revider(embedded.embedded_grundlag(2025), 3000, [1000]).kvoter
+    assert {r["kommunekode"]: r["kvote"] for r in rows} == expected
+    # Once the ledger holds the quotas, or the command line gives them, the scenario's are not
+    # used, and the output says so.
+    cases.write_text("case_id;persons\nB;1\n", encoding="utf-8")
+    again = json.loads(run(*args, "--ledger", str(ledger), "--json").stdout)
+    assert "The scenario's [kvoter] is not used: the ledger gives the quotas." in again["notes"]
+    given = json.loads(run(*args, "--landstal", "600", "--json").stdout)
+    assert given["notes"][0].startswith("Quotas: landstal 600, ")
+    assert "The scenario's [kvoter] is not used: --landstal gives the quotas." in given["notes"]
+
+
+def test_assign_needs_quotas_from_somewhere_and_data_year_only_with_landstal(tmp_path):
+    """Regression: ``--data-year`` was silently ignored with ``--quotas``."""
+    cases, quotas = tmp_path / "c.csv", tmp_path / "q.csv"
+    cases.write_text("case_id;persons\nA;2\n", encoding="utf-8")
+    rows = "".join(f"{k};5\n" for k in embedded.kommuner())
+    quotas.write_text("kommunekode;kommunekvote\n" + rows, encoding="utf-8")
+    none = run("assign", "--cases", str(cases))
+    assert (none.exit_code, none.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  assign: no quotas: give --quotas, --landstal, a "
+        "--ledger that holds them, or a --scenario with a [kvoter] section\n",
+    )
+    ignored = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--data-year", "2020")
+    assert (ignored.exit_code, ignored.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  --data-year: applies only with --landstal (the "
+        "quotas computed on that year's data)\n",
+    )

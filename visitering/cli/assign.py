@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from visitering.batch import BatchInputs
     from visitering.domain import Kommuner
     from visitering.report.placering import Batch
+    from visitering.scenario import Scenario, VisiteringSettings
 
 EXIT_INFEASIBLE = 3
 EXIT_LEDGER_BUSY = 5
@@ -77,7 +78,9 @@ def assign(
         typer.Option(
             "--scenario",
             # Typer renders help as Rich markup, where "[...]" is a style tag: escaped.
-            help=r"Scenario TOML with \[visitering.weights] and \[visitering.parameters].",
+            help=r"Scenario TOML with \[visitering.weights] and \[visitering.parameters]; its "
+            r"\[kvoter] section (with \[data]) gives the quotas when neither --quotas, "
+            "--landstal nor an existing --ledger does.",
         ),
     ] = None,
     profiles: Annotated[
@@ -136,7 +139,7 @@ def assign(
     from visitering.assignment.problem import Parameters, Weights
     from visitering.batch import BatchInputs, run_batch
     from visitering.report import placering
-    from visitering.scenario import VisiteringSettings, load_visitering_settings
+    from visitering.scenario import VisiteringSettings
 
     with input_errors():
         kommuner = embedded.kommuner()
@@ -157,9 +160,23 @@ def assign(
             new_landstal = gather(problems, lambda: parse_landstal(landstal))
         elif landstal is not None:
             year_quota = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
+        if data_year is not None and landstal is None:
+            problems.append(
+                Problem(
+                    "applies only with --landstal (the quotas computed on that year's data)",
+                    "--data-year",
+                )
+            )
         settings = VisiteringSettings(Weights(), Parameters())
-        if scenario is not None:
-            settings = gather(problems, lambda: load_visitering_settings(scenario)) or settings
+        if scenario is not None and (loaded := gather(problems, lambda: _settings(scenario))):
+            settings, spec = loaded
+            if spec.kvoter is not None:
+                on_ledger = ledger is not None and ledger.exists()
+                if quotas is not None or landstal is not None or on_ledger:
+                    source = "--quotas" if quotas else "--landstal" if landstal else "the ledger"
+                    notes.append(f"The scenario's [kvoter] is not used: {source} gives the quotas.")
+                else:
+                    year_quota = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
         if profiles is not None:
             profile_map = gather(problems, lambda: read_profiles(read_table(profiles), kommuner))
         else:
@@ -193,6 +210,14 @@ def assign(
             start = "--quotas" if new_landstal is not None else "--quotas or --landstal"
             raise InputError(
                 Problem(f"no ledger at this path yet: give {start} to start one", str(ledger))
+            )
+        if ledger is None and year_quota is None:
+            raise InputError(
+                Problem(
+                    "no quotas: give --quotas, --landstal, a --ledger that holds them, or a "
+                    "--scenario with a [kvoter] section",
+                    "assign",
+                )
             )
         if out is not None:
             io.check_output_directory(out)  # before the ledger records the batch
@@ -312,6 +337,28 @@ def _with_options(params: Parameters, time_limit: float | None, seed: int | None
         raise InputError(
             [Problem(p.message, option.get(p.column or "", p.source)) for p in exc.problems]
         ) from None
+
+
+def _settings(path: Path) -> tuple[VisiteringSettings, Scenario]:
+    """The placement settings of a scenario file, and the scenario as a whole.
+
+    The ``[visitering]`` section is required (without it the batch would silently run on the
+    default weights); the rest of the file is validated too, since its ``[kvoter]`` section
+    can give the quotas.
+    """
+    from visitering.scenario import load_scenario, load_visitering_settings
+
+    settings = load_visitering_settings(path)
+    return settings, load_scenario(path)
+
+
+def _scenario_quotas(spec: Scenario, kommuner: Kommuner, notes: list[str]) -> dict[int, int]:
+    """The quotas at the end of the scenario's landstal path (§ 7, with its revisions)."""
+    from visitering.scenario import scenario_quotas
+
+    result, lines = scenario_quotas(spec, kommuner)
+    notes.extend([f"Scenario: {spec.name}", *lines])
+    return result.kvoter
 
 
 def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:

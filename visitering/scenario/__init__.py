@@ -19,6 +19,7 @@ from visitering.scenario.run import (
     result_files,
     run_quotas,
     run_scenario,
+    scenario_quotas,
 )
 from visitering.scenario.schema import (
     CaseSpec,
@@ -49,4 +50,5 @@ __all__ = [
     "result_files",
     "run_quotas",
     "run_scenario",
+    "scenario_quotas",
 ]

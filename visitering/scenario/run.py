@@ -103,15 +103,12 @@ def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
     Synthetic cases come from :func:`visitering.synth.generate_cases`; the placement uses the
     embedded (illustrative) municipality profiles and the scenario's weights and parameters.
     """
-    grundlag = scenario.data.load()
-    beregning, revision = run_quotas(scenario, grundlag, kommuner)
-    result = ScenarioResult(scenario, beregning, revision)
+    result, quota_lines = scenario_quotas(scenario, kommuner)
     if scenario.cases is None:
         return result
     from visitering.batch import BatchInputs, run_batch
     from visitering.inputs import geography
     from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles
-    from visitering.report.kvoter import grundlag_lines
 
     spec = scenario.cases
     if spec.cases is not None:
@@ -124,8 +121,7 @@ def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
     final = result.kvoter
     notes = [
         f"Scenario: {scenario.name}",
-        f"Quotas: landstal {_path_text(scenario)}; {grundlag.kilde}",
-        *grundlag_lines(grundlag),
+        *quota_lines,
         f"Cases: {spec.label}",
         PROFILE_PROXY_NOTE,
     ]
@@ -139,6 +135,26 @@ def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
         tuple(notes),
     )
     return replace(result, cases=tuple(cases), batch=run_batch(inputs, final))
+
+
+def scenario_quotas(scenario: Scenario, kommuner: Kommuner) -> tuple[ScenarioResult, list[str]]:
+    """The scenario's quotas along its landstal path (:attr:`ScenarioResult.kvoter` is the
+    final one), and the lines that say where they come from.
+
+    Raises
+    ------
+    InputError
+        If the scenario has no ``[kvoter]`` section.
+    """
+    from visitering.report.kvoter import grundlag_lines
+
+    grundlag = scenario.data.load()
+    beregning, revision = run_quotas(scenario, grundlag, kommuner)
+    lines = [
+        f"Quotas: landstal {_path_text(scenario)}; {grundlag.kilde}",
+        *grundlag_lines(grundlag),
+    ]
+    return ScenarioResult(scenario, beregning, revision), lines
 
 
 def _path_text(scenario: Scenario) -> str:
