@@ -49,7 +49,11 @@ def _shown(*args: str) -> str:
 
 def test_scenario_sections_are_named_in_the_help():
     assign = _shown("assign", "--help")
-    assert "Scenario TOML with [visitering.weights] and [visitering.parameters]." in assign
+    assert (
+        "Scenario TOML with [visitering.weights] and [visitering.parameters]; its [kvoter] "
+        "section (with [data]) gives the quotas when neither --quotas, --landstal nor an "
+        "existing --ledger does."
+    ) in assign
     assert "Scenario TOML with a [simulering] section." in _shown("simulate", "--help")
 
 
