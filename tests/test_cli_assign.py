@@ -104,11 +104,11 @@ def test_assign_with_ledger_is_idempotent(tmp_path, batch):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes()
 
     status = run("ledger", "status", "--ledger", str(ledger), "--json")
-    rows = json.loads(status.stdout)
+    rows = json.loads(status.stdout)["kommuner"]
     placed = pd.read_csv(
         out1 / "placeringer.csv", sep=";", decimal=",", comment="#", encoding="utf-8-sig"
     )
-    assert sum(r["placeret"] for r in rows) == placed.persons.sum()
+    assert sum(r["placeret_personer"] for r in rows) == placed.persons.sum()
     assert len(placed) == 60 and placed.case_id.is_unique
 
 
@@ -186,8 +186,7 @@ def test_a_placed_case_with_changed_data_is_named_and_its_decision_stands(tmp_pa
     )
     assert summary["skipped_already_placed"] == 2
     assert summary["skipped_with_changed_data"] == ["A"]
-    status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
-    assert sum(r["placeret"] for r in status) == 2 + 1 + 1 + 1  # A counts as 2
+    assert _placed(ledger) == 2 + 1 + 1 + 1  # A counts as 2
 
 
 def _two_weeks(tmp_path: Path, week1: str, week2: str) -> tuple[Path, Path]:
@@ -201,9 +200,13 @@ def _two_weeks(tmp_path: Path, week1: str, week2: str) -> tuple[Path, Path]:
     return ledger, second
 
 
+def _status_rows(ledger: Path) -> list[dict]:
+    return json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)["kommuner"]
+
+
 def _placed(ledger: Path) -> int:
     status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
-    return sum(r["placeret"] for r in status)
+    return int(status["i_alt"]["placeret_personer"])
 
 
 def test_a_corrected_case_is_placed_again_with_the_quota_given_back(tmp_path):
@@ -539,7 +542,7 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
             "600 → 300, a decrease: the quotas in force scaled proportionally"
         )
     )
-    rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    rows = _status_rows(ledger)
     # Regression (CLI audit): the quotas were computed afresh for 300, not scaled (§ 7 stk. 8)
     # as `visitering revise` scales them; they differed in 10 municipalities for 600 → 400.
     scaled = revider(embedded.embedded_grundlag(), 600, [300]).kvoter
@@ -663,7 +666,7 @@ def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path
     week2.write_text("case_id;persons\nNEW-1;2\n", encoding="utf-8")
     revised = run("assign", "--cases", str(week2), "--quotas", str(export), *args)
     assert revised.exit_code == 0, revised.output
-    rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    rows = _status_rows(ledger)
     expected = revider(embedded.embedded_grundlag(), 600, [400]).kvoter
     assert {r["kommunekode"]: r["kvote"] for r in rows} == expected
     # A revision by landstal needs a ledger with quotas in force.
@@ -746,7 +749,7 @@ def test_the_scenarios_quotas_start_the_ledger_when_nothing_else_gives_them(tmp_
         "Scenario: Revised year",
         "Quotas: landstal 3000 -> 1000; " + embedded.embedded_grundlag(2025).kilde,
     ]
-    rows = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    rows = _status_rows(ledger)
     expected = revider(embedded.embedded_grundlag(2025), 3000, [1000]).kvoter
     assert {r["kommunekode"]: r["kvote"] for r in rows} == expected
     # Once the ledger holds the quotas, or the command line gives them, the scenario's are not
@@ -777,3 +780,52 @@ def test_assign_needs_quotas_from_somewhere_and_data_year_only_with_landstal(tmp
         "error: 1 problem in the input:\n  --data-year: applies only with --landstal (the "
         "quotas computed on that year's data)\n",
     )
+
+
+def test_ledger_status_exports_the_years_quota_use_for_the_kkr(tmp_path):
+    """``ledger status --out``: the year so far per municipality, and per KKR, counts only;
+    an exception placement counts against the quota and is shown as such."""
+    cases, ledger, out = tmp_path / "c.csv", tmp_path / "l.sqlite", tmp_path / "o"
+    # Brøndby (153) has no quota at landstal 600: A goes there only by § 11 stk. 3.
+    cases.write_text("case_id;persons;close_family_kommune\nA;1;153\nB;3;\n", encoding="utf-8")
+    placed = run("assign", "--cases", str(cases), "--landstal", "600", "--ledger", str(ledger))
+    assert placed.exit_code == 0, placed.output
+    status = run("ledger", "status", "--ledger", str(ledger), "--out", str(out))
+    assert status.exit_code == 0, status.output
+    names = ["kvoteforbrug.csv"] + [
+        f"kvoteforbrug_KKR_{r}.csv"
+        for r in ("Nordjylland", "Midtjylland", "Syddanmark", "Hovedstaden", "Sjaelland")
+    ]
+    assert status.stderr == f"Wrote 6 files to {out}: {', '.join(names)}\n"
+    read = lambda name: pd.read_csv(out / name, sep=";", comment="#", encoding="utf-8-sig")  # noqa: E731
+    whole = read("kvoteforbrug.csv").set_index("kommunekode")
+    assert len(whole) == 98 and whole.kvote.sum() == 600
+    assert tuple(whole.loc[153, ["kvote", "placeret_personer", "heraf_undtagelser_personer"]]) == (
+        0, 1, 1,
+    )  # fmt: skip
+    assert (whole.placeret_personer.sum(), whole.placeret_sager.sum()) == (4, 2)
+    assert (whole.rest == whole.kvote - whole.placeret_personer).all()
+    parts = pd.concat([read(n) for n in names[1:]]).set_index("kommunekode").sort_index()
+    assert parts.equals(whole)
+    text = "".join((out / n).read_text(encoding="utf-8-sig") for n in names)
+    assert not any(case in line.split(";") for line in text.splitlines() for case in "AB")  # ids
+    # The same ledger, the same bytes; JSON and text say the same.
+    again = run("ledger", "status", "--ledger", str(ledger), "--out", str(tmp_path / "o2"))
+    assert again.exit_code == 0
+    assert all((out / n).read_bytes() == (tmp_path / "o2" / n).read_bytes() for n in names)
+    document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    assert document["batches"] == 1 and document["revisions"] == []
+    assert document["i_alt"] == {
+        "kvote": 600,
+        "placeret_personer": 4,
+        "placeret_sager": 2,
+        "heraf_undtagelser_personer": 1,
+        "rest": 596,
+    }
+    lines = status.stdout.splitlines()
+    assert lines[:2] == [
+        "Batches recorded: 1. Persons placed, of them under a § 11 stk. 3-4 exception, and cases:",
+        "  kode  kommune              kvote  placeret  undtag.  sager   rest",
+    ]
+    assert "  153   Brøndby                  0         1        1      1     -1" in lines
+    assert lines[-1] == "        i alt                  600         4        1      2    596"

@@ -40,5 +40,5 @@ def test_full_year_walkthrough_runs_as_written(tmp_path, monkeypatch):
     assert outputs[5] == outputs[4].replace(", batch 1.", ".", 1)
     assert "Recorded in the ledger as batch 2.\n" in outputs[7] and "left out" not in outputs[7]
     persons = sum(int(outputs[i].split("(")[1].split()[0]) for i in (1, 6))
-    quota, placed, rest = map(int, outputs[8].splitlines()[-1].split()[-3:])
-    assert (quota, placed, rest) == (600, persons, 600 - persons)
+    quota, placed, _, cases, rest = map(int, outputs[8].splitlines()[-1].split()[-5:])
+    assert (quota, placed, cases, rest) == (600, persons, 250 + 40, 600 - persons)

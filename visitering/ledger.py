@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -157,6 +157,12 @@ class KvoteStatus:
     kommunekode: int
     kvote: int
     placeret: int
+    """Persons placed, on every legal basis."""
+    sager: int = 0
+    """Cases placed (:meth:`Ledger.status` only)."""
+    undtagelser: int = 0
+    """Of the persons placed, those placed under the legal bases :meth:`Ledger.status` was
+    given as exceptions (§ 11 stk. 3-4)."""
 
     @property
     def rest(self) -> int:
@@ -421,14 +427,23 @@ class Ledger:
             out.append((batch_no, persons - given_back.get(batch_no, 0), total))
         return out
 
-    def status(self) -> list[KvoteStatus]:
-        """Quota, persons placed and remaining per municipality, by kommunekode."""
+    def status(self, exceptions: Collection[str] = ()) -> list[KvoteStatus]:
+        """Quota, persons and cases placed, and remaining per municipality, by kommunekode,
+        for the decisions in force (replaced ones not counted); ``exceptions``: the legal
+        bases (``grundlag``) whose persons :attr:`KvoteStatus.undtagelser` counts."""
+        marks = ", ".join("?" * len(exceptions)) or "NULL"
         rows = self._db.execute(
-            "SELECT k.kommunekode, k.kvote, COALESCE(SUM(p.persons), 0) FROM kvote k "
-            "LEFT JOIN placering p ON p.kommunekode = k.kommunekode "
-            "GROUP BY k.kommunekode ORDER BY k.kommunekode"
+            "SELECT k.kommunekode, k.kvote, COALESCE(SUM(p.persons), 0), COUNT(p.case_id), "
+            f"COALESCE(SUM(CASE WHEN p.grundlag IN ({marks}) THEN p.persons END), 0) "
+            "FROM kvote k LEFT JOIN placering p ON p.kommunekode = k.kommunekode "
+            "GROUP BY k.kommunekode ORDER BY k.kommunekode",
+            tuple(sorted(exceptions)),
         ).fetchall()
         return [KvoteStatus(*row) for row in rows]
+
+    def batch_count(self) -> int:
+        """Batches recorded so far."""
+        return int(self._db.execute("SELECT COUNT(*) FROM batch").fetchone()[0])
 
     def remaining(self) -> dict[int, int]:
         """Remaining quota per municipality (never below 0)."""

@@ -15,7 +15,6 @@ from visitering.cli.app import app
 from visitering.cli.common import (
     DataYearOpt,
     DialectOpt,
-    JsonOpt,
     OutOpt,
     emit,
     gather,
@@ -434,7 +433,21 @@ def _recorded_explanation(text: str, case_id: str, path: Path) -> dict[str, Any]
 @ledger_app.command("status")
 def ledger_status(
     ledger: Annotated[Path, typer.Option("--ledger", help="The ledger file.")],
-    json: JsonOpt = False,
+    json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the status as JSON: batches, revisions, every municipality, totals.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Directory to write kvoteforbrug.csv and one kvoteforbrug_KKR_<region>.csv "
+            "per region to (counts only, fit to send to a KKR).",
+        ),
+    ] = None,
     plots: Annotated[
         Path | None,
         typer.Option(
@@ -443,46 +456,35 @@ def ledger_status(
             "against persons placed, batch by batch.",
         ),
     ] = None,
+    csv_dialect: DialectOpt = Dialect.DANISH,
 ) -> None:
-    """Quota use per municipality: quota, persons placed, remaining."""
+    """Quota use per municipality for the year so far: quota, persons placed (of them under
+    a § 11 stk. 3-4 exception), cases placed, remaining."""
+    from visitering.assignment.result import LegalBasis
+    from visitering.report import kvoteforbrug
+
     with input_errors():
         kommuner = embedded.kommuner()
         book = _ledger(io.open_database(ledger, create=False), ledger, kommuner)
+        exceptions = {str(b) for b in LegalBasis if b.is_exception}
+        forbrug = kvoteforbrug.Kvoteforbrug(
+            tuple(book.status(exceptions)),
+            book.batch_count(),
+            tuple(kvoteforbrug.Revision(*r) for r in book.revisions()),
+        )
+        extra: dict[Path, bytes] = {}
         if plots is not None:
             from visitering.report import diagrammer  # matplotlib only when a chart is wanted
 
-            chart = {
-                "kvote_mod_placeringer.png": diagrammer.kvote_mod_placeringer_png(book.forloeb())
-            }
-            io.write_files_atomically(plots, chart)
-            typer.echo(f"Wrote kvote_mod_placeringer.png to {plots}", err=True)
-        rows = book.status()
-        if json:
-            typer.echo(
-                jsonlib.dumps(
-                    [
-                        {
-                            "kommunekode": s.kommunekode,
-                            "kvote": s.kvote,
-                            "placeret": s.placeret,
-                            "rest": s.rest,
-                        }
-                        for s in rows
-                    ],
-                    ensure_ascii=False,
-                    indent=2,
-                )
-            )
-            return
-        lines = [f"  {'kode':<5} {'kommune':<18} {'kvote':>7} {'placeret':>9} {'rest':>6}"]
-        lines += [
-            f"  {s.kommunekode:<5} {kommuner[s.kommunekode].navn:<18} {s.kvote:>7} "
-            f"{s.placeret:>9} {s.rest:>6}"
-            for s in rows
-        ]
-        total = (sum(s.kvote for s in rows), sum(s.placeret for s in rows))
-        lines.append(
-            f"  {'':<5} {'i alt':<18} {total[0]:>7} {total[1]:>9} {total[0] - total[1]:>6}"
+            chart = diagrammer.kvote_mod_placeringer_png(book.forloeb())
+            extra[plots / "kvote_mod_placeringer.png"] = chart
+        emit(
+            json,
+            lambda: kvoteforbrug.json_document(forbrug, kommuner),
+            lambda: kvoteforbrug.terminal_text(forbrug, kommuner),
+            out,
+            lambda: kvoteforbrug.export_files(forbrug, kommuner, csv_dialect),
+            extra,
         )
-        lines += [f"Quotas revised after batch {b}: {reason}" for _, b, reason in book.revisions()]
-        typer.echo("\n".join(lines))
+        if plots is not None:
+            typer.echo(f"Wrote kvote_mod_placeringer.png to {plots}", err=True)
