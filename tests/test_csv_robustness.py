@@ -95,6 +95,46 @@ def test_rows_run_together_by_a_stray_quote_say_where_it_closes():
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # comma file, unquoted decimal comma: the hint
+            "case_id,persons,job_offer_hours\nA,1,22,5\n",
+            "f.csv, row 2: 4 cells but the header has 3 columns; is a decimal comma splitting a "
+            'number in two? In a comma-separated file quote such numbers ("22,5") or write them '
+            "with a point, or separate the columns with ';'",
+        ),
+        (  # no two numbers side by side: no hint
+            "case_id,persons\nA,1,x\n",
+            "f.csv, row 2: 3 cells but the header has 2 columns",
+        ),
+        (  # a semicolon file has no decimal-comma problem
+            "a;b\n1;2;3\n",
+            "f.csv, row 2: 3 cells but the header has 2 columns",
+        ),
+    ],
+)
+def test_a_row_too_long_from_a_decimal_comma_says_so(text, expected):
+    """Regression: an unquoted ``22,5`` in a comma-separated file gave only the cell count."""
+    assert parse_problems(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("header", "separators", "column"),
+    [
+        ("case_id,persons;needs", "',' and ';'", "'persons;needs' holds a ';'"),
+        ("a;b;c,d", "';' and ','", "'c,d' holds a ','"),
+    ],
+)
+def test_a_header_mixing_separators_is_named(header, separators, column):
+    """Regression: ``case_id,persons;needs`` read as a column 'persons;needs', reported as a
+    missing column and an unknown one."""
+    assert parse_problems(header + "\n1,2\n") == [
+        f"f.csv, row 1: the header row mixes {separators}: column {column}; separate every "
+        "column with the same one"
+    ]
+
+
 # --- note lines ---------------------------------------------------------------------------------
 
 

@@ -175,9 +175,10 @@ def parse(
                 columns = [aliases.get(c.strip().lower(), c.strip().lower()) for c in record]
                 if known is None or any(name in known for name in columns):
                     problems.extend(_repeated_columns(columns, source))
+                    problems.extend(_mixed_separators(columns, delimiter, source))
                 continue
             span = previous_line - first_line + 1
-            problem = _row_problem(lines[first_line - 1], record, len(columns), span)
+            problem = _row_problem(lines[first_line - 1], record, len(columns), span, delimiter)
             if problem is not None:
                 problems.append(Problem(problem, source, first_line))
                 continue
@@ -230,6 +231,21 @@ def _repeated_columns(columns: list[str], source: str) -> list[Problem]:
     return problems
 
 
+def _mixed_separators(columns: list[str], delimiter: str, source: str) -> list[Problem]:
+    """A header separated by ``delimiter`` with the other separator inside a column name."""
+    other = "," if delimiter == ";" else ";"
+    return [
+        Problem(
+            f"the header row mixes {delimiter!r} and {other!r}: column {name!r} holds a "
+            f"{other!r}; separate every column with the same one",
+            source,
+            1,
+        )
+        for name in columns
+        if other in name
+    ]
+
+
 def _unclosed_quote(record: list[str], columns: list[str] | None, source: str, row: int) -> Problem:
     """The problem of a quote opened in ``row`` and never closed (the cell is not repeated)."""
     index = len(record) - 1
@@ -243,10 +259,14 @@ def _unclosed_quote(record: list[str], columns: list[str] | None, source: str, r
     )
 
 
-def _row_problem(line: str, record: list[str], n_columns: int, span: int) -> str | None:
+def _row_problem(
+    line: str, record: list[str], n_columns: int, span: int, delimiter: str = ";"
+) -> str | None:
     """What is wrong with a data row as a whole, if anything (never repeating a cell).
 
-    ``line`` is the row's first line as written, ``span`` the number of lines it takes.
+    ``line`` is the row's first line as written, ``span`` the number of lines it takes.  In a
+    comma-separated file, a row with too many cells and two whole numbers side by side most
+    likely holds a decimal comma (``22,5``), and the message says so.
     """
     if line.startswith("#"):
         return (
@@ -255,8 +275,15 @@ def _row_problem(line: str, record: list[str], n_columns: int, span: int) -> str
         )
     if len(record) > n_columns:
         runs_on = f" (a quote opened in this row is closed only {span - 1} rows later)"
+        if span > 1:
+            return f"{len(record)} cells but the header has {n_columns} columns{runs_on}"
+        numbers = [bool(_PLAIN_INT.fullmatch(cell.strip())) for cell in record]
+        decimal = delimiter == "," and any(a and b for a, b in zip(numbers, numbers[1:]))
         return f"{len(record)} cells but the header has {n_columns} columns" + (
-            runs_on if span > 1 else ""
+            "; is a decimal comma splitting a number in two? In a comma-separated file quote "
+            'such numbers ("22,5") or write them with a point, or separate the columns with \';\''
+            if decimal
+            else ""
         )
     return None
 
