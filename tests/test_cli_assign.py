@@ -150,18 +150,6 @@ def test_a_second_synthetic_week_numbered_on_is_placed_on_the_same_ledger(tmp_pa
     assert summary["counts"]["cases"] == 20 and summary["batch_no"] == 2
 
 
-def test_synth_refuses_ids_past_six_digits(tmp_path):
-    out = tmp_path / "x.csv"
-    result = run("cases", "synth", "--n", "5", "--first-id", "999996", "--out", str(out))
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "error: 1 problem in the input:\n"
-        "  --first-id: 999,996 with 5 cases would number past SYN-999999; the first id can be "
-        "at most 999,995\n"
-    )
-    assert not out.exists()
-
-
 def test_a_placed_case_with_changed_data_is_named_and_its_decision_stands(tmp_path):
     """A case placed in an earlier batch comes again with other data (a family of 2 is now 3):
     it is left out like any placed case, and named, since the ledger still counts the persons
@@ -599,16 +587,29 @@ def test_bad_seed_and_time_limit_options_name_the_option(tmp_path, batch):
     assert not (tmp_path / "o").exists()
 
 
-def test_synth_refuses_a_negative_seed_and_too_many_cases(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("--n", "1000000000", "--seed", "-1"),
+            "error: 2 problems in the input:\n"
+            "  --n: must be from 0 to 999999, got 1000000000\n"
+            "  --seed: must be a whole number ≥ 0, got -1\n",
+        ),
+        (
+            ("--n", "5", "--first-id", "999996"),
+            "error: 1 problem in the input:\n"
+            "  --first-id: 999,996 with 5 cases would number past SYN-999999; the first id can "
+            "be at most 999,995\n",
+        ),
+    ],
+    ids=["seed-and-n", "ids-past-six-digits"],
+)
+def test_synth_refuses_bad_numbers(tmp_path, args, expected):
     """Regression: ``--seed -1`` was a numpy traceback; ``--n 1000000000`` ran for hours."""
     out = tmp_path / "x.csv"
-    result = run("cases", "synth", "--n", "1000000000", "--seed", "-1", "--out", str(out))
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "error: 2 problems in the input:\n"
-        "  --n: must be from 0 to 999999, got 1000000000\n"
-        "  --seed: must be a whole number ≥ 0, got -1\n"
-    )
+    result = run("cases", "synth", *args, "--out", str(out))
+    assert (result.exit_code, result.stderr) == (2, expected)
     assert not out.exists()
 
 
