@@ -830,3 +830,25 @@ def test_ledger_status_exports_the_years_quota_use_for_the_kkr(tmp_path):
     ]
     assert "  153   Brøndby                  0         1        1      1     -1" in lines
     assert lines[-1] == "        i alt                  600         4        1      2    596"
+
+
+def test_a_case_placed_again_later_is_not_named_in_kommuner_csv(tmp_path):
+    """Regression (audit): re-running a batch one of whose cases a later batch placed again
+    wrote that case's id into kommuner.csv, the file fit to send to a municipality."""
+    week = "case_id;persons;quota_refugee\nQ;1;true\nB;2;false\n"
+    ledger, cases = _two_weeks(tmp_path, week, week)
+    again = run("assign", "--cases", str(cases), "--ledger", str(ledger), "--re-place", "Q")
+    assert again.exit_code == 0, again.output
+    out = tmp_path / "o"
+    rerun = run("assign", "--cases", str(cases), "--ledger", str(ledger), "--out", str(out))
+    assert rerun.exit_code == 0, rerun.output
+    later = "Since then, later batches placed 1 of these cases again"
+    lines = rerun.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("This batch is already"))
+    assert lines[first + 1] == f"{later}: Q; the decisions shown for them are replaced."
+    internal = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    # A note's ';' is written ',' in a ';'-separated file.
+    assert f"# {later}: Q, the decisions shown for them are replaced." in internal
+    public = (out / "kommuner.csv").read_text(encoding="utf-8-sig")
+    assert f"# {later}, the decisions shown for them are replaced." in public
+    assert "Q" not in public.replace("Quota", "")

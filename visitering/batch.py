@@ -335,13 +335,6 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
         counts=totals.get("counts", {}),
     )
     before = {int(k): v for k, v in totals.get("remaining_before", {}).items()}
-    if record.replaced_later:
-        notes = (
-            *notes,
-            f"Since then, later batches placed {len(record.replaced_later)} of these cases "
-            f"again: {', '.join(record.replaced_later)}; the decisions shown for them are "
-            "replaced.",
-        )
     return Batch(
         result,
         before,
@@ -349,4 +342,5 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
         batch_no=record.batch_no,
         already_recorded=True,
         re_placed={k: Genvisitering(g) for k, g in record.re_placed.items()},
+        replaced_later=tuple(record.replaced_later),
     )

@@ -281,7 +281,7 @@ def _row_problem(
         decimal = delimiter == "," and any(a and b for a, b in zip(numbers, numbers[1:]))
         return f"{len(record)} cells but the header has {n_columns} columns" + (
             "; is a decimal comma splitting a number in two? In a comma-separated file quote "
-            'such numbers ("22,5") or write them with a point, or separate the columns with \';\''
+            "such numbers (\"22,5\") or write them with a point, or separate the columns with ';'"
             if decimal
             else ""
         )

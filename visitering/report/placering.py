@@ -99,6 +99,8 @@ class Batch:
     #: Cases placed before that this batch placed again (*genvisitering*), with the ground of
     #: each; the quota their earlier decisions used was given back first.
     re_placed: Mapping[str, Genvisitering] = field(default_factory=dict)
+    #: Of a recorded batch shown again, the cases that later batches placed again.
+    replaced_later: tuple[str, ...] = ()
 
 
 def _num(value: float | None) -> Cell:
@@ -170,7 +172,7 @@ def export_files(batch: Batch, kommuner: Kommuner, dialect: Dialect) -> dict[str
         f"Status {result.status}; objective {_fmt(result.objective)}, bound "
         f"{_fmt(result.bound)} (no placement can beat the bound)"
     )
-    counted = []  # no case ids in the file fit to send to a municipality
+    counted = _replaced_later_lines(batch, with_ids=False)  # no case ids for a municipality
     if batch.re_placed:
         counted.append(
             f"{len(batch.re_placed)} case(s) placed before were placed again (genvisitering): "
@@ -184,6 +186,7 @@ def export_files(batch: Batch, kommuner: Kommuner, dialect: Dialect) -> dict[str
             [
                 "Visitering: placements per case - INTERNAL, contains case ids",
                 *notes,
+                *_replaced_later_lines(batch, with_ids=True),
                 *_re_placed_lines(batch),
             ],
             decimals=4,
@@ -195,6 +198,19 @@ def export_files(batch: Batch, kommuner: Kommuner, dialect: Dialect) -> dict[str
             ["Visitering: persons placed per municipality (counts only)", *notes, *counted],
         ),
     }
+
+
+def _replaced_later_lines(batch: Batch, with_ids: bool) -> list[str]:
+    """That later batches placed some of a recorded batch's cases again; the case ids only in
+    what is internal (never in a file for municipalities)."""
+    n = len(batch.replaced_later)
+    if not n:
+        return []
+    which = f": {', '.join(batch.replaced_later)}" if with_ids else ""
+    return [
+        f"Since then, later batches placed {n} of these cases again{which}; the decisions shown "
+        "for them are replaced."
+    ]
 
 
 def _re_placed_lines(batch: Batch) -> list[str]:
@@ -252,6 +268,7 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
             f"This batch is already recorded as batch {batch.batch_no}; this run recorded "
             "nothing. The recorded decisions follow."
         )
+        out.extend(_replaced_later_lines(batch, with_ids=True))
     if batch.skipped_case_ids:
         out.append(
             f"{len(batch.skipped_case_ids)} case(s) already placed in earlier batches "
