@@ -95,27 +95,32 @@ def test_rows_run_together_by_a_stray_quote_say_where_it_closes():
     ]
 
 
+COMMA_HINT = (
+    "; in a comma-separated file a cell holding a comma (a decimal comma, or a comma in a text) "
+    "must be quoted (\"22,5\"), or separate the columns with ';'"
+)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (  # comma file, unquoted decimal comma: the hint
+        (  # an unquoted decimal comma
             "case_id,persons,job_offer_hours\nA,1,22,5\n",
-            "f.csv, row 2: 4 cells but the header has 3 columns; is a decimal comma splitting a "
-            'number in two? In a comma-separated file quote such numbers ("22,5") or write them '
-            "with a point, or separate the columns with ';'",
+            "f.csv, row 2: 4 cells but the header has 3 columns" + COMMA_HINT,
         ),
-        (  # no two numbers side by side: no hint
-            "case_id,persons\nA,1,x\n",
-            "f.csv, row 2: 3 cells but the header has 2 columns",
+        (  # an unquoted comma in a text
+            "case_id,persons,occupation\nA,1,cook, chef\n",
+            "f.csv, row 2: 4 cells but the header has 3 columns" + COMMA_HINT,
         ),
-        (  # a semicolon file has no decimal-comma problem
+        (  # a semicolon file: no comma to quote
             "a;b\n1;2;3\n",
             "f.csv, row 2: 3 cells but the header has 2 columns",
         ),
     ],
 )
-def test_a_row_too_long_from_a_decimal_comma_says_so(text, expected):
-    """Regression: an unquoted ``22,5`` in a comma-separated file gave only the cell count."""
+def test_a_row_too_long_in_a_comma_file_says_to_quote_commas(text, expected):
+    """Regression: an unquoted ``22,5`` in a comma-separated file gave only the cell count;
+    then a first hint spoke of decimal commas where a text held the comma (audit)."""
     assert parse_problems(text) == [expected]
 
 
@@ -133,6 +138,17 @@ def test_a_header_mixing_separators_is_named(header, separators, column):
         f"f.csv, row 1: the header row mixes {separators}: column {column}; separate every "
         "column with the same one"
     ]
+
+
+def test_header_problems_name_the_headers_row_and_stop_there():
+    """Regression (audit): below '#' notes a header problem was still said to be in row 1, and
+    every data row read against the broken header added a problem of its own."""
+    text = "# a note\n# another\ncase_id,persons;needs\nA,1,x,y\nB,2,z,w\n"
+    assert parse_problems(text) == [
+        "f.csv, row 3: the header row mixes ',' and ';': column 'persons;needs' holds a ';'; "
+        "separate every column with the same one"
+    ]
+    assert parse_problems("# n\na;b;a\n1;2;3;4\n") == ["f.csv, row 2: column 'a' appears twice"]
 
 
 # --- note lines ---------------------------------------------------------------------------------

@@ -174,8 +174,10 @@ def parse(
                     continue
                 columns = [aliases.get(c.strip().lower(), c.strip().lower()) for c in record]
                 if known is None or any(name in known for name in columns):
-                    problems.extend(_repeated_columns(columns, source))
-                    problems.extend(_mixed_separators(columns, delimiter, source))
+                    problems.extend(_repeated_columns(columns, source, first_line))
+                    problems.extend(_mixed_separators(columns, delimiter, source, first_line))
+                if problems:  # rows read against a broken header would only repeat it
+                    break
                 continue
             span = previous_line - first_line + 1
             problem = _row_problem(lines[first_line - 1], record, len(columns), span, delimiter)
@@ -221,17 +223,17 @@ def _note_text(line: str) -> str:
     return line[1:].rstrip(";, \t\r\n").strip()
 
 
-def _repeated_columns(columns: list[str], source: str) -> list[Problem]:
+def _repeated_columns(columns: list[str], source: str, row: int) -> list[Problem]:
     seen: set[str] = set()
     problems = []
     for name in columns:
         if name in seen:
-            problems.append(Problem(f"column {name!r} appears twice", source, 1))
+            problems.append(Problem(f"column {name!r} appears twice", source, row))
         seen.add(name)
     return problems
 
 
-def _mixed_separators(columns: list[str], delimiter: str, source: str) -> list[Problem]:
+def _mixed_separators(columns: list[str], delimiter: str, source: str, row: int) -> list[Problem]:
     """A header separated by ``delimiter`` with the other separator inside a column name."""
     other = "," if delimiter == ";" else ";"
     return [
@@ -239,7 +241,7 @@ def _mixed_separators(columns: list[str], delimiter: str, source: str) -> list[P
             f"the header row mixes {delimiter!r} and {other!r}: column {name!r} holds a "
             f"{other!r}; separate every column with the same one",
             source,
-            1,
+            row,
         )
         for name in columns
         if other in name
@@ -265,8 +267,8 @@ def _row_problem(
     """What is wrong with a data row as a whole, if anything (never repeating a cell).
 
     ``line`` is the row's first line as written, ``span`` the number of lines it takes.  In a
-    comma-separated file, a row with too many cells and two whole numbers side by side most
-    likely holds a decimal comma (``22,5``), and the message says so.
+    comma-separated file a row with too many cells most likely has an unquoted comma in a cell
+    (a decimal comma, ``22,5``, or a comma in a text), and the message says so.
     """
     if line.startswith("#"):
         return (
@@ -277,12 +279,10 @@ def _row_problem(
         runs_on = f" (a quote opened in this row is closed only {span - 1} rows later)"
         if span > 1:
             return f"{len(record)} cells but the header has {n_columns} columns{runs_on}"
-        numbers = [bool(_PLAIN_INT.fullmatch(cell.strip())) for cell in record]
-        decimal = delimiter == "," and any(a and b for a, b in zip(numbers, numbers[1:]))
         return f"{len(record)} cells but the header has {n_columns} columns" + (
-            "; is a decimal comma splitting a number in two? In a comma-separated file quote "
-            "such numbers (\"22,5\") or write them with a point, or separate the columns with ';'"
-            if decimal
+            "; in a comma-separated file a cell holding a comma (a decimal comma, or a comma "
+            "in a text) must be quoted (\"22,5\"), or separate the columns with ';'"
+            if delimiter == ","
             else ""
         )
     return None
