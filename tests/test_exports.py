@@ -226,3 +226,27 @@ def test_xlsx_has_numbers_as_numbers(tmp_path):
     assert len(rows) == 98
     col = header.index("kommunekvote")
     assert sum(r[col] for r in rows) == 600
+
+
+def test_two_outputs_on_one_path_are_refused_before_anything_is_written(tmp_path):
+    """Regression (audit): ``cases synth --out same.csv --quotas-out same.csv`` reported both
+    written, and the quotas had replaced the cases."""
+    with pytest.raises(InputError) as err:
+        vio.write_paths_atomically(
+            {tmp_path / "a.csv": b"1", tmp_path / "x" / ".." / "a.csv": b"2"}
+        )
+    assert [str(p) for p in err.value.problems] == [
+        f"{tmp_path / 'x' / '..' / 'a.csv'}: is also where {tmp_path / 'a.csv'} goes; give each "
+        "output its own path"
+    ]
+    assert list(tmp_path.iterdir()) == []
+    same = CliRunner().invoke(
+        app, ["cases", "synth", "--n", "3", "--out", str(tmp_path / "s.csv"), "--quotas-out",
+              str(tmp_path / "." / "s.csv")],
+    )  # fmt: skip
+    assert (same.exit_code, same.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  --quotas-out: is the --out file; give the quotas "
+        "their own\n",
+    )
+    assert list(tmp_path.iterdir()) == []

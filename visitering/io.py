@@ -136,6 +136,15 @@ def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
         for path in files
         if path.is_dir()
     ]
+    # Two outputs given one path (e.g. --out and --quotas-out): the second would replace the
+    # first, and the command would report both written.
+    seen: dict[Path, Path] = {}
+    for path in files:
+        same = seen.setdefault(path.resolve(), path)
+        if same is not path:
+            blocked.append(
+                Problem(f"is also where {same} goes; give each output its own path", str(path))
+            )
     if blocked:
         raise InputError(blocked)
     directories = list(dict.fromkeys(path.parent for path in files))

@@ -63,6 +63,8 @@ def synth_command(
             problems.append(Problem(problem, "--first-id"))
         if seed < 0:
             problems.append(Problem(f"must be a whole number ≥ 0, got {seed}", "--seed"))
+        if quotas_out is not None and quotas_out.resolve() == out.resolve():
+            problems.append(Problem("is the --out file; give the quotas their own", "--quotas-out"))
         if problems:
             raise InputError(problems)
         kommuner = embedded.kommuner()
