@@ -757,10 +757,16 @@ def test_the_scenarios_quotas_start_the_ledger_when_nothing_else_gives_them(tmp_
     # used, and the output says so.
     cases.write_text("case_id;persons\nB;1\n", encoding="utf-8")
     again = json.loads(run(*args, "--ledger", str(ledger), "--json").stdout)
-    assert "The scenario's [kvoter] is not used: the ledger gives the quotas." in again["notes"]
+    assert (
+        "The scenario's [kvoter] and [data] are not used: the ledger gives the quotas."
+        in again["notes"]
+    )
     given = json.loads(run(*args, "--landstal", "600", "--json").stdout)
     assert given["notes"][0].startswith("Quotas: landstal 600, ")
-    assert "The scenario's [kvoter] is not used: --landstal gives the quotas." in given["notes"]
+    assert (
+        "The scenario's [kvoter] and [data] are not used: --landstal gives the quotas."
+        in given["notes"]
+    )
 
 
 def test_assign_needs_quotas_from_somewhere_and_data_year_only_with_landstal(tmp_path):
@@ -778,8 +784,9 @@ def test_assign_needs_quotas_from_somewhere_and_data_year_only_with_landstal(tmp
     ignored = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--data-year", "2020")
     assert (ignored.exit_code, ignored.stderr) == (
         2,
-        "error: 1 problem in the input:\n  --data-year: applies only with --landstal (the "
-        "quotas computed on that year's data)\n",
+        "error: 1 problem in the input:\n  --data-year: applies only with --landstal, to "
+        "compute the year's quotas on that year's data (a revision by --landstal scales the "
+        "quotas in force)\n",
     )
 
 
@@ -852,3 +859,33 @@ def test_a_case_placed_again_later_is_not_named_in_kommuner_csv(tmp_path):
     public = (out / "kommuner.csv").read_text(encoding="utf-8-sig")
     assert f"# {later}, the decisions shown for them are replaced." in public
     assert "Q" not in public.replace("Quota", "")
+
+
+def test_a_landstal_increase_is_not_recomputed_on_other_data_than_the_quotas_in_force(tmp_path):
+    """Regression (audit): ``--revise-quotas --landstal`` re-computed an increase on the newest
+    embedded data, whatever data, method and volunteers the quotas in force came from, so 15
+    municipalities lost quota on a 7,500 → 9,000 increase. An increase is now refused with the
+    way to do it; a scenario's [kvoter] is named as not used."""
+    ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;1\n", "case_id;persons\nB;1\n")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO_WITH_QUOTAS, encoding="utf-8")
+    before = run("ledger", "status", "--ledger", str(ledger), "--json").stdout
+    args = ("assign", "--cases", str(week2), "--ledger", str(ledger), "--revise-quotas")
+    increase = run(*args, "--landstal", "900")
+    assert (increase.exit_code, increase.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  --landstal: 600 → 900 is an increase, which § 7 "
+        "stk. 9 re-computes on the data, method and volunteers of the first announcement; the "
+        "ledger does not record them. Compute the quotas with 'visitering revise --landstal 600 "
+        "--new-landstal 900' (with the same --inputs or --data-year, --method and --volunteers) "
+        "and give its export with --revise-quotas --quotas FILE\n",
+    )
+    assert run("ledger", "status", "--ledger", str(ledger), "--json").stdout == before
+    decrease = run(*args, "--landstal", "500", "--scenario", str(scenario), "--json")
+    assert decrease.exit_code == 0, decrease.output
+    notes = json.loads(decrease.stdout)["notes"]
+    assert notes[0] == (
+        "Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 500, a decrease: the "
+        "quotas in force scaled proportionally"
+    )
+    assert "The scenario's [kvoter] is not used: the ledger's are revised." in notes

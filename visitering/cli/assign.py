@@ -101,9 +101,9 @@ def assign(
         typer.Option(
             "--revise-quotas",
             help="Record a landstal revision (§ 4 stk. 7, § 7 stk. 8-11) with this batch: "
-            "with --landstal, the ledger's quotas are revised to it (a decrease scales them, "
-            "an increase re-computes them); with --quotas, those replace them. Decisions "
-            "already made stand.",
+            "with --landstal (a decrease), the ledger's quotas are scaled to it; with --quotas "
+            "(e.g. a 'visitering revise' export, for an increase), those replace them. "
+            "Decisions already made stand.",
         ),
     ] = False,
     time_limit: Annotated[
@@ -159,10 +159,11 @@ def assign(
             new_landstal = gather(problems, lambda: parse_landstal(landstal))
         elif landstal is not None:
             year_quota = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
-        if data_year is not None and landstal is None:
+        if data_year is not None and (landstal is None or revise_quotas):
             problems.append(
                 Problem(
-                    "applies only with --landstal (the quotas computed on that year's data)",
+                    "applies only with --landstal, to compute the year's quotas on that year's "
+                    "data (a revision by --landstal scales the quotas in force)",
                     "--data-year",
                 )
             )
@@ -171,9 +172,14 @@ def assign(
             settings, spec = loaded
             if spec.kvoter is not None:
                 on_ledger = ledger is not None and ledger.exists()
-                if quotas is not None or landstal is not None or on_ledger:
+                if revise_quotas:
+                    notes.append("The scenario's [kvoter] is not used: the ledger's are revised.")
+                elif quotas is not None or landstal is not None or on_ledger:
                     source = "--quotas" if quotas else "--landstal" if landstal else "the ledger"
-                    notes.append(f"The scenario's [kvoter] is not used: {source} gives the quotas.")
+                    notes.append(
+                        f"The scenario's [kvoter] and [data] are not used: {source} gives the "
+                        "quotas."
+                    )
                 else:
                     year_quota = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
         if profiles is not None:
@@ -226,7 +232,7 @@ def assign(
         if ledger is None:
             batch = run_batch(inputs, year_quota, None, revision)
         else:
-            given = _Quotas(year_quota, revision, new_landstal, data_year)
+            given = _Quotas(year_quota, revision, new_landstal)
             try:
                 batch = _run_on_ledger(ledger, inputs, given, kommuner)
             except LedgerBusy as exc:
@@ -251,7 +257,6 @@ class _Quotas:
     year: dict[int, int] | None
     revision: str | None
     new_landstal: int | None
-    data_year: int | None
 
 
 def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: Kommuner) -> Batch:
@@ -270,7 +275,7 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
             batch = run_batch(inputs, quotas.year, book, quotas.revision)
         else:
             in_force = book.year_quotas()
-            year, revision, lines = _revised(in_force, quotas.new_landstal, quotas.data_year)
+            year, revision, lines = _revised(in_force, quotas.new_landstal)
             inputs = replace(inputs, notes=(*lines, *inputs.notes))
             batch = run_batch(inputs, year, book, revision, in_force)
     except BaseException:
@@ -282,29 +287,39 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
     return batch
 
 
-def _revised(
-    in_force: dict[int, int], landstal: int, data_year: int | None
-) -> tuple[dict[int, int], str, list[str]]:
-    """The quotas in force revised to ``landstal`` (BEK nr. 550/2022 § 4 stk. 7, § 7 stk.
-    8-11): the new quotas, the revision's reason and the lines that tell the user."""
-    from visitering.kvoter.revision import Retning, revisionstrin
-    from visitering.report.kvoter import grundlag_lines
+def _revised(in_force: dict[int, int], landstal: int) -> tuple[dict[int, int], str, list[str]]:
+    """The quotas in force revised to a lower ``landstal`` (BEK nr. 550/2022 § 4 stk. 7, § 7
+    stk. 8: scaled proportionally): the new quotas, the revision's reason and the lines that
+    tell the user.
 
-    grundlag = embedded.embedded_grundlag(data_year)
-    step = revisionstrin(grundlag, in_force, landstal)
+    An increase is refused: § 7 stk. 9 re-computes the quotas on the data, method and
+    volunteers of the first announcement, which the ledger does not record; re-computing on
+    other data would lower some quotas on an increase.  ``visitering revise`` takes them all.
+    """
+    from visitering.kvoter.revision import Retning, revisionstrin
+
+    old = sum(in_force.values())
+    if landstal > old:
+        raise InputError(
+            Problem(
+                f"{old} → {landstal} is an increase, which § 7 stk. 9 re-computes on the data, "
+                "method and volunteers of the first announcement; the ledger does not record "
+                f"them. Compute the quotas with 'visitering revise --landstal {old} "
+                f"--new-landstal {landstal}' (with the same --inputs or --data-year, --method "
+                "and --volunteers) and give its export with --revise-quotas --quotas FILE",
+                "--landstal",
+            )
+        )
+    step = revisionstrin(embedded.embedded_grundlag(), in_force, landstal)  # data unused
     how = {
         Retning.NEDSAETTELSE: "a decrease: the quotas in force scaled proportionally",
-        Retning.FORHOEJELSE: f"an increase: quotas re-computed on {grundlag.kilde}",
         Retning.UAENDRET: "unchanged",
     }[step.retning]
     reason = (
         f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {step.fra_landstal} → "
         f"{step.til_landstal}, {how}"
     )
-    lines = [f"Quotas: {reason}"]
-    if step.retning is Retning.FORHOEJELSE:
-        lines += grundlag_lines(grundlag)
-    return step.kvoter_efter, reason, lines
+    return step.kvoter_efter, reason, [f"Quotas: {reason}"]
 
 
 def _ledger(
