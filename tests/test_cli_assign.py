@@ -175,6 +175,17 @@ def test_a_placed_case_with_changed_data_is_named_and_its_decision_stands(tmp_pa
     assert summary["skipped_already_placed"] == 2
     assert summary["skipped_with_changed_data"] == ["A"]
     assert _placed(ledger) == 2 + 1 + 1 + 1  # A counts as 2
+    # Regression (audit): with every case placed before, nothing said that nothing was recorded.
+    week2.write_text("case_id;persons\nA;3\n", encoding="utf-8")
+    nothing = run("assign", "--cases", str(week2), "--ledger", str(ledger)).stdout
+    assert nothing.endswith(
+        "run the batch with --re-place and the case id.\n"
+        "Nothing to place, so nothing was recorded.\n"
+        "Status: optimal\n"
+        "Objective 0.0; bound 0.0 (no placement can beat it); gap 0.000 %; 0.00 s\n"
+        "Cases placed: 0 of 0 (0 persons in the batch).\n"
+    )
+    assert _placed(ledger) == 5
 
 
 def _two_weeks(tmp_path: Path, week1: str, week2: str) -> tuple[Path, Path]:
@@ -221,7 +232,7 @@ def test_a_corrected_case_is_placed_again_with_the_quota_given_back(tmp_path):
     rerun = run(*args).stdout
     table = rerun.split("\n\n", 1)[1]
     assert rerun == (
-        f"{PROFILE_PROXY_NOTE}\n"
+        f"Quotas: those in force in the ledger\n{PROFILE_PROXY_NOTE}\n"
         "This batch is already recorded as batch 2; this run recorded nothing. The recorded "
         "decisions follow.\n"
         "Placed again (genvisitering) in batch 2, the quota of their earlier decisions given "

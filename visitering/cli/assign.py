@@ -182,6 +182,8 @@ def assign(
                     )
                 else:
                     year_quota = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
+        if ledger is not None and year_quota is None and new_landstal is None:
+            notes.insert(0, "Quotas: those in force in the ledger")
         if profiles is not None:
             profile_map = gather(problems, lambda: read_profiles(read_table(profiles), kommuner))
         else:

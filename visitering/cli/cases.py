@@ -88,7 +88,8 @@ def synth_command(
         io.write_paths_atomically(files)  # the cases and the quota file: both or neither
         persons = sum(c.persons for c in cases)
         typer.echo(
-            f"Wrote {len(cases)} synthetic cases ({persons} persons) to {out}"
+            f"Wrote {len(cases)} synthetic case{'s' if len(cases) != 1 else ''} ({persons} "
+            f"person{'s' if persons != 1 else ''}) to {out}"
             + (f" and matching quotas to {quotas_out}" if quotas_out else "")
             + "."
         )

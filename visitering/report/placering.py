@@ -282,6 +282,8 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
             "batch with --re-place and the case id."
         )
     out.extend(_re_placed_lines(batch))
+    if r.is_ok and not r.counts.get("cases") and not batch.already_recorded:
+        out.append("Nothing to place, so nothing was recorded.")
     out.append(f"Status: {r.status}")
     if r.is_ok and batch.batch_no is not None and not batch.already_recorded:
         out.append(f"Recorded in the ledger as batch {batch.batch_no}.")
