@@ -176,6 +176,13 @@ def test_quotas_fit_any_batch(n, seed):
             "at most 999,997",
             999_998,
         ),
+        (  # no case, yet the id must have six digits (audit: SYN-1000000 in the note)
+            0,
+            1,
+            "first_id 1,000,000 with 0 cases would number past SYN-999999; the first id can be "
+            "at most 999,999",
+            1_000_000,
+        ),
     ],
 )
 def test_case_count_seed_and_first_id_are_bounded(n, seed, message, first_id):

@@ -246,10 +246,10 @@ def last_id_problem(n: int, first_id: int) -> str | None:
     """Why ``n`` ids from ``first_id`` cannot all have six digits, or None if they can."""
     if first_id < 1:
         return f"must be a whole number ≥ 1, got {first_id}"
-    if first_id + n - 1 > MAX_CASES:
+    if first_id + max(n, 1) - 1 > MAX_CASES:
         return (
             f"{first_id:,} with {n:,} cases would number past SYN-{MAX_CASES:06d}; "
-            f"the first id can be at most {max(MAX_CASES - n + 1, 1):,}"
+            f"the first id can be at most {max(MAX_CASES - max(n, 1) + 1, 1):,}"
         )
     return None
 
