@@ -298,7 +298,7 @@ def _revised(in_force: dict[int, int], landstal: int) -> tuple[dict[int, int], s
     volunteers of the first announcement, which the ledger does not record; re-computing on
     other data would lower some quotas on an increase.  ``visitering revise`` takes them all.
     """
-    from visitering.kvoter.revision import Retning, revisionstrin
+    from visitering.kvoter.revision import nedsaettelse
 
     old = sum(in_force.values())
     if landstal > old:
@@ -312,16 +312,13 @@ def _revised(in_force: dict[int, int], landstal: int) -> tuple[dict[int, int], s
                 "--landstal",
             )
         )
-    step = revisionstrin(embedded.embedded_grundlag(), in_force, landstal)  # data unused
-    how = {
-        Retning.NEDSAETTELSE: "a decrease: the quotas in force scaled proportionally",
-        Retning.UAENDRET: "unchanged",
-    }[step.retning]
-    reason = (
-        f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {step.fra_landstal} → "
-        f"{step.til_landstal}, {how}"
+    after, how = (
+        (nedsaettelse(in_force, landstal), "a decrease: the quotas in force scaled proportionally")
+        if landstal < old
+        else (dict(in_force), "unchanged")
     )
-    return step.kvoter_efter, reason, [f"Quotas: {reason}"]
+    reason = f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {old} → {landstal}, {how}"
+    return after, reason, [f"Quotas: {reason}"]
 
 
 def _ledger(
@@ -362,10 +359,13 @@ def _settings(path: Path) -> tuple[VisiteringSettings, Scenario]:
     default weights); the rest of the file is validated too, since its ``[kvoter]`` section
     can give the quotas.
     """
-    from visitering.scenario import load_scenario, load_visitering_settings
+    from visitering.scenario import parse_scenario, parse_visitering_settings
 
-    settings = load_visitering_settings(path)
-    return settings, load_scenario(path)
+    text = io.read_scenario_text(path)  # read once, validated twice
+    settings = parse_visitering_settings(text, str(path))
+    return settings, parse_scenario(
+        text, str(path), embedded.kommuner(), io.read_input, path.parent
+    )
 
 
 def _scenario_quotas(spec: Scenario, kommuner: Kommuner, notes: list[str]) -> dict[int, int]:

@@ -118,6 +118,17 @@ def revider(
     return Revision(oprindelig, tuple(steps))
 
 
+def nedsaettelse(
+    kvoter: Mapping[int, int], landstal: int, metode: Method = Method.LARGEST_REMAINDER
+) -> dict[int, int]:
+    """The quotas in force ``kvoter`` scaled proportionally to a lower ``landstal`` and
+    rounded by ``metode`` (§ 7 stk. 8); no data are needed."""
+    old = sum(kvoter.values())
+    codes = sorted(kvoter)
+    scaled = [Fraction(kvoter[k] * landstal, old) for k in codes]
+    return dict(zip(codes, apportion(scaled, landstal, metode), strict=True))
+
+
 def revisionstrin(
     grundlag: Fordelingsgrundlag,
     kvoter: Mapping[int, int],
@@ -145,9 +156,7 @@ def revisionstrin(
     given: dict[int, int] = {}
     if landstal < old:
         retning = Retning.NEDSAETTELSE
-        codes = sorted(current)
-        scaled = [Fraction(current[k] * landstal, old) for k in codes]
-        after = dict(zip(codes, apportion(scaled, landstal, metode), strict=True))
+        after = nedsaettelse(current, landstal, metode)
     elif landstal > old:
         retning = Retning.FORHOEJELSE
         given = serve_volunteers(frivillige or {}, landstal - old, metode)
