@@ -134,6 +134,104 @@ def test_an_empty_file_is_not_turned_into_a_ledger_by_reading_it(tmp_path):
     assert empty.read_bytes() == b""
 
 
+def side_files(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(f"{path.name}-"))
+
+
+def test_an_empty_file_is_where_a_ledger_may_start(tmp_path, one_case):
+    """Regression (stop 22 note): a 0-byte ledger file counted as an existing ledger, so a
+    scenario's [kvoter] was not used, and the failed run left it an initialised, empty ledger
+    (45 KB).  Now it is a ledger not yet started: a failure leaves it empty, a batch starts it."""
+    book = tmp_path / "l.sqlite"
+    book.write_bytes(b"")
+    result = run("assign", "--cases", str(one_case), "--ledger", str(book))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {book}: no ledger at this path yet: give --quotas or "
+        "--landstal to start one\n",
+    )
+    big = tmp_path / "big.csv"
+    big.write_text("case_id;persons\nA;40\n", encoding="utf-8")
+    result = run("assign", "--cases", str(big), "--landstal", "600", "--ledger", str(book))
+    assert result.exit_code == 3, result.output  # infeasible: nothing recorded
+    assert (book.read_bytes(), side_files(book)) == (b"", [])
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        "[kvoter]\nlandstal = 600\n[visitering.weights]\nwishes = 2\n", encoding="utf-8"
+    )
+    args = ("--cases", str(one_case), "--scenario", str(scenario), "--ledger", str(book))
+    result = run("assign", *args)
+    assert result.exit_code == 0, result.output
+    assert "not used" not in result.stdout
+    status = run("ledger", "status", "--ledger", str(book))
+    assert status.stdout.splitlines()[-1].split()[-5:] == ["600", "1", "0", "1", "599"]
+
+
+def test_a_ledger_that_cannot_be_written_is_refused_before_any_work(
+    tmp_path, one_case, ledger, monkeypatch
+):
+    """Regression (stop 22 note): a ledger in a directory the user may not write to was
+    reported as "not an SQLite database" (SQLite cannot make its write-ahead log there).
+    Root passes every permission check, so the test has ``os.access`` answer as it would for
+    another user."""
+    import os
+
+    real = os.access
+
+    def read_only(where: Path):
+        def access(path, mode, **kw):
+            return not (Path(path) == where and mode == os.W_OK) and real(path, mode, **kw)
+
+        monkeypatch.setattr(os, "access", access)
+
+    read_only(tmp_path)
+    result = run("assign", "--cases", str(one_case), "--ledger", str(ledger))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {ledger}: cannot record in this ledger: its "
+        f"directory {tmp_path} is read-only for this user, and SQLite keeps the ledger's "
+        "write-ahead log (l.sqlite-wal, l.sqlite-shm) beside it\n",
+    )
+    read_only(ledger)
+    result = run("assign", "--cases", str(one_case), "--ledger", str(ledger))
+    assert result.stderr.endswith(
+        f"{ledger}: cannot record in this ledger: the file is read-only for this user\n"
+    )
+
+
+def test_a_ledger_on_a_read_only_share_is_still_read(tmp_path, one_case, ledger, monkeypatch):
+    """A year's ledger archived where SQLite cannot make its shared-memory file (a read-only
+    directory: SQLITE_CANTOPEN) is read as an immutable file, unless a write-ahead log beside
+    it may hold batches the file does not."""
+    from visitering import io
+
+    real = io._connect_read_only
+    opened: list[bool] = []
+
+    def cannot_share(path: Path, immutable: bool):
+        opened.append(immutable)
+        if not immutable:
+            exc = sqlite3.OperationalError("unable to open database file")
+            exc.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN  # type: ignore[attr-defined]
+            raise exc
+        return real(path, immutable)
+
+    monkeypatch.setattr(io, "_connect_read_only", cannot_share)
+    expected = run("ledger", "status", "--ledger", str(ledger))
+    assert expected.exit_code == 0, expected.output
+    assert opened == [False, True]
+    assert expected.stdout.splitlines()[-1].split()[-5:] == ["600", "1", "0", "1", "599"]
+    (tmp_path / "l.sqlite-wal").write_bytes(b"x")
+    result = run("explain-case", "A", "--ledger", str(ledger))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {ledger}: cannot open the ledger (unable to open "
+        "database file): SQLite cannot make its shared-memory file in that directory, and "
+        "l.sqlite-wal beside it may hold batches the file does not; copy the ledger with "
+        "l.sqlite-wal to a directory you may write to\n",
+    )
+
+
 def test_a_lost_table_is_reported_not_recreated(ledger):
     with sqlite3.connect(ledger) as db:
         db.execute("DROP TABLE placering")

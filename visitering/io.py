@@ -187,40 +187,111 @@ def open_memory_database() -> sqlite3.Connection:
     return connection
 
 
+def ledger_is_new(path: Path) -> bool:
+    """Whether ``path`` holds no ledger yet: no file there, or an empty one (SQLite makes a
+    database of a 0-byte file, so such a file is where a ledger may start)."""
+    try:
+        return not path.exists() or (path.is_file() and path.stat().st_size == 0)
+    except OSError:
+        return False  # open_database names the problem
+
+
 def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
-    """Open the SQLite ledger at ``path``, creating the file only if ``create``.
+    """Open the SQLite ledger at ``path``; to record in it (``create``) or only to read it.
 
     The connection is in autocommit mode: the ledger opens its own explicit transactions so
-    that a batch is all-or-nothing.  Without ``create`` (commands that only read the ledger)
-    the file must exist.  The journal settings are left to :class:`visitering.ledger.Ledger`,
-    which makes them only once it knows the file is a ledger.
+    that a batch is all-or-nothing.  The journal settings are left to
+    :class:`visitering.ledger.Ledger`, which makes them only once it knows the file is a ledger.
+
+    To record, the file (created if need be) and its directory must be writable: SQLite keeps
+    a ledger's write-ahead log (``-wal``, ``-shm``) beside it.  To read, the file must exist and
+    is opened read-only; a ledger in a directory this user cannot write to (an archived year on
+    a read-only share) is read as an immutable file, provided no write-ahead log lies beside it
+    that would hold committed batches the file itself does not.
     """
     if path.exists() and path.is_dir():
         raise InputError(Problem("is a directory, not a ledger file", str(path)))
     if not create and not path.is_file():
         raise InputError(Problem("no ledger at this path", str(path)))
+    if create:
+        _check_ledger_writable(path)
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, isolation_level=None)
-        connection.execute("PRAGMA foreign_keys = ON")
-    except (OSError, sqlite3.Error) as exc:
+            connection = sqlite3.connect(path, isolation_level=None)
+        else:
+            connection = _connect_read_only(path, immutable=False)
+        _read_header(connection, path)
+    except sqlite3.OperationalError as exc:
+        wal = path.with_name(f"{path.name}-wal")
+        if create or exc.sqlite_errorcode != sqlite3.SQLITE_CANTOPEN:
+            raise InputError(Problem(f"cannot open the ledger ({exc})", str(path))) from None
+        if wal.exists():
+            raise InputError(
+                Problem(
+                    f"cannot open the ledger ({exc}): SQLite cannot make its shared-memory file "
+                    f"in that directory, and {wal.name} beside it may hold batches the file does "
+                    f"not; copy the ledger with {wal.name} to a directory you may write to",
+                    str(path),
+                )
+            ) from None
+        connection = _connect_read_only(path, immutable=True)
+        try:
+            _read_header(connection, path)
+        except sqlite3.OperationalError as again:
+            raise InputError(Problem(f"cannot open the ledger ({again})", str(path))) from None
+    except OSError as exc:
         raise InputError(Problem(f"cannot open the ledger ({exc})", str(path))) from None
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _check_ledger_writable(path: Path) -> None:
+    """Refuse to record in a ledger that cannot be written, naming what is read-only."""
+    directory = path.parent
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        what = "the file is read-only for this user"
+    elif not os.access(directory, os.W_OK):
+        what = (
+            f"its directory {directory} is read-only for this user, and SQLite keeps the "
+            f"ledger's write-ahead log ({path.name}-wal, {path.name}-shm) beside it"
+        )
+    else:
+        return
+    raise InputError(Problem(f"cannot record in this ledger: {what}", str(path)))
+
+
+def _connect_read_only(path: Path, immutable: bool) -> sqlite3.Connection:
+    uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
+def _read_header(connection: sqlite3.Connection, path: Path) -> None:
+    """Read the file's header: an :class:`InputError` if it is not an SQLite database."""
     try:
-        connection.execute("PRAGMA schema_version").fetchone()  # reads the file's header
+        connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError:
+        connection.close()
+        raise
     except sqlite3.DatabaseError:
         connection.close()
         raise InputError(
             Problem("not a visitering ledger (not an SQLite database)", str(path))
         ) from None
-    return connection
 
 
-def remove_database(connection: sqlite3.Connection, path: Path) -> None:
-    """Close ``connection`` and delete the ledger file at ``path`` with its WAL side files.
+def remove_database(connection: sqlite3.Connection, path: Path, was_empty: bool = False) -> None:
+    """Close ``connection`` and take away the ledger at ``path`` with its WAL side files.
 
-    Only for a ledger that the failing command itself created: a failure leaves no new file.
+    Only for a ledger that the failing command itself started: a failure leaves no new file.
+    A ledger started in an empty file the user made (``was_empty``) leaves that file, empty.
     """
     connection.close()
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+    for name in (f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
         (path.parent / name).unlink(missing_ok=True)
+    if was_empty:
+        path.write_bytes(b"")
+    else:
+        path.unlink(missing_ok=True)

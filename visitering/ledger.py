@@ -257,7 +257,7 @@ class Ledger:
         """
         self._db = connection
         self._source = source
-        with self._transaction():
+        with self._transaction("IMMEDIATE" if create else "DEFERRED"):
             tables = self._tables()
             if tables or not create:
                 self._check_tables(tables)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json as jsonlib
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -171,7 +173,7 @@ def assign(
         if scenario is not None and (loaded := gather(problems, lambda: _settings(scenario))):
             settings, spec = loaded
             if spec.kvoter is not None:
-                on_ledger = ledger is not None and ledger.exists()
+                on_ledger = ledger is not None and not io.ledger_is_new(ledger)
                 if revise_quotas:
                     notes.append("The scenario's [kvoter] is not used: the ledger's are revised.")
                 elif quotas is not None or landstal is not None or on_ledger:
@@ -213,7 +215,7 @@ def assign(
                     "--revise-quotas",
                 )
             )
-        if ledger is not None and year_quota is None and not ledger.exists():
+        if ledger is not None and year_quota is None and io.ledger_is_new(ledger):
             start = "--quotas" if new_landstal is not None else "--quotas or --landstal"
             raise InputError(
                 Problem(f"no ledger at this path yet: give {start} to start one", str(ledger))
@@ -265,11 +267,12 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
     """Run the batch on the ledger at ``path``; a ledger this run created goes if it fails.
 
     A new ledger file that records nothing (bad input, no placement) is removed again, so a
-    failed first batch leaves no file behind.
+    failed first batch leaves no file behind (or the empty file it started in, empty).
     """
     from visitering.batch import run_batch
 
-    new = not path.exists()
+    new = io.ledger_is_new(path)
+    was_empty = new and path.exists()
     connection = io.open_database(path)
     try:
         book = _ledger(connection, path, kommuner, create=True)
@@ -282,11 +285,23 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
             batch = run_batch(inputs, year, book, revision, in_force)
     except BaseException:
         if new:
-            io.remove_database(connection, path)
+            io.remove_database(connection, path, was_empty)
         raise
+    finally:
+        connection.close()  # the last connection's close folds the write-ahead log back
     if new and not batch.result.is_ok:
-        io.remove_database(connection, path)
+        io.remove_database(connection, path, was_empty)
     return batch
+
+
+@contextmanager
+def _reading(path: Path, kommuner: Kommuner) -> Iterator[Ledger]:
+    """The ledger at ``path``, opened read-only and closed again."""
+    connection = io.open_database(path, create=False)
+    try:
+        yield _ledger(connection, path, kommuner)
+    finally:
+        connection.close()
 
 
 def _revised(in_force: dict[int, int], landstal: int) -> tuple[dict[int, int], str, list[str]]:
@@ -415,8 +430,9 @@ def explain_case(
             typer.echo(explain(case_id, kode, persons, record, kommuner), nl=False)
             return
         assert ledger is not None
-        book = _ledger(io.open_database(ledger, create=False), ledger, kommuner)
-        found = book.decision(case_id)
+        with _reading(ledger, kommuner) as book:
+            found = book.decision(case_id)
+            replaced = book.replaced(case_id)
         if found is None:
             raise InputError(
                 Problem(f"case {printable(case_id)} has no recorded decision", str(ledger))
@@ -427,7 +443,7 @@ def explain_case(
             explain(
                 decision.case_id, decision.kommunekode, decision.persons, record, kommuner, batch_no
             )
-            + replaced_lines(book.replaced(case_id), kommuner),
+            + replaced_lines(replaced, kommuner),
             nl=False,
         )
 
@@ -482,18 +498,19 @@ def ledger_status(
 
     with input_errors():
         kommuner = embedded.kommuner()
-        book = _ledger(io.open_database(ledger, create=False), ledger, kommuner)
         exceptions = {str(b) for b in LegalBasis if b.is_exception}
-        forbrug = kvoteforbrug.Kvoteforbrug(
-            tuple(book.status(exceptions)),
-            book.batch_count(),
-            tuple(kvoteforbrug.Revision(*r) for r in book.revisions()),
-        )
+        with _reading(ledger, kommuner) as book:
+            forbrug = kvoteforbrug.Kvoteforbrug(
+                tuple(book.status(exceptions)),
+                book.batch_count(),
+                tuple(kvoteforbrug.Revision(*r) for r in book.revisions()),
+            )
+            forloeb = book.forloeb() if plots is not None else None
         extra: dict[Path, bytes] = {}
-        if plots is not None:
+        if plots is not None and forloeb is not None:
             from visitering.report import diagrammer  # matplotlib only when a chart is wanted
 
-            chart = diagrammer.kvote_mod_placeringer_png(book.forloeb())
+            chart = diagrammer.kvote_mod_placeringer_png(forloeb)
             extra[plots / "kvote_mod_placeringer.png"] = chart
         emit(
             json,
