@@ -88,8 +88,9 @@ def test_every_problem_names_file_and_key():
 
 
 def test_missing_landstal_and_sections():
+    """Regression (stop 22 note): a missing landstal was reported as "got None"."""
     assert problems("[kvoter]\nmethod = 'dhondt'\n") == [
-        "scenarios/x.toml: kvoter.landstal: expected a positive whole number, got None"
+        "scenarios/x.toml: kvoter.landstal: missing; expected a positive whole number"
     ]
     assert problems('name = "x"\n[cases]\nsynthetic = {n = 5}\n') == [
         "scenarios/x.toml: cases: placing cases needs a [kvoter] section for the quotas",
@@ -124,7 +125,7 @@ def test_files_named_in_a_scenario_are_read_relative_to_it(tmp_path):
         load_scenario(scenario)
     assert [str(p) for p in err.value.problems] == [
         f"{tmp_path / 'frivillige.csv'}, row 3, column antal: 'x' is not a whole number",
-        f"{tmp_path / 'missing.csv'}: file not found",
+        f"{tmp_path / 'missing.csv'}: file not found (named by cases.file in {scenario})",
     ]
 
 

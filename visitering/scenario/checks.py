@@ -49,7 +49,11 @@ class Checker:
         self.problems.append(Problem(f"{key}: {message}" if key else message, self.source))
 
     def expected(self, key: str, what: str, value: Any) -> None:
-        self.add(key, f"expected {what}, got {show(value)}")
+        """``value`` is not ``what`` was expected (``None``: the key is missing)."""
+        if value is None:
+            self.add(key, f"missing; expected {what}")
+        else:
+            self.add(key, f"expected {what}, got {show(value)}")
 
     def table(self, parent: Mapping[str, Any], key: str, path: str) -> dict[str, Any] | None:
         """``parent[key]`` if it is a table (absent: ``None``)."""
@@ -112,7 +116,13 @@ class FileRefs:
             return None
         path = (self.base or Path()) / name
         try:
-            text, encoding = csvtext.decode(self.read(path), str(path))
+            data = self.read(path)
+        except InputError as exc:  # not found, unreadable: say which key named the file
+            named = f" (named by {key} in {self.checker.source})"
+            self.checker.problems.extend(Problem(p.message + named, p.source) for p in exc.problems)
+            return None
+        try:
+            text, encoding = csvtext.decode(data, str(path))
             return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding, known=known)
         except InputError as exc:
             self.checker.problems.extend(exc.problems)
