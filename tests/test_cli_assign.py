@@ -681,6 +681,19 @@ def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path
     rows = _status_rows(ledger)
     expected = revider(embedded.embedded_grundlag(), 600, [400]).kvoter
     assert {r["kommunekode"]: r["kvote"] for r in rows} == expected
+    # Regression (stop 22 note): the reason recorded the path as typed, and it goes to the KKR.
+    status = run("ledger", "status", "--ledger", str(ledger), "--json").stdout
+    assert json.loads(status)["revisions"][0]["reason"] == (
+        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): the quotas of "
+        "revision_1_600_til_400.csv, 400 persons"
+    )
+    assert str(tmp_path) not in status
+    # Regression: a batch with nothing left to place that revises the quotas said that
+    # nothing was recorded.
+    again = run("assign", "--cases", str(week2), "--landstal", "300", *args)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to place, so no batch was recorded; the new quotas were.\n" in again.stdout
+    assert sum(r["kvote"] for r in _status_rows(ledger)) == 300
     # A revision by landstal needs a ledger with quotas in force.
     missing = run("assign", "--cases", str(week2), "--landstal", "300", "--ledger",
                   str(tmp_path / "none.sqlite"), "--revise-quotas")  # fmt: skip

@@ -201,9 +201,10 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again
     if not batch.result.is_ok:
         return batch
     if not batch.result.placements:
-        if seen.quota_change is not None:
-            ledger.record_quotas(seen)
-        return batch
+        if seen.quota_change is None:
+            return batch
+        ledger.record_quotas(seen)
+        return replace(batch, quotas_recorded=True)
     by_id = {c.case_id: c for c in todo.cases}
     decisions = [
         Decision(

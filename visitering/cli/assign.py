@@ -232,7 +232,7 @@ def assign(
             io.check_output_directory(out)  # before the ledger records the batch
         revision = None
         if revise_quotas and year_quota is not None:
-            revision = "landstal revision (§ 4 stk. 7, § 7 stk. 8-11); " + notes[0]
+            revision = _revision_reason(quotas, year_quota)
         if ledger is None:
             batch = run_batch(inputs, year_quota, None, revision)
         else:
@@ -251,6 +251,17 @@ def assign(
         )
     if not batch.result.is_ok:
         raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _revision_reason(quotas: Path | None, year_quota: dict[int, int]) -> str:
+    """The recorded reason of a ``--revise-quotas --quotas FILE`` revision.
+
+    It goes into the ledger and from there into the KKR files, so it names the file, not the
+    path it was read from on the caseworker's machine, with the quotas' total.
+    """
+    name = "the given quotas" if quotas is None else f"the quotas of {quotas.name}"
+    total = sum(year_quota.values())
+    return f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {name}, {total} persons"
 
 
 @dataclass(frozen=True)

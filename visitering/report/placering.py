@@ -101,6 +101,9 @@ class Batch:
     re_placed: Mapping[str, Genvisitering] = field(default_factory=dict)
     #: Of a recorded batch shown again, the cases that later batches placed again.
     replaced_later: tuple[str, ...] = ()
+    #: A batch with nothing to place recorded the quotas it was given (the year's first, or
+    #: a revision): the ledger changed though no batch was recorded.
+    quotas_recorded: bool = False
 
 
 def _num(value: float | None) -> Cell:
@@ -283,7 +286,11 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         )
     out.extend(_re_placed_lines(batch))
     if r.is_ok and not r.counts.get("cases") and not batch.already_recorded:
-        out.append("Nothing to place, so nothing was recorded.")
+        out.append(
+            "Nothing to place, so no batch was recorded; the new quotas were."
+            if batch.quotas_recorded
+            else "Nothing to place, so nothing was recorded."
+        )
     out.append(f"Status: {r.status}")
     if r.is_ok and batch.batch_no is not None and not batch.already_recorded:
         out.append(f"Recorded in the ledger as batch {batch.batch_no}.")
