@@ -855,7 +855,11 @@ def test_ledger_status_exports_the_years_quota_use_for_the_kkr(tmp_path):
         "rest": 596,
     }
     lines = status.stdout.splitlines()
-    assert lines[:2] == [
+    assert lines[:3] == [
+        "Quotas computed on: embedded data: population 1 January 2026 (DST FOLK1A/FOLK1AM); "
+        "immigrants and descendants, all origins, DST FOLK1E (same date); F_k = 0; largest "
+        "remainder (Hamilton); volunteers' offers left: none. A landstal increase is "
+        "re-computed on these (§ 7 stk. 9).",
         "Batches recorded: 1. Persons placed, of them under a § 11 stk. 3-4 exception, and cases:",
         "  kode  kommune              kvote  placeret  undtag.  sager   rest",
     ]
@@ -885,31 +889,92 @@ def test_a_case_placed_again_later_is_not_named_in_kommuner_csv(tmp_path):
     assert "Q" not in public.replace("Quota", "")
 
 
-def test_a_landstal_increase_is_not_recomputed_on_other_data_than_the_quotas_in_force(tmp_path):
-    """Regression (audit): ``--revise-quotas --landstal`` re-computed an increase on the newest
-    embedded data, whatever data, method and volunteers the quotas in force came from, so 15
-    municipalities lost quota on a 7,500 → 9,000 increase. An increase is now refused with the
-    way to do it; a scenario's [kvoter] is named as not used."""
-    ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;1\n", "case_id;persons\nB;1\n")
+def test_a_landstal_increase_is_recomputed_on_the_basis_of_the_quotas_in_force(tmp_path):
+    """§ 7 stk. 9: an increase re-computes on the first announcement's data, method and
+    volunteers. Regression (audit, stop 22): ``--revise-quotas --landstal`` re-computed an
+    increase on the newest embedded data, so on a ledger started from a 2015-data, Sainte-Laguë
+    scenario, 15 municipalities lost quota on 7,500 → 9,000. The ledger now records the basis
+    with the quotas, and a chain of changes gives what ``visitering revise`` gives for it."""
+    from visitering.kvoter.apportionment import Method
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        '[data]\nyear = 2015\n[kvoter]\nlandstal = 7500\nmethod = "sainte-lague"\n'
+        "volunteers = { 851 = 40, 461 = 30 }\n[visitering.weights]\nwishes = 2\n",
+        encoding="utf-8",
+    )
+    ledger = tmp_path / "l.sqlite"
+    path: list[int] = []
+    for week, landstal in enumerate((None, 9000, 9030, 8000, 8600)):
+        cases = tmp_path / f"w{week}.csv"
+        cases.write_text(f"case_id;persons\nW{week};1\n", encoding="utf-8")
+        args = ["--cases", str(cases), "--ledger", str(ledger)]
+        if landstal is None:
+            args += ["--scenario", str(scenario)]
+        else:
+            args += ["--revise-quotas", "--landstal", str(landstal)]
+            path.append(landstal)
+        result = run("assign", *args, "--json")
+        assert result.exit_code == 0, result.output
+    expected = revider(
+        embedded.embedded_grundlag(2015), 7500, path, Method.SAINTE_LAGUE, {851: 40, 461: 30}
+    )
+    assert {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)} == expected.kvoter
+    # The offers were used up across the increases: 70 of the first 1,500, none after.
+    assert [sum(t.frivillige.values()) for t in expected.trin] == [70, 0, 0, 0]
+    document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    assert document["kvotegrundlag"]["data_aar"] == 2015
+    assert document["kvotegrundlag"]["metode"] == "sainte-lague"
+    assert document["kvotegrundlag"]["frivillige_tilbage"] == {}
+    reasons = [
+        r["reason"]
+        for r in json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)[
+            "revisions"
+        ]
+    ]
+    assert reasons[:2] == [
+        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 7500 → 9000, an increase: re-computed "
+        "on the first announcement's data and method, 70 persons to 2 volunteer "
+        "municipalities first",
+        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 9000 → 9030, an increase: re-computed "
+        "on the first announcement's data and method",
+    ]
+
+
+def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
+    """Quotas from a file come with no basis to re-compute on (§ 7 stk. 9): the increase is
+    refused with the way to do it, and nothing is recorded; a decrease scales them."""
+    cases, quotas = batch
+    ledger = tmp_path / "l.sqlite"
+    first = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger))
+    assert first.exit_code == 0, first.output
+    total = sum(r["kvote"] for r in _status_rows(ledger))
+    assert run("ledger", "status", "--ledger", str(ledger)).stdout.startswith(
+        "Quotas from a file: a landstal increase (§ 7 stk. 9) goes through 'visitering revise'.\n"
+    )
+    week2 = tmp_path / "w2.csv"
+    week2.write_text("case_id;persons\nB;1\n", encoding="utf-8")
     scenario = tmp_path / "s.toml"
     scenario.write_text(SCENARIO_WITH_QUOTAS, encoding="utf-8")
     before = run("ledger", "status", "--ledger", str(ledger), "--json").stdout
     args = ("assign", "--cases", str(week2), "--ledger", str(ledger), "--revise-quotas")
-    increase = run(*args, "--landstal", "900")
+    increase = run(*args, "--landstal", str(total + 300))
     assert (increase.exit_code, increase.stderr) == (
         2,
-        "error: 1 problem in the input:\n  --landstal: 600 → 900 is an increase, which § 7 "
-        "stk. 9 re-computes on the data, method and volunteers of the first announcement; the "
-        "ledger does not record them. Compute the quotas with 'visitering revise --landstal 600 "
-        "--new-landstal 900' (with the same --inputs or --data-year, --method and --volunteers) "
+        f"error: 1 problem in the input:\n  --landstal: {total} → {total + 300} is an increase, "
+        "which § 7 stk. 9 re-computes on the data, method and volunteers of the first "
+        "announcement; the ledger does not record them, as its quotas came from a file. "
+        f"Compute the quotas with 'visitering revise --landstal {total} --new-landstal "
+        f"{total + 300}' (with the same --inputs or --data-year, --method and --volunteers) "
         "and give its export with --revise-quotas --quotas FILE\n",
     )
     assert run("ledger", "status", "--ledger", str(ledger), "--json").stdout == before
-    decrease = run(*args, "--landstal", "500", "--scenario", str(scenario), "--json")
+    lower = total - 100
+    decrease = run(*args, "--landstal", str(lower), "--scenario", str(scenario), "--json")
     assert decrease.exit_code == 0, decrease.output
     notes = json.loads(decrease.stdout)["notes"]
     assert notes[0] == (
-        "Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 500, a decrease: the "
-        "quotas in force scaled proportionally"
+        f"Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {total} → {lower}, a "
+        "decrease: the quotas in force scaled proportionally"
     )
     assert "The scenario's [kvoter] is not used: the ledger's are revised." in notes

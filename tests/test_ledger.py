@@ -96,6 +96,25 @@ def test_quotas_change_under_recorded_decisions_only_as_a_revision(ledger):
         ledger.set_quotas({101: 3}, revision="partial")
 
 
+def test_the_basis_of_the_quotas_goes_and_comes_with_them(tmp_path):
+    """What the quotas were computed on (§ 7 stk. 9) is recorded with each change of them: kept
+    when a change passes it on, forgotten when a change comes without one (quotas from a file),
+    and never recorded by a batch that records nothing."""
+    book = Ledger(io.open_database(tmp_path / "l.sqlite"))
+    assert book.kvotegrundlag() is None
+    book.set_quotas({101: 10, 147: 5}, basis='{"first": 1}')
+    assert book.kvotegrundlag() == '{"first": 1}'
+    book.set_quotas({101: 10, 147: 5}, basis='{"other": 1}')  # the same quotas: no change
+    assert book.kvotegrundlag() == '{"first": 1}'
+    book.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    seen = book.snapshot(["B"], {101: 12, 147: 6}, "15 -> 18", basis='{"after": 1}')
+    assert book.kvotegrundlag() == '{"first": 1}'  # only a recorded batch records it
+    book.record_batch("week-2", "OPTIMAL", "{}", [d("B", 147, 1)], seen)
+    assert book.kvotegrundlag() == '{"after": 1}'
+    book.set_quotas({101: 8, 147: 4}, revision="from a file")
+    assert book.kvotegrundlag() is None
+
+
 def test_decision_lookup(ledger):
     ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4, "nærtstående familie")])
     assert ledger.decision("A") == (d("A", 101, 4, "nærtstående familie"), 1)

@@ -121,6 +121,7 @@ def run_batch(
     ledger: Ledger | None = None,
     revision: str | None = None,
     revised_from: Mapping[int, int] | None = None,
+    basis: str | None = None,
 ) -> Batch:
     """Place a batch; with a ledger, against its remaining quotas, and record the decisions.
 
@@ -135,6 +136,9 @@ def run_batch(
     revised_from:
         The quotas in force that ``year_quota`` was worked out from: the batch is placed only
         against a ledger whose quotas are still those.
+    basis:
+        What ``year_quota`` was computed on (:mod:`visitering.kvoter.aarsgrundlag`, as text),
+        recorded with it for a later landstal increase; ``None``: not known.
 
     Raises
     ------
@@ -161,7 +165,7 @@ def run_batch(
     for attempt in range(LEDGER_ATTEMPTS):
         try:
             ids = [c.case_id for c in inputs.cases]
-            seen = ledger.snapshot(ids, year_quota, revision, revised_from)
+            seen = ledger.snapshot(ids, year_quota, revision, revised_from, basis)
             return _place_and_record(inputs, ledger, seen, again=attempt > 0)
         except LedgerChanged:
             continue

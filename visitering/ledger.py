@@ -193,6 +193,9 @@ class QuotaChange:
     """The reason of a revision (decisions exist); ``None``: the year's first quotas."""
     previous: tuple[tuple[int, int], ...]
     """The quotas they replace, as the ledger read when the change was checked."""
+    basis: str | None = None
+    """What the new quotas were computed on (:mod:`visitering.kvoter.aarsgrundlag`, as text),
+    kept for a later landstal increase (§ 7 stk. 9); ``None``: not known (quotas from a file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,18 +332,29 @@ class Ledger:
         count: int = self._db.execute("SELECT COUNT(*) FROM kvote").fetchone()[0]
         return count > 0
 
-    def set_quotas(self, quotas: Mapping[int, int], revision: str | None = None) -> None:
+    def set_quotas(
+        self, quotas: Mapping[int, int], revision: str | None = None, basis: str | None = None
+    ) -> None:
         """Record the year's quotas at once (see :meth:`_quota_change` for the rules).
 
         A batch records new quotas with its decisions instead (:meth:`snapshot`), so that a
         batch that places nobody records no revision either.
         """
         with self._transaction():
-            change = self._quota_change(quotas, revision)
+            change = self._quota_change(quotas, revision, basis)
             if change is not None:
                 self._apply(change)
 
-    def _quota_change(self, quotas: Mapping[int, int], revision: str | None) -> QuotaChange | None:
+    def kvotegrundlag(self) -> str | None:
+        """What the quotas in force were computed on, as recorded with them (the text of a
+        :class:`visitering.kvoter.aarsgrundlag.Kvotegrundlag`), or ``None`` if not known:
+        quotas from a file, or a ledger from before this was recorded."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'kvotegrundlag'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _quota_change(
+        self, quotas: Mapping[int, int], revision: str | None, basis: str | None = None
+    ) -> QuotaChange | None:
         """``quotas`` in place of the ledger's, checked; ``None`` if they are the same.
 
         Once decisions exist, the quotas change only as a recorded revision (a landstal change
@@ -354,7 +368,7 @@ class Ledger:
         decided = self._db.execute("SELECT COUNT(*) FROM placering").fetchone()[0]
         previous = tuple(sorted(current.items()))
         if not (current and decided):
-            return QuotaChange(tuple(sorted(quotas.items())), None, previous)
+            return QuotaChange(tuple(sorted(quotas.items())), None, previous, basis)
         if revision is None:
             raise InputError(
                 Problem(
@@ -368,9 +382,14 @@ class Ledger:
             raise InputError(
                 Problem("revised quotas must cover the same municipalities", self._source)
             )
-        return QuotaChange(tuple(sorted(quotas.items())), revision, previous)
+        return QuotaChange(tuple(sorted(quotas.items())), revision, previous, basis)
 
     def _apply(self, change: QuotaChange) -> None:
+        """Record ``change``, and with it what the new quotas were computed on (or that it is
+        not known)."""
+        self._db.execute("DELETE FROM meta WHERE key = 'kvotegrundlag'")
+        if change.basis is not None:
+            self._db.execute("INSERT INTO meta VALUES ('kvotegrundlag', ?)", (change.basis,))
         if change.revision is None:
             self._db.execute("DELETE FROM kvote")
             self._db.executemany("INSERT INTO kvote VALUES (?, ?)", change.quotas)
@@ -455,6 +474,7 @@ class Ledger:
         quotas: Mapping[int, int] | None = None,
         revision: str | None = None,
         revised_from: Mapping[int, int] | None = None,
+        basis: str | None = None,
     ) -> Snapshot:
         """Quota use, and the current decision of each of ``case_ids`` placed, read in one
         transaction.
@@ -464,9 +484,10 @@ class Ledger:
         and recorded only with the batch (:meth:`record_batch`, :meth:`record_quotas`).
         ``revised_from``: the quotas in force that ``quotas`` were worked out from (a landstal
         revision scales them); :class:`LedgerChanged` if another run has changed them since.
+        ``basis``: what ``quotas`` were computed on, recorded with them (:meth:`kvotegrundlag`).
         """
         with self._transaction("DEFERRED"):
-            change = None if quotas is None else self._quota_change(quotas, revision)
+            change = None if quotas is None else self._quota_change(quotas, revision, basis)
             if revised_from is not None and self.year_quotas() != dict(revised_from):
                 raise LedgerChanged
             return self._snapshot(case_ids, change)
@@ -615,7 +636,7 @@ class Ledger:
         change = seen.quota_change
         if change is not None:
             try:
-                change = self._quota_change(dict(change.quotas), change.revision)
+                change = self._quota_change(dict(change.quotas), change.revision, change.basis)
             except InputError:  # decisions recorded meanwhile: the next attempt says why
                 raise LedgerChanged from None
         if self._snapshot(seen.case_ids, change) != seen:

@@ -150,6 +150,7 @@ def assign(
         )
         notes: list[str] = []
         year_quota = None
+        basis: str | None = None  # what year_quota was computed on, for the ledger
         new_landstal: int | None = None
         if quotas is not None and landstal is not None:
             problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
@@ -160,7 +161,8 @@ def assign(
             # § 7 stk. 8-11 apply to the quotas in force: worked out once the ledger is open.
             new_landstal = gather(problems, lambda: parse_landstal(landstal))
         elif landstal is not None:
-            year_quota = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
+            computed = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
+            year_quota, basis = computed or (None, None)
         if data_year is not None and (landstal is None or revise_quotas):
             problems.append(
                 Problem(
@@ -183,7 +185,8 @@ def assign(
                         "quotas."
                     )
                 else:
-                    year_quota = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
+                    computed = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
+                    year_quota, basis = computed or (None, None)
         if ledger is not None and year_quota is None and new_landstal is None:
             notes.insert(0, "Quotas: those in force in the ledger")
         if profiles is not None:
@@ -236,7 +239,7 @@ def assign(
         if ledger is None:
             batch = run_batch(inputs, year_quota, None, revision)
         else:
-            given = _Quotas(year_quota, revision, new_landstal)
+            given = _Quotas(year_quota, revision, new_landstal, basis)
             try:
                 batch = _run_on_ledger(ledger, inputs, given, kommuner)
             except LedgerBusy as exc:
@@ -272,6 +275,8 @@ class _Quotas:
     year: dict[int, int] | None
     revision: str | None
     new_landstal: int | None
+    #: What ``year`` was computed on (:mod:`visitering.kvoter.aarsgrundlag`), if known.
+    basis: str | None = None
 
 
 def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: Kommuner) -> Batch:
@@ -288,12 +293,14 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
     try:
         book = _ledger(connection, path, kommuner, create=True)
         if quotas.new_landstal is None:
-            batch = run_batch(inputs, quotas.year, book, quotas.revision)
+            batch = run_batch(inputs, quotas.year, book, quotas.revision, basis=quotas.basis)
         else:
-            in_force = book.year_quotas()
-            year, revision, lines = _revised(in_force, quotas.new_landstal)
+            in_force, basis = book.year_quotas(), book.kvotegrundlag()
+            year, revision, lines, basis = _revised(
+                in_force, quotas.new_landstal, basis, kommuner, str(path)
+            )
             inputs = replace(inputs, notes=(*lines, *inputs.notes))
-            batch = run_batch(inputs, year, book, revision, in_force)
+            batch = run_batch(inputs, year, book, revision, in_force, basis)
     except BaseException:
         if new:
             io.remove_database(connection, path, was_empty)
@@ -315,36 +322,62 @@ def _reading(path: Path, kommuner: Kommuner) -> Iterator[Ledger]:
         connection.close()
 
 
-def _revised(in_force: dict[int, int], landstal: int) -> tuple[dict[int, int], str, list[str]]:
-    """The quotas in force revised to a lower ``landstal`` (BEK nr. 550/2022 § 4 stk. 7, § 7
-    stk. 8: scaled proportionally): the new quotas, the revision's reason and the lines that
-    tell the user.
+def _revised(
+    in_force: dict[int, int], landstal: int, basis: str | None, kommuner: Kommuner, source: str
+) -> tuple[dict[int, int], str, list[str], str | None]:
+    """The quotas in force revised to ``landstal`` (BEK nr. 550/2022 § 4 stk. 7, § 7 stk.
+    8-9): the new quotas, the revision's reason, the lines that tell the user and the basis to
+    record with them.
 
-    An increase is refused: § 7 stk. 9 re-computes the quotas on the data, method and
-    volunteers of the first announcement, which the ledger does not record; re-computing on
-    other data would lower some quotas on an increase.  ``visitering revise`` takes them all.
+    A decrease scales the quotas in force (§ 7 stk. 8) and keeps the basis as it is.  An
+    increase re-computes on the data, method and volunteers of the first announcement (§ 7
+    stk. 9), which the ledger records when its quotas came from ``--landstal`` or a scenario
+    (``basis``); without it (quotas from a file) an increase is refused, and
+    ``visitering revise`` does it.
     """
-    from visitering.kvoter.revision import nedsaettelse
+    from visitering.kvoter.aarsgrundlag import Kvotegrundlag
+    from visitering.kvoter.revision import Retning
 
     old = sum(in_force.values())
-    if landstal > old:
+    if landstal > old and basis is None:
         raise InputError(
             Problem(
                 f"{old} → {landstal} is an increase, which § 7 stk. 9 re-computes on the data, "
                 "method and volunteers of the first announcement; the ledger does not record "
-                f"them. Compute the quotas with 'visitering revise --landstal {old} "
-                f"--new-landstal {landstal}' (with the same --inputs or --data-year, --method "
-                "and --volunteers) and give its export with --revise-quotas --quotas FILE",
+                "them, as its quotas came from a file. Compute the quotas with 'visitering "
+                f"revise --landstal {old} --new-landstal {landstal}' (with the same --inputs or "
+                "--data-year, --method and --volunteers) and give its export with "
+                "--revise-quotas --quotas FILE",
                 "--landstal",
             )
         )
-    after, how = (
-        (nedsaettelse(in_force, landstal), "a decrease: the quotas in force scaled proportionally")
-        if landstal < old
-        else (dict(in_force), "unchanged")
-    )
+    if basis is None:
+        from visitering.kvoter.revision import nedsaettelse
+
+        after = nedsaettelse(in_force, landstal) if landstal < old else dict(in_force)
+        retning = Retning.NEDSAETTELSE if landstal < old else Retning.UAENDRET
+        given: dict[int, int] = {}
+    else:
+        grundlag = Kvotegrundlag.from_text(basis, kommuner, source)
+        trin, grundlag = grundlag.revider(in_force, landstal)
+        after, retning, given = trin.kvoter_efter, trin.retning, dict(trin.frivillige)
+        if retning is Retning.FORHOEJELSE:
+            basis = grundlag.to_text()  # the offers served are used up
+    how = {
+        Retning.NEDSAETTELSE: "a decrease: the quotas in force scaled proportionally",
+        Retning.UAENDRET: "unchanged",
+        Retning.FORHOEJELSE: (
+            "an increase: re-computed on the first announcement's data and method"
+            + (
+                f", {sum(given.values())} persons to {len(given)} volunteer "
+                f"municipalit{'y' if len(given) == 1 else 'ies'} first"
+                if given
+                else ""
+            )
+        ),
+    }[retning]
     reason = f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {old} → {landstal}, {how}"
-    return after, reason, [f"Quotas: {reason}"]
+    return after, reason, [f"Quotas: {reason}"], basis
 
 
 def _ledger(
@@ -394,16 +427,28 @@ def _settings(path: Path) -> tuple[VisiteringSettings, Scenario]:
     )
 
 
-def _scenario_quotas(spec: Scenario, kommuner: Kommuner, notes: list[str]) -> dict[int, int]:
-    """The quotas at the end of the scenario's landstal path (§ 7, with its revisions)."""
+def _scenario_quotas(
+    spec: Scenario, kommuner: Kommuner, notes: list[str]
+) -> tuple[dict[int, int], str]:
+    """The quotas at the end of the scenario's landstal path (§ 7, with its revisions), and
+    what they were computed on (for a later increase, § 7 stk. 9)."""
+    from visitering.kvoter.aarsgrundlag import Kvotegrundlag
     from visitering.scenario import scenario_quotas
 
     result, lines = scenario_quotas(spec, kommuner)
     notes.extend([f"Scenario: {spec.name}", *lines])
-    return result.kvoter
+    assert spec.kvoter is not None  # scenario_quotas refuses a scenario without [kvoter]
+    k = spec.kvoter
+    basis = Kvotegrundlag(result.beregning.grundlag, k.method, k.volunteers, k.before_2018)
+    trin = result.revision.trin if result.revision is not None else ()
+    return result.kvoter, basis.used(trin).to_text()
 
 
-def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> dict[int, int]:
+def _engine_quotas(
+    landstal: str, data_year: int | None, notes: list[str]
+) -> tuple[dict[int, int], str]:
+    """The quotas for ``landstal`` on the embedded data, and what they were computed on."""
+    from visitering.kvoter.aarsgrundlag import Kvotegrundlag
     from visitering.kvoter.beregning import beregn_kvoter
     from visitering.report.kvoter import grundlag_lines
 
@@ -411,7 +456,7 @@ def _engine_quotas(landstal: str, data_year: int | None, notes: list[str]) -> di
     result = beregn_kvoter(grundlag, parse_landstal(landstal))
     notes.append(f"Quotas: landstal {result.landstal}, {grundlag.kilde}")
     notes.extend(grundlag_lines(grundlag))
-    return result.kvoter
+    return result.kvoter, Kvotegrundlag(grundlag).to_text()
 
 
 @app.command("explain-case")
@@ -505,16 +550,19 @@ def ledger_status(
     """Quota use per municipality for the year so far: quota, persons placed (of them under
     a § 11 stk. 3-4 exception), cases placed, remaining."""
     from visitering.assignment.result import LegalBasis
+    from visitering.kvoter.aarsgrundlag import Kvotegrundlag
     from visitering.report import kvoteforbrug
 
     with input_errors():
         kommuner = embedded.kommuner()
         exceptions = {str(b) for b in LegalBasis if b.is_exception}
         with _reading(ledger, kommuner) as book:
+            basis = book.kvotegrundlag()
             forbrug = kvoteforbrug.Kvoteforbrug(
                 tuple(book.status(exceptions)),
                 book.batch_count(),
                 tuple(kvoteforbrug.Revision(*r) for r in book.revisions()),
+                None if basis is None else Kvotegrundlag.from_text(basis, kommuner, str(ledger)),
             )
             forloeb = book.forloeb() if plots is not None else None
         extra: dict[Path, bytes] = {}

@@ -15,6 +15,8 @@ from typing import Any
 from visitering.domain import Kommuner, Region
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
+from visitering.kvoter.aarsgrundlag import Kvotegrundlag
+from visitering.kvoter.apportionment import METHOD_LABELS
 from visitering.ledger import KvoteStatus
 
 COLUMNS = (
@@ -51,6 +53,28 @@ class Kvoteforbrug:
     status: tuple[KvoteStatus, ...]
     batches: int
     revisions: tuple[Revision, ...] = ()
+    grundlag: Kvotegrundlag | None = None
+    """What the quotas in force were computed on (§ 7 stk. 9), if the ledger records it."""
+
+    def grundlag_line(self) -> str:
+        """What a landstal increase would be re-computed on, in one line."""
+        g = self.grundlag
+        if g is None:
+            return (
+                "Quotas from a file: a landstal increase (§ 7 stk. 9) goes through "
+                "'visitering revise'."
+            )
+        offers = sum(g.frivillige.values())
+        left = (
+            f"volunteers' offers left: {offers} persons ({len(g.frivillige)} "
+            f"municipalit{'y' if len(g.frivillige) == 1 else 'ies'})"
+            if offers
+            else "volunteers' offers left: none"
+        )
+        return (
+            f"Quotas computed on: {g.grundlag.kilde}; {METHOD_LABELS[g.metode]}; {left}. A "
+            "landstal increase is re-computed on these (§ 7 stk. 9)."
+        )
 
     def totals(self) -> tuple[int, int, int, int]:
         """Quota, persons placed, cases placed and exception persons, all municipalities."""
@@ -122,8 +146,17 @@ def export_files(forbrug: Kvoteforbrug, kommuner: Kommuner, dialect: Dialect) ->
 def json_document(forbrug: Kvoteforbrug, kommuner: Kommuner) -> dict[str, Any]:
     """The JSON form: batches, revisions, one object per municipality and the totals."""
     kvote, placeret, sager, undtagelser = forbrug.totals()
+    g = forbrug.grundlag
     return {
         "batches": forbrug.batches,
+        "kvotegrundlag": None
+        if g is None
+        else {
+            "kilde": g.grundlag.kilde,
+            "data_aar": g.grundlag.data_aar,
+            "metode": str(g.metode),
+            "frivillige_tilbage": {str(k): v for k, v in sorted(g.frivillige.items())},
+        },
         "revisions": [
             {"revision": r.number, "after_batch": r.after_batch, "reason": r.reason}
             for r in forbrug.revisions
@@ -140,8 +173,10 @@ def json_document(forbrug: Kvoteforbrug, kommuner: Kommuner) -> dict[str, Any]:
 
 
 def terminal_text(forbrug: Kvoteforbrug, kommuner: Kommuner) -> str:
-    """A table per municipality with a total row, then the revisions."""
+    """What the quotas were computed on, a table per municipality with a total row, then the
+    revisions."""
     lines = [
+        forbrug.grundlag_line(),
         f"Batches recorded: {forbrug.batches}. Persons placed, of them under a § 11 stk. 3-4 "
         "exception, and cases:",
         _line("kode", "kommune", "kvote", "placeret", "undtag.", "sager", "rest"),
