@@ -950,7 +950,9 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
     assert first.exit_code == 0, first.output
     total = sum(r["kvote"] for r in _status_rows(ledger))
     assert run("ledger", "status", "--ledger", str(ledger)).stdout.startswith(
-        "Quotas from a file: a landstal increase (§ 7 stk. 9) goes through 'visitering revise'.\n"
+        "No basis of the quotas recorded (quotas from a file, or a ledger begun before "
+        "visitering recorded it): a landstal increase (§ 7 stk. 9) goes through 'visitering "
+        "revise'.\n"
     )
     week2 = tmp_path / "w2.csv"
     week2.write_text("case_id;persons\nB;1\n", encoding="utf-8")
@@ -963,7 +965,8 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
         2,
         f"error: 1 problem in the input:\n  --landstal: {total} → {total + 300} is an increase, "
         "which § 7 stk. 9 re-computes on the data, method and volunteers of the first "
-        "announcement; the ledger does not record them, as its quotas came from a file. "
+        "announcement; the ledger does not record them (quotas from a file, or a ledger begun "
+        "before visitering recorded them). "
         f"Compute the quotas with 'visitering revise --landstal {total} --new-landstal "
         f"{total + 300}' (with the same --inputs or --data-year, --method and --volunteers) "
         "and give its export with --revise-quotas --quotas FILE\n",

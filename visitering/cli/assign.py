@@ -344,7 +344,8 @@ def _revised(
             Problem(
                 f"{old} → {landstal} is an increase, which § 7 stk. 9 re-computes on the data, "
                 "method and volunteers of the first announcement; the ledger does not record "
-                "them, as its quotas came from a file. Compute the quotas with 'visitering "
+                "them (quotas from a file, or a ledger begun before visitering recorded them). "
+                "Compute the quotas with 'visitering "
                 f"revise --landstal {old} --new-landstal {landstal}' (with the same --inputs or "
                 "--data-year, --method and --volunteers) and give its export with "
                 "--revise-quotas --quotas FILE",

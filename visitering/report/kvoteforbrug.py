@@ -61,7 +61,8 @@ class Kvoteforbrug:
         g = self.grundlag
         if g is None:
             return (
-                "Quotas from a file: a landstal increase (§ 7 stk. 9) goes through "
+                "No basis of the quotas recorded (quotas from a file, or a ledger begun before "
+                "visitering recorded it): a landstal increase (§ 7 stk. 9) goes through "
                 "'visitering revise'."
             )
         offers = sum(g.frivillige.values())
