@@ -245,6 +245,54 @@ def test_a_ledger_that_changes_under_every_attempt_records_nothing(tmp_path, mon
 # -- re-placement (genvisitering) ------------------------------------------------------------
 
 
+def _start_while_another_run_starts(tmp_path, other_quota):
+    """Week 1 (A1, A2) starts a ledger that does not exist yet, while another run starts the
+    same ledger file with quotas ``other_quota`` and records its batch (B1) between week 1's
+    solve and its record.  Returns week 1's batch (or the error it raised) and the ledger."""
+    from visitering.assignment import Parameters, Weights
+    from visitering.batch import BatchInputs, run_batch, start_ledger
+    from visitering.cases import Case
+
+    path = tmp_path / "l.sqlite"
+    params = Parameters(time_limit_s=10.0)
+
+    def inputs(*ids: str) -> BatchInputs:
+        return BatchInputs(tuple(Case(i, persons=1) for i in ids), {}, {}, {}, Weights(), params)
+
+    def create() -> Ledger:
+        other = Ledger(io.open_database(path))
+        run_batch(inputs("B1"), other_quota, other)
+        return Ledger(io.open_database(path))
+
+    scratch = Ledger(io.open_memory_database())
+    assert not path.exists()
+    try:
+        week = start_ledger(inputs("A1", "A2"), {101: 2, 147: 1}, scratch, create)
+    except InputError as exc:
+        week = exc
+    return week, Ledger(io.open_database(path))
+
+
+def test_a_ledger_started_meanwhile_by_another_run_is_placed_against(tmp_path):
+    """Regression (audit, stop 23): two runs starting one new ledger at once; the one that
+    failed removed the ledger file, and with it the batch the other had recorded.  No run
+    removes a ledger now: a ledger is created only to record a batch, and if another run
+    started it meanwhile, the batch is placed again against what that run left."""
+    week, book = _start_while_another_run_starts(tmp_path, {101: 2, 147: 1})
+    assert not isinstance(week, InputError)
+    assert week.result.is_ok and week.batch_no == 2
+    assert book.placed_case_ids(["A1", "A2", "B1"]) == {"A1", "A2", "B1"}
+    assert sum(s.placeret for s in book.status()) == 3 and min(book.remaining().values()) == 0
+
+
+def test_a_ledger_started_meanwhile_on_other_quotas_keeps_its_batch(tmp_path):
+    week, book = _start_while_another_run_starts(tmp_path, {101: 5, 147: 5})
+    assert isinstance(week, InputError)
+    assert "already holds decisions against other quotas" in str(week.problems[0])
+    assert book.placed_case_ids(["A1", "A2", "B1"]) == {"B1"}
+    assert book.year_quotas() == {101: 5, 147: 5}
+
+
 def test_a_re_placement_replaces_the_decision_and_gives_its_quota_back(ledger):
     """The earlier decision leaves ``placering`` for ``genvisitering`` in the batch's own
     transaction: the quota counts the new decision only, and the old one stays on record."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any
@@ -180,6 +180,24 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again
     """Place the batch against the ledger as ``seen`` (with any new quotas) and record it, or
     return the batch recorded with the same inputs; :class:`LedgerChanged` if another run
     recorded meanwhile.  New quotas are recorded only with a batch that places its cases."""
+    placed = _place(inputs, ledger, seen, again)
+    return placed if isinstance(placed, Batch) else _record(ledger, placed)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A batch placed against ``seen``, not yet recorded: what recording it needs."""
+
+    seen: Snapshot
+    key: str
+    todo: BatchInputs
+    grounds: Mapping[str, Genvisitering]
+    batch: Batch
+
+
+def _place(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again: bool) -> _Placed | Batch:
+    """The batch placed against ``seen``, to record; or, if there is nothing to record, the
+    batch recorded with the same inputs or a batch that failed."""
     key = inputs_hash(inputs, seen.year)
     recorded = ledger.find_batch(key)
     if recorded is not None:
@@ -204,12 +222,18 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again
     )
     if not batch.result.is_ok:
         return batch
+    if not batch.result.placements and seen.quota_change is None:
+        return batch
+    return _Placed(seen, key, todo, grounds, batch)
+
+
+def _record(ledger: Ledger, placed: _Placed) -> Batch:
+    """Record ``placed`` (:class:`LedgerChanged` if the ledger no longer reads as it saw)."""
+    batch, seen = placed.batch, placed.seen
     if not batch.result.placements:
-        if seen.quota_change is None:
-            return batch
         ledger.record_quotas(seen)
         return replace(batch, quotas_recorded=True)
-    by_id = {c.case_id: c for c in todo.cases}
+    by_id = {c.case_id: c for c in placed.todo.cases}
     decisions = [
         Decision(
             p.case_id,
@@ -222,8 +246,50 @@ def _place_and_record(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again
         for p in batch.result.placements
     ]
     summary = json.dumps(_totals(batch))
-    record = ledger.record_batch(key, str(batch.result.status), summary, decisions, seen, grounds)
+    record = ledger.record_batch(
+        placed.key, str(batch.result.status), summary, decisions, seen, placed.grounds
+    )
     return replace(batch, batch_no=record.batch_no)
+
+
+def start_ledger(
+    inputs: BatchInputs,
+    year_quota: Mapping[int, int],
+    scratch: Ledger,
+    create: Callable[[], Ledger],
+    basis: str | None = None,
+) -> Batch:
+    """The first batch of a ledger not started yet, which exists only once it records.
+
+    The batch is placed against ``scratch``, a private empty ledger; only if there is
+    something to record does ``create`` make the ledger (its file), and the batch is recorded
+    there if it is still as empty as ``scratch`` was.  So a batch that fails leaves no ledger
+    behind, and nothing is ever taken away that another run may have started meanwhile: if
+    one did, the batch is placed again against that ledger, as :func:`run_batch` places it.
+    """
+    ids = [c.case_id for c in inputs.cases]
+    seen = scratch.snapshot(ids, year_quota, None, None, basis)
+    placed = _place(inputs, scratch, seen, again=False)
+    if isinstance(placed, Batch):
+        return placed
+    ledger = create()
+    try:
+        return _record(ledger, replace(placed, seen=_same(ledger, ids, year_quota, basis, seen)))
+    except LedgerChanged:
+        return run_batch(inputs, year_quota, ledger, None, None, basis)
+
+
+def _same(
+    ledger: Ledger,
+    ids: Sequence[str],
+    year_quota: Mapping[int, int],
+    basis: str | None,
+    seen: Snapshot,
+) -> Snapshot:
+    """``seen`` if ``ledger`` reads as it (new quotas included), else :class:`LedgerChanged`."""
+    if ledger.snapshot(ids, year_quota, None, None, basis) != seen:
+        raise LedgerChanged
+    return seen
 
 
 def re_placement_grounds(inputs: BatchInputs, seen: Snapshot) -> dict[str, Genvisitering]:

@@ -214,7 +214,7 @@ def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
     if not create and not path.is_file():
         raise InputError(Problem("no ledger at this path", str(path)))
     if create:
-        _check_ledger_writable(path)
+        check_ledger_writable(path)
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,8 +246,9 @@ def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
     return connection
 
 
-def _check_ledger_writable(path: Path) -> None:
-    """Refuse to record in a ledger that cannot be written, naming what is read-only."""
+def check_ledger_writable(path: Path) -> None:
+    """Refuse to record in a ledger that cannot be written, naming what is read-only (before
+    any work is done: :func:`open_database` checks again when it opens the file)."""
     directory = path.parent
     while not directory.exists() and directory != directory.parent:
         directory = directory.parent
@@ -280,18 +281,3 @@ def _read_header(connection: sqlite3.Connection, path: Path) -> None:
         raise InputError(
             Problem("not a visitering ledger (not an SQLite database)", str(path))
         ) from None
-
-
-def remove_database(connection: sqlite3.Connection, path: Path, was_empty: bool = False) -> None:
-    """Close ``connection`` and take away the ledger at ``path`` with its WAL side files.
-
-    Only for a ledger that the failing command itself started: a failure leaves no new file.
-    A ledger started in an empty file the user made (``was_empty``) leaves that file, empty.
-    """
-    connection.close()
-    for name in (f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
-        (path.parent / name).unlink(missing_ok=True)
-    if was_empty:
-        path.write_bytes(b"")
-    else:
-        path.unlink(missing_ok=True)

@@ -280,36 +280,37 @@ class _Quotas:
 
 
 def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: Kommuner) -> Batch:
-    """Run the batch on the ledger at ``path``; a ledger this run created goes if it fails.
+    """Run the batch on the ledger at ``path``.
 
-    A new ledger file that records nothing (bad input, no placement) is removed again, so a
-    failed first batch leaves no file behind (or the empty file it started in, empty).
+    A ledger not started yet (no file, or an empty one) is created only when the batch has
+    something to record (:func:`visitering.batch.start_ledger`), so a failed first batch leaves
+    no file behind, and no run ever removes a file that another run may be recording in.
     """
-    from visitering.batch import run_batch
+    from visitering.batch import run_batch, start_ledger
 
-    new = io.ledger_is_new(path)
-    was_empty = new and path.exists()
-    connection = io.open_database(path)
+    io.check_ledger_writable(path)  # before the solve, not after it
+    connections: list[sqlite3.Connection] = []
+
+    def opened() -> Ledger:
+        connections.append(io.open_database(path))
+        return _ledger(connections[-1], path, kommuner, create=True)
+
     try:
-        book = _ledger(connection, path, kommuner, create=True)
+        if io.ledger_is_new(path) and quotas.year is not None:
+            scratch = Ledger(io.open_memory_database(), str(path))
+            return start_ledger(inputs, quotas.year, scratch, opened, quotas.basis)
+        book = opened()
         if quotas.new_landstal is None:
-            batch = run_batch(inputs, quotas.year, book, quotas.revision, basis=quotas.basis)
-        else:
-            in_force, basis = book.year_quotas(), book.kvotegrundlag()
-            year, revision, lines, basis = _revised(
-                in_force, quotas.new_landstal, basis, kommuner, str(path)
-            )
-            inputs = replace(inputs, notes=(*lines, *inputs.notes))
-            batch = run_batch(inputs, year, book, revision, in_force, basis)
-    except BaseException:
-        if new:
-            io.remove_database(connection, path, was_empty)
-        raise
+            return run_batch(inputs, quotas.year, book, quotas.revision, basis=quotas.basis)
+        in_force, basis = book.year_quotas(), book.kvotegrundlag()
+        year, revision, lines, basis = _revised(
+            in_force, quotas.new_landstal, basis, kommuner, str(path)
+        )
+        inputs = replace(inputs, notes=(*lines, *inputs.notes))
+        return run_batch(inputs, year, book, revision, in_force, basis)
     finally:
-        connection.close()  # the last connection's close folds the write-ahead log back
-    if new and not batch.result.is_ok:
-        io.remove_database(connection, path, was_empty)
-    return batch
+        for connection in connections:
+            connection.close()  # the last connection's close folds the write-ahead log back
 
 
 @contextmanager
