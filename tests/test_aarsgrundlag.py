@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from visitering.errors import InputError
@@ -23,13 +23,23 @@ KOMMUNER = kommuner()
     chain=st.lists(st.integers(100, 25_000), min_size=1, max_size=4),
     offers=st.dictionaries(st.sampled_from([101, 461, 751, 851]), st.integers(1, 400)),
     metode=st.sampled_from(list(Method)),
+    agreed=st.booleans(),
 )
-def test_changes_through_the_record_are_the_revision_chain(first, chain, offers, metode):
+def test_changes_through_the_record_are_the_revision_chain(first, chain, offers, metode, agreed):
     """Each change read from the record and written back, as the ledger does from one
     ``assign --revise-quotas --landstal`` to the next, gives the quotas of the whole chain
-    computed at once (``visitering revise``), volunteers' offers used up as they go."""
-    basis = Kvotegrundlag(GRUNDLAG, metode, offers)
-    kvoter = beregn_kvoter(GRUNDLAG, first, metode).kvoter
+    computed at once (``visitering revise``), volunteers' offers used up as they go.  With
+    ``agreed``, the year started from agreed quotas (§ 7 stk. 6: half of one
+    municipality's quota moved to another), and the agreement lapses at the first change."""
+    assume(any(landstal != first for landstal in chain))
+    paragraf7 = beregn_kvoter(GRUNDLAG, first, metode).kvoter
+    kvoter = dict(paragraf7)
+    giver = max(kvoter, key=lambda k: (kvoter[k], k))
+    taker = 101 if giver != 101 else 147
+    moved = kvoter[giver] // 2
+    if agreed:
+        kvoter[giver], kvoter[taker] = kvoter[giver] - moved, kvoter[taker] + moved
+    basis = Kvotegrundlag(GRUNDLAG, metode, offers, paragraf7=paragraf7 if agreed else None)
     text = basis.to_text()
     for landstal in chain:
         trin, after = Kvotegrundlag.from_text(text, KOMMUNER, "l.sqlite").revider(kvoter, landstal)

@@ -981,3 +981,21 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
         "decrease: the quotas in force scaled proportionally"
     )
     assert "The scenario's [kvoter] is not used: the ledger's are revised." in notes
+
+
+def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
+    """rules.md: an existing KKR agreement lapses on a change of the landstal. Regression
+    (audit, stop 23): a ledger started from scenarios/2026_kvoter.toml (Læsø's share to Hjørring)
+    scaled the agreed quotas on 600 → 300 (Aalborg 9, Hjørring 9), where `visitering revise`
+    and the scenario's own revision path start from the § 7 quotas (14 and 4)."""
+    scenario = Path(__file__).parents[1] / "scenarios" / "2026_kvoter.toml"
+    ledger = tmp_path / "l.sqlite"
+    for week, revise in enumerate(([], ["--revise-quotas", "--landstal", "300"])):
+        cases = tmp_path / f"w{week}.csv"
+        cases.write_text(f"case_id;persons\nW{week};1\n", encoding="utf-8")
+        args = ["--cases", str(cases), "--ledger", str(ledger), "--scenario", str(scenario)]
+        result = run("assign", *args, *revise)
+        assert result.exit_code == 0, result.output
+    kvoter = {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)}
+    assert kvoter == revider(embedded.embedded_grundlag(2025), 600, [300]).kvoter
+    assert (kvoter[851], kvoter[860]) == (14, 4)

@@ -435,15 +435,20 @@ def _scenario_quotas(
     """The quotas at the end of the scenario's landstal path (§ 7, with its revisions), and
     what they were computed on (for a later increase, § 7 stk. 9)."""
     from visitering.kvoter.aarsgrundlag import Kvotegrundlag
+    from visitering.kvoter.beregning import beregn_kvoter
     from visitering.scenario import scenario_quotas
 
     result, lines = scenario_quotas(spec, kommuner)
     notes.extend([f"Scenario: {spec.name}", *lines])
     assert spec.kvoter is not None  # scenario_quotas refuses a scenario without [kvoter]
-    k = spec.kvoter
-    basis = Kvotegrundlag(result.beregning.grundlag, k.method, k.volunteers, k.before_2018)
-    trin = result.revision.trin if result.revision is not None else ()
-    return result.kvoter, basis.used(trin).to_text()
+    k, grundlag = spec.kvoter, result.beregning.grundlag
+    basis = Kvotegrundlag(grundlag, k.method, k.volunteers, k.before_2018)
+    if result.revision is not None:
+        return result.kvoter, basis.used(result.revision.trin).to_text()
+    paragraf7 = beregn_kvoter(grundlag, k.landstal, k.method).kvoter  # without agreements
+    if paragraf7 != result.kvoter:
+        basis = replace(basis, paragraf7=paragraf7)
+    return result.kvoter, basis.to_text()
 
 
 def _engine_quotas(

@@ -6,7 +6,12 @@ writing served first.  A ledger that started the year from ``--landstal`` or a s
 ``[kvoter]`` therefore records, beside the quotas, a :class:`Kvotegrundlag`: the key's figures
 as they were (not a data year to look up again: embedded data may be corrected in a later
 release), the rounding method and the volunteers' offers not yet used.  A decrease (§ 7 stk. 8)
-scales the quotas in force and needs none of it, so it keeps the record as it is.
+scales the quotas in force, with the same method.
+
+A KKR agreement or deviation (§ 7 stk. 6) lapses on a change of the landstal unless it says how
+to handle one (rules.md, as :func:`visitering.scenario.run.run_quotas` reads it): while the
+quotas in force are agreed ones, the record also keeps the § 7 quotas they deviate from, and the
+first change starts from those.
 
 The record is text (JSON, one line, keys sorted: the same basis gives the same bytes); reading
 it back checks it as any input is checked.
@@ -37,16 +42,26 @@ class Kvotegrundlag:
     frivillige: Mapping[int, int] = field(default_factory=dict)
     """Extra persons each volunteer municipality offered and has not yet been given."""
     before_2018: bool = False
+    paragraf7: Mapping[int, int] | None = None
+    """The § 7 quotas that the quotas in force deviate from by an agreement (§ 7 stk. 6), which
+    lapses on the next change; ``None`` when the quotas in force are § 7 quotas."""
 
     def revider(
         self, kvoter: Mapping[int, int], landstal: int
     ) -> tuple[Revisionstrin, Kvotegrundlag]:
         """The quotas in force ``kvoter`` changed to ``landstal`` (§ 7 stk. 8-9), and the basis
-        after it: the offers served in this step are used up."""
+        after it: the offers served in this step are used up, and an agreement has lapsed (the
+        change starts from the § 7 quotas).  An unchanged landstal changes nothing."""
+        start = kvoter
+        if self.paragraf7 is not None and landstal != sum(kvoter.values()):
+            start = self.paragraf7
         trin = revisionstrin(
-            self.grundlag, kvoter, landstal, self.metode, self.frivillige, self.before_2018
+            self.grundlag, start, landstal, self.metode, self.frivillige, self.before_2018
         )
-        return trin, self.used([trin])
+        after = self.used([trin])
+        if trin.kvoter_efter != dict(kvoter):
+            after = replace(after, paragraf7=None)
+        return trin, after
 
     def used(self, trin: Iterable[Revisionstrin]) -> Kvotegrundlag:
         """The basis after the revision steps ``trin`` (a scenario's landstal path): the
@@ -71,6 +86,9 @@ class Kvotegrundlag:
             "metode": str(self.metode),
             "frivillige": {str(k): v for k, v in sorted(self.frivillige.items())},
             "before_2018": self.before_2018,
+            "paragraf7": None
+            if self.paragraf7 is None
+            else {str(k): v for k, v in sorted(self.paragraf7.items())},
         }
         return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -106,7 +124,12 @@ class Kvotegrundlag:
         before_2018 = record["before_2018"]
         if not isinstance(before_2018, bool):
             raise ValueError(before_2018)
-        return cls(grundlag, Method(record["metode"]), frivillige, before_2018)
+        paragraf7 = record["paragraf7"]
+        if paragraf7 is not None:
+            paragraf7 = {int(k): _count(v) for k, v in paragraf7.items()}
+            if sorted(paragraf7) != sorted(kommuner):
+                raise ValueError("paragraf7")
+        return cls(grundlag, Method(record["metode"]), frivillige, before_2018, paragraf7)
 
 
 def _count(value: Any) -> int:
