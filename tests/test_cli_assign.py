@@ -688,11 +688,22 @@ def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path
         "revision_1_600_til_400.csv, 400 persons"
     )
     assert str(tmp_path) not in status
-    # Regression: a batch with nothing left to place that revises the quotas said that
-    # nothing was recorded.
+    # Regression (audit, stop 23): re-running an earlier week with a revision, every case
+    # placed already, recorded the revision alone, worked out again on the quotas in force.
     again = run("assign", "--cases", str(week2), "--landstal", "300", *args)
-    assert again.exit_code == 0, again.output
-    assert "Nothing to place, so no batch was recorded; the new quotas were.\n" in again.stdout
+    assert (again.exit_code, again.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  --revise-quotas: every case of this batch was placed "
+        "before, so this is a re-run of an earlier batch: its quota revision was not recorded. "
+        "To revise the quotas with no case to place, give a cases file with no cases\n",
+    )
+    assert sum(r["kvote"] for r in _status_rows(ledger)) == 400
+    # Regression: a batch with no cases that revises the quotas said nothing was recorded.
+    empty = tmp_path / "none.csv"
+    empty.write_text("case_id;persons\n", encoding="utf-8")
+    alone = run("assign", "--cases", str(empty), "--landstal", "300", *args)
+    assert alone.exit_code == 0, alone.output
+    assert "Nothing to place, so no batch was recorded; the new quotas were.\n" in alone.stdout
     assert sum(r["kvote"] for r in _status_rows(ledger)) == 300
     # A revision by landstal needs a ledger with quotas in force.
     missing = run("assign", "--cases", str(week2), "--landstal", "300", "--ledger",

@@ -204,6 +204,7 @@ def _place(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again: bool) -> 
         return _from_record(recorded, inputs.notes)
     grounds = re_placement_grounds(inputs, seen)
     skipped = seen.placed - set(grounds)
+    _refuse_a_revision_by_a_rerun(inputs, seen, skipped)
     todo = replace(inputs, cases=[c for c in inputs.cases if c.case_id not in skipped])
     if again:
         todo = replace(todo, notes=(*todo.notes, SOLVED_AGAIN))
@@ -225,6 +226,30 @@ def _place(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again: bool) -> 
     if not batch.result.placements and seen.quota_change is None:
         return batch
     return _Placed(seen, key, todo, grounds, batch)
+
+
+def _refuse_a_revision_by_a_rerun(
+    inputs: BatchInputs, seen: Snapshot, skipped: frozenset[str]
+) -> None:
+    """Refuse a quota revision brought by a batch every case of which was placed before.
+
+    Such a batch is a re-run of an earlier week's command; after later changes of the
+    landstal its revision (worked out again on the quotas in force) would quietly set the
+    year back (audit, stop 23: re-running week 3's "--landstal 7500" after a change to 9000).
+    A revision with no cases to place is given with a cases file that has none.
+    """
+    change = seen.quota_change
+    if change is None or change.revision is None or not inputs.cases:
+        return
+    if len(skipped) == len(inputs.cases):
+        raise InputError(
+            InputProblem(
+                "every case of this batch was placed before, so this is a re-run of an earlier "
+                "batch: its quota revision was not recorded. To revise the quotas with no case "
+                "to place, give a cases file with no cases",
+                "--revise-quotas",
+            )
+        )
 
 
 def _record(ledger: Ledger, placed: _Placed) -> Batch:
