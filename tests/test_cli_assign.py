@@ -1010,3 +1010,29 @@ def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
     kvoter = {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)}
     assert kvoter == revider(embedded.embedded_grundlag(2025), 600, [300]).kvoter
     assert (kvoter[851], kvoter[860]) == (14, 4)
+
+
+def test_a_damaged_basis_of_the_quotas_blocks_only_what_needs_it(tmp_path):
+    """Audit (stop 23): a garbled basis record stopped `ledger status`, so the KKR counts could
+    not be had, and the refusal of a revision named no way out."""
+    import sqlite3
+
+    ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;1\n", "case_id;persons\nB;1\n")
+    with sqlite3.connect(ledger) as db:
+        db.execute("UPDATE meta SET value = 'garbage' WHERE key = 'kvotegrundlag'")
+    status = run("ledger", "status", "--ledger", str(ledger))
+    assert status.exit_code == 0, status.output
+    assert status.stdout.startswith(
+        "The recorded basis of the quotas cannot be read (damaged ledger): a landstal increase "
+        "(§ 7 stk. 9) goes through 'visitering revise'.\n"
+    )
+    document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    assert (document["kvotegrundlag"], document["kvotegrundlag_ulaeseligt"]) == (None, True)
+    args = ("--cases", str(week2), "--ledger", str(ledger), "--revise-quotas", "--landstal")
+    refused = run("assign", *args, "500")
+    assert (refused.exit_code, refused.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {ledger}: damaged ledger: the basis of the year's "
+        "quotas cannot be read; give the revised quotas with --revise-quotas --quotas FILE "
+        "(from 'visitering revise')\n",
+    )

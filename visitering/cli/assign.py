@@ -360,7 +360,16 @@ def _revised(
         retning = Retning.NEDSAETTELSE if landstal < old else Retning.UAENDRET
         given: dict[int, int] = {}
     else:
-        grundlag = Kvotegrundlag.from_text(basis, kommuner, source)
+        try:
+            grundlag = Kvotegrundlag.from_text(basis, kommuner, source)
+        except InputError as exc:
+            raise InputError(
+                Problem(
+                    f"{exc.problems[0].message}; give the revised quotas with --revise-quotas "
+                    "--quotas FILE (from 'visitering revise')",
+                    source,
+                )
+            ) from None
         trin, grundlag = grundlag.revider(in_force, landstal)
         after, retning, given = trin.kvoter_efter, trin.retning, dict(trin.frivillige)
         if retning is Retning.FORHOEJELSE:
@@ -564,12 +573,19 @@ def ledger_status(
         kommuner = embedded.kommuner()
         exceptions = {str(b) for b in LegalBasis if b.is_exception}
         with _reading(ledger, kommuner) as book:
-            basis = book.kvotegrundlag()
+            basis, damaged = book.kvotegrundlag(), False
+            grundlag = None
+            if basis is not None:
+                try:
+                    grundlag = Kvotegrundlag.from_text(basis, kommuner, str(ledger))
+                except InputError:  # the counts are still what the KKR needs
+                    damaged = True
             forbrug = kvoteforbrug.Kvoteforbrug(
                 tuple(book.status(exceptions)),
                 book.batch_count(),
                 tuple(kvoteforbrug.Revision(*r) for r in book.revisions()),
-                None if basis is None else Kvotegrundlag.from_text(basis, kommuner, str(ledger)),
+                grundlag,
+                damaged,
             )
             forloeb = book.forloeb() if plots is not None else None
         extra: dict[Path, bytes] = {}

@@ -112,10 +112,12 @@ class Kvotegrundlag:
         ]
         if sorted(g.kommune.kode for g in rows) != sorted(kommuner):
             raise ValueError("municipalities")
+        if not sum(g.befolkning for g in rows) or not sum(g.indvandrere for g in rows):
+            raise ValueError("figures")  # the key divides by both totals (§ 4 stk. 2)
         grundlag = Fordelingsgrundlag(
             tuple(sorted(rows, key=lambda g: g.kommune.kode)),
-            str(record["kilde"]),
-            None if record["proxy_note"] is None else str(record["proxy_note"]),
+            _text(record["kilde"]),
+            None if record["proxy_note"] is None else _text(record["proxy_note"]),
             None if record["data_aar"] is None else _count(record["data_aar"]),
         )
         frivillige = {int(k): _count(v) for k, v in record["frivillige"].items()}
@@ -130,6 +132,12 @@ class Kvotegrundlag:
             if sorted(paragraf7) != sorted(kommuner):
                 raise ValueError("paragraf7")
         return cls(grundlag, Method(record["metode"]), frivillige, before_2018, paragraf7)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
 
 
 def _count(value: Any) -> int:

@@ -55,10 +55,17 @@ class Kvoteforbrug:
     revisions: tuple[Revision, ...] = ()
     grundlag: Kvotegrundlag | None = None
     """What the quotas in force were computed on (§ 7 stk. 9), if the ledger records it."""
+    grundlag_ulaeseligt: bool = False
+    """The ledger records a basis, but it cannot be read (a damaged ledger)."""
 
     def grundlag_line(self) -> str:
         """What a landstal increase would be re-computed on, in one line."""
         g = self.grundlag
+        if self.grundlag_ulaeseligt:
+            return (
+                "The recorded basis of the quotas cannot be read (damaged ledger): a landstal "
+                "increase (§ 7 stk. 9) goes through 'visitering revise'."
+            )
         if g is None:
             return (
                 "No basis of the quotas recorded (quotas from a file, or a ledger begun before "
@@ -158,6 +165,7 @@ def json_document(forbrug: Kvoteforbrug, kommuner: Kommuner) -> dict[str, Any]:
             "metode": str(g.metode),
             "frivillige_tilbage": {str(k): v for k, v in sorted(g.frivillige.items())},
         },
+        "kvotegrundlag_ulaeseligt": forbrug.grundlag_ulaeseligt,
         "revisions": [
             {"revision": r.number, "after_batch": r.after_batch, "reason": r.reason}
             for r in forbrug.revisions
