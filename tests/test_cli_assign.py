@@ -1036,3 +1036,18 @@ def test_a_damaged_basis_of_the_quotas_blocks_only_what_needs_it(tmp_path):
         "quotas cannot be read; give the revised quotas with --revise-quotas --quotas FILE "
         "(from 'visitering revise')\n",
     )
+
+
+def test_no_path_of_the_caseworkers_machine_reaches_the_exports(tmp_path, batch):
+    """Audit (stop 23): the note 'Quotas: <the path as typed>' went into placeringer.csv and
+    kommuner.csv (the file for municipalities), and a --inputs path into the quota exports
+    for the KKR. Notes and provenance now name files, not where they lie."""
+    cases, quotas = batch
+    out = tmp_path / "o"
+    result = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"Quotas: {quotas.name}\n" in result.stdout
+    for name in ("placeringer.csv", "kommuner.csv"):
+        text = (out / name).read_text(encoding="utf-8-sig")
+        assert f"Quotas: {quotas.name}" in text
+        assert str(quotas.parent) not in text

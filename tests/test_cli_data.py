@@ -150,14 +150,14 @@ def test_check_summarises_totals_shares_negative_a_k_and_the_comparison(tmp_path
         "PROXY DATA - not official quotas: F_k is empty for 98 of 98 municipalities and taken "
         "as 0.\n"
         "Data year: 2026 (P_k and I_k on 1 January 2026)\n"
-        f"P_k befolkning: user-supplied, column befolkning of {path} (proxy: no)\n"
+        f"P_k befolkning: user-supplied, column befolkning of {path.name} (proxy: no)\n"
     )
     for block in (
         "Totals\n"
         "  P  befolkning              6,025,511\n"
         "  I  indvandrere             1,011,037\n"
         "  F  familiesammenfoerte             0  (empty for 98 of 98 municipalities in "
-        f"{path}, taken as 0)\n",
+        f"{path.name}, taken as 0)\n",
         "  1084  Region Hovedstaden        0.3231    0.4642    0.1821\n",
         "Municipalities with a_k < 0 (fordelingstal 0 for any landstal): 5\n"
         "  183   Ishøj              a_k  -0.003758  (p_k 0.004097, i_k 0.011951)\n",
@@ -289,7 +289,7 @@ def test_a_few_empty_f_k_are_named_in_the_warning_and_the_proxy_notice(tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         "warning: familiesammenfoerte (F_k, § 4 stk. 3) is empty for 2 of 98 municipalities "
-        f"in {path} (461, 825); they are taken as 0 until you fill them in.\n"
+        f"in {path.name} (461, 825); they are taken as 0 until you fill them in.\n"
     )
     assert (
         "PROXY DATA - not official quotas: F_k is empty for 2 of 98 municipalities and taken "

@@ -256,10 +256,10 @@ def test_fetch_writes_an_inputs_file_the_quota_engine_reads(statbank, tmp_path):
     assert quotas.exit_code == 0, quotas.output
     assert quotas.stderr == (
         "warning: familiesammenfoerte (F_k, § 4 stk. 3) is empty for 98 of 98 municipalities in "
-        f"{out} (101, 147, 151, 153, 155, ...); they are taken as 0 until you fill them in.\n"
+        f"{out.name} (101, 147, 151, 153, 155, ...); they are taken as 0 until you fill them in.\n"
     )
     for line in (
-        f"Data: user inputs: {out}\n",
+        f"Data: user inputs: {out.name}\n",
         "PROXY DATA - not official quotas: I_k does not apply US's exclusion of those who came "
         "in 1997 or later on a study, au-pair, trainee or work permit (not public); F_k is empty "
         "for 98 of 98 municipalities and taken as 0.\n",
@@ -268,7 +268,7 @@ def test_fetch_writes_an_inputs_file_the_quota_engine_reads(statbank, tmp_path):
         "Data year: 2025 (P_k and I_k on 1 January 2025)\n",
         "P_k befolkning: DST FOLK1A, Tid 2025K1 (KØN=TOT, ALDER=IALT, CIVILSTAND=TOT), "
         "population on 1 January 2025 (proxy: no)\n",
-        f"F_k familiesammenfoerte: empty for 98 of 98 municipalities in {out}, taken as 0 "
+        f"F_k familiesammenfoerte: empty for 98 of 98 municipalities in {out.name}, taken as 0 "
         "(proxy: yes)\n",
     ):
         assert line in quotas.stdout

@@ -156,7 +156,7 @@ def assign(
             problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
         elif quotas is not None:
             year_quota = gather(problems, lambda: tables.read_kvoter(read_table(quotas), kommuner))
-            notes.append(f"Quotas: {quotas}")
+            notes.append(f"Quotas: {quotas.name}")  # notes go into the exports: no path
         elif landstal is not None and revise_quotas:
             # § 7 stk. 8-11 apply to the quotas in force: worked out once the ledger is open.
             new_landstal = gather(problems, lambda: parse_landstal(landstal))

@@ -8,6 +8,7 @@ row numbers) and the municipality list, and either returns validated objects or 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import PurePath
 
 from visitering.domain import Fordelingsgrundlag, Kolonnekilde, KommuneGrundlag, Kommuner
 from visitering.errors import InputError, Problem
@@ -106,21 +107,23 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
     if problems:
         raise InputError(problems)
     rows = tuple(figures[k] for k in kommuner)
-    kilde = f"user inputs: {table.source}" + (
+    # The provenance goes into exports for the KKR: the file's name, not where it lies.
+    name = PurePath(table.source).name
+    kilde = f"user inputs: {name}" + (
         " (read as Windows-1252)" if table.encoding == "cp1252" else ""
     )
     recorded = _recorded_provenance(table.notes)
     kolonner = (
-        _kolonne("P_k", "befolkning", recorded, table.source),
-        _kolonne("I_k", "indvandrere", recorded, table.source),
-        _f_kolonne(empty_f, len(kommuner), table.source),
+        _kolonne("P_k", "befolkning", recorded, name),
+        _kolonne("I_k", "indvandrere", recorded, name),
+        _f_kolonne(empty_f, len(kommuner), name),
     )
     advarsler: tuple[str, ...] = ()
     if empty_f:
         shown = ", ".join(map(str, sorted(empty_f)[:5])) + (", ..." if len(empty_f) > 5 else "")
         advarsler = (
             f"familiesammenfoerte (F_k, § 4 stk. 3) is empty for {len(empty_f)} of "
-            f"{len(kommuner)} municipalities in {table.source} ({shown}); they are taken as 0 "
+            f"{len(kommuner)} municipalities in {name} ({shown}); they are taken as 0 "
             "until you fill them in.",
         )
     proxies = [k.proxy_text for k in kolonner if k.proxy]

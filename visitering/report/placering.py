@@ -260,6 +260,7 @@ def summary(batch: Batch) -> dict[str, Any]:
         "skipped_already_placed": len(batch.skipped_case_ids),
         "skipped_with_changed_data": list(batch.changed_case_ids),
         "re_placed": {k: str(g) for k, g in batch.re_placed.items()},
+        "quotas_recorded": batch.quotas_recorded,
     }
 
 
