@@ -711,7 +711,7 @@ def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path
     assert (missing.exit_code, missing.stderr) == (
         2,
         f"error: 1 problem in the input:\n  {tmp_path / 'none.sqlite'}: no ledger at this path "
-        "yet: give --quotas to start one\n",
+        "yet: give --quotas or --landstal without --revise-quotas to start one\n",
     )
 
 
@@ -820,8 +820,8 @@ def test_assign_needs_quotas_from_somewhere_and_data_year_only_with_landstal(tmp
     assert (ignored.exit_code, ignored.stderr) == (
         2,
         "error: 1 problem in the input:\n  --data-year: applies only with --landstal, to "
-        "compute the year's quotas on that year's data (a revision by --landstal scales the "
-        "quotas in force)\n",
+        "compute the year's quotas on that year's data (a revision by --landstal uses the data "
+        "the quotas in force were computed on)\n",
     )
 
 

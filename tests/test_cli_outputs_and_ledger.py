@@ -189,13 +189,15 @@ def test_a_ledger_that_cannot_be_written_is_refused_before_any_work(
     assert (result.exit_code, result.stderr) == (
         2,
         f"error: 1 problem in the input:\n  {ledger}: cannot record in this ledger: its "
-        f"directory {tmp_path} is read-only for this user, and SQLite keeps the ledger's "
-        "write-ahead log (l.sqlite-wal, l.sqlite-shm) beside it\n",
+        f"directory {tmp_path} cannot be written (read-only for this user, or on a read-only "
+        "disk), and SQLite keeps the ledger's write-ahead log (l.sqlite-wal, l.sqlite-shm) "
+        "beside it\n",
     )
     read_only(ledger)
     result = run("assign", "--cases", str(one_case), "--ledger", str(ledger))
     assert result.stderr.endswith(
-        f"{ledger}: cannot record in this ledger: the file is read-only for this user\n"
+        f"{ledger}: cannot record in this ledger: the file cannot be written (read-only for "
+        "this user, or on a read-only disk)\n"
     )
 
 

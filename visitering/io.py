@@ -253,11 +253,12 @@ def check_ledger_writable(path: Path) -> None:
     while not directory.exists() and directory != directory.parent:
         directory = directory.parent
     if path.exists() and not os.access(path, os.W_OK):
-        what = "the file is read-only for this user"
+        what = "the file cannot be written (read-only for this user, or on a read-only disk)"
     elif not os.access(directory, os.W_OK):
         what = (
-            f"its directory {directory} is read-only for this user, and SQLite keeps the "
-            f"ledger's write-ahead log ({path.name}-wal, {path.name}-shm) beside it"
+            f"its directory {directory} cannot be written (read-only for this user, or on a "
+            f"read-only disk), and SQLite keeps the ledger's write-ahead log ({path.name}-wal, "
+            f"{path.name}-shm) beside it"
         )
     else:
         return

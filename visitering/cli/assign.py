@@ -103,9 +103,9 @@ def assign(
         typer.Option(
             "--revise-quotas",
             help="Record a landstal revision (§ 4 stk. 7, § 7 stk. 8-11) with this batch: "
-            "with --landstal (a decrease), the ledger's quotas are scaled to it; with --quotas "
-            "(e.g. a 'visitering revise' export, for an increase), those replace them. "
-            "Decisions already made stand.",
+            "with --landstal, the ledger's quotas are revised to it (a decrease scales them, an "
+            "increase re-computes them on the year's recorded basis); with --quotas (e.g. a "
+            "'visitering revise' export), those replace them. Decisions already made stand.",
         ),
     ] = False,
     time_limit: Annotated[
@@ -167,7 +167,8 @@ def assign(
             problems.append(
                 Problem(
                     "applies only with --landstal, to compute the year's quotas on that year's "
-                    "data (a revision by --landstal scales the quotas in force)",
+                    "data (a revision by --landstal uses the data the quotas in force were "
+                    "computed on)",
                     "--data-year",
                 )
             )
@@ -219,7 +220,9 @@ def assign(
                 )
             )
         if ledger is not None and year_quota is None and io.ledger_is_new(ledger):
-            start = "--quotas" if new_landstal is not None else "--quotas or --landstal"
+            start = "--quotas or --landstal"
+            if new_landstal is not None:
+                start += " without --revise-quotas"
             raise InputError(
                 Problem(f"no ledger at this path yet: give {start} to start one", str(ledger))
             )
