@@ -242,6 +242,49 @@ def test_a_ledger_that_changes_under_every_attempt_records_nothing(tmp_path, mon
     assert len(ledger.forloeb()) == LEDGER_ATTEMPTS  # the other run's weeks only
 
 
+def test_two_runs_revising_at_once_revise_from_what_the_other_recorded(tmp_path, monkeypatch):
+    """Audit (stop 23): two runs of the same '--revise-quotas --landstal' at once.  The one to
+    record second kept revising from the quotas it had first read, which could never be in
+    force again, and stopped after 3 attempts (exit 5, 'other runs are recording batches').
+    The revision is now worked out again at each attempt: from the other run's quotas, to the
+    same landstal, it is no change, and the batch is placed against what that run left."""
+    from visitering import batch as batch_module
+    from visitering.assignment import Parameters, Weights
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.cases import Case
+    from visitering.kvoter.revision import nedsaettelse
+
+    path = tmp_path / "l.sqlite"
+    first, second = Ledger(io.open_database(path)), Ledger(io.open_database(path))
+    first.set_quotas({101: 10, 147: 10})
+    first.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 1)])
+
+    def inputs(case_id: str) -> BatchInputs:
+        return BatchInputs((Case(case_id, 1),), {}, {}, {}, Weights(), Parameters())
+
+    def revise(in_force, basis):
+        old = sum(in_force.values())
+        return nedsaettelse(in_force, 10), f"landstal {old} -> 10", [], basis
+
+    solve = batch_module.solve
+    solved: list[str] = []
+
+    def meanwhile(problem):
+        solved.append(problem.cases[0].case_id)
+        result = solve(problem)
+        if solved == ["C"]:
+            assert run_batch(inputs("B"), None, second, revise=revise).batch_no == 2
+        return result
+
+    monkeypatch.setattr(batch_module, "solve", meanwhile)
+    week = run_batch(inputs("C"), None, first, revise=revise)
+    assert week.result.is_ok and week.batch_no == 3
+    assert solved == ["C", "B", "C"]
+    assert first.revisions() == [(1, 1, "landstal 20 -> 10")]
+    assert sum(first.year_quotas().values()) == 10
+    assert first.placed_case_ids(["A", "B", "C"]) == {"A", "B", "C"}
+
+
 # -- re-placement (genvisitering) ------------------------------------------------------------
 
 

@@ -115,13 +115,21 @@ def inputs_hash(inputs: BatchInputs, year_quota: Mapping[int, int]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
+#: A landstal revision worked out from the quotas in force and what they were computed on
+#: (:meth:`Ledger.kvotegrundlag`): the new quotas, the reason, the lines that tell the user and
+#: the basis to record with them.
+Revise = Callable[
+    [dict[int, int], str | None], tuple[dict[int, int], str, Sequence[str], str | None]
+]
+
+
 def run_batch(
     inputs: BatchInputs,
     year_quota: Mapping[int, int] | None,
     ledger: Ledger | None = None,
     revision: str | None = None,
-    revised_from: Mapping[int, int] | None = None,
     basis: str | None = None,
+    revise: Revise | None = None,
 ) -> Batch:
     """Place a batch; with a ledger, against its remaining quotas, and record the decisions.
 
@@ -133,12 +141,14 @@ def run_batch(
         recorded with the batch, and only with a batch that places its cases (all or nothing).
     revision:
         The reason, when ``year_quota`` changes the quotas of a ledger holding decisions.
-    revised_from:
-        The quotas in force that ``year_quota`` was worked out from: the batch is placed only
-        against a ledger whose quotas are still those.
     basis:
         What ``year_quota`` was computed on (:mod:`visitering.kvoter.aarsgrundlag`, as text),
         recorded with it for a later landstal increase; ``None``: not known.
+    revise:
+        Instead of ``year_quota``: a landstal revision of the ledger's quotas in force, worked
+        out again at each attempt, so that a revision another run recorded meanwhile is
+        revised from, not overdrawn; the batch is placed only against a ledger whose quotas
+        are still those it was worked out from.
 
     Raises
     ------
@@ -162,11 +172,16 @@ def run_batch(
                 "--landstal for the year's first batch"
             )
         )
+    ids = [c.case_id for c in inputs.cases]
     for attempt in range(LEDGER_ATTEMPTS):
         try:
-            ids = [c.case_id for c in inputs.cases]
-            seen = ledger.snapshot(ids, year_quota, revision, revised_from, basis)
-            return _place_and_record(inputs, ledger, seen, again=attempt > 0)
+            todo, since = inputs, None
+            if revise is not None:
+                since = ledger.year_quotas()
+                year_quota, revision, lines, basis = revise(since, ledger.kvotegrundlag())
+                todo = replace(inputs, notes=(*lines, *inputs.notes))
+            seen = ledger.snapshot(ids, year_quota, revision, since, basis)
+            return _place_and_record(todo, ledger, seen, again=attempt > 0)
         except LedgerChanged:
             continue
     raise LedgerBusy(
@@ -301,7 +316,7 @@ def start_ledger(
     try:
         return _record(ledger, replace(placed, seen=_same(ledger, ids, year_quota, basis, seen)))
     except LedgerChanged:
-        return run_batch(inputs, year_quota, ledger, None, None, basis)
+        return run_batch(inputs, year_quota, ledger, basis=basis)
 
 
 def _same(

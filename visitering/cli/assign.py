@@ -305,12 +305,13 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
         book = opened()
         if quotas.new_landstal is None:
             return run_batch(inputs, quotas.year, book, quotas.revision, basis=quotas.basis)
-        in_force, basis = book.year_quotas(), book.kvotegrundlag()
-        year, revision, lines, basis = _revised(
-            in_force, quotas.new_landstal, basis, kommuner, str(path)
+        landstal = quotas.new_landstal
+        return run_batch(
+            inputs,
+            None,
+            book,
+            revise=lambda in_force, basis: _revised(in_force, landstal, basis, kommuner, str(path)),
         )
-        inputs = replace(inputs, notes=(*lines, *inputs.notes))
-        return run_batch(inputs, year, book, revision, in_force, basis)
     finally:
         for connection in connections:
             connection.close()  # the last connection's close folds the write-ahead log back
