@@ -351,3 +351,17 @@ def test_a_bom_is_accepted_and_synthetic_n_is_bounded(tmp_path):
         f"{path}: cases.synthetic.n: must be at most 999,999 (six-digit case ids), "
         "got 9,223,372,036,854,775,807"
     ]
+
+
+def test_a_file_that_is_wrong_as_a_whole_names_the_key_that_named_it(tmp_path):
+    """Audit (stop 23): an empty file named by data.inputs said only 'x.csv: the file is empty',
+    nothing pointing to the scenario; a row's problem still names its row and column."""
+    (tmp_path / "x.csv").write_bytes(b"")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[data]\ninputs = "x.csv"\n[kvoter]\nlandstal = 600\n', "utf-8")
+    with pytest.raises(InputError) as err:
+        load_scenario(scenario)
+    assert [str(p) for p in err.value.problems] == [
+        f"{tmp_path / 'x.csv'}: the file is empty (no header row) (named by data.inputs in "
+        f"{scenario})"
+    ]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -117,16 +118,18 @@ class FileRefs:
         path = (self.base or Path()) / name
         try:
             data = self.read(path)
-        except InputError as exc:  # not found, unreadable: say which key named the file
-            named = f" (named by {key} in {self.checker.source})"
-            self.checker.problems.extend(Problem(p.message + named, p.source) for p in exc.problems)
-            return None
-        try:
             text, encoding = csvtext.decode(data, str(path))
             return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding, known=known)
         except InputError as exc:
-            self.checker.problems.extend(exc.problems)
+            self.checker.problems.extend(self._named(exc.problems, key))
             return None
+
+    def _named(self, problems: Iterable[Problem], key: str) -> Iterator[Problem]:
+        """``problems`` of a file as a whole (not found, empty, not text) say which key of the
+        scenario named the file; a row's problem names its row and column instead."""
+        named = f" (named by {key} in {self.checker.source})"
+        for p in problems:
+            yield p if p.row is not None else replace(p, message=p.message + named)
 
     def load(
         self,
