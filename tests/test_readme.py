@@ -39,6 +39,12 @@ def test_full_year_walkthrough_runs_as_written(tmp_path, monkeypatch):
     assert outputs[4].startswith("Case SYN-000007 (")
     assert outputs[5] == outputs[4].replace(", batch 1.", ".", 1)
     assert "Recorded in the ledger as batch 2.\n" in outputs[7] and "left out" not in outputs[7]
-    persons = sum(int(outputs[i].split("(")[1].split()[0]) for i in (1, 6))
-    quota, placed, _, cases, rest = map(int, outputs[8].splitlines()[-1].split()[-5:])
-    assert (quota, placed, cases, rest) == (600, persons, 250 + 40, 600 - persons)
+    assert outputs[9].startswith(
+        "Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 800, an increase: "
+        "re-computed on the first announcement's data and method\n"
+    )
+    assert "Recorded in the ledger as batch 3.\n" in outputs[9]
+    persons = sum(int(outputs[i].split("(")[1].split()[0]) for i in (1, 6, 8))
+    quota, placed, _, cases, rest = map(int, outputs[10].splitlines()[-2].split()[-5:])
+    assert (quota, placed, cases, rest) == (800, persons, 250 + 40 + 30, 800 - persons)
+    assert outputs[10].splitlines()[-1].startswith("Quotas revised after batch 2: ")
