@@ -996,20 +996,32 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
 
 def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
     """rules.md: an existing KKR agreement lapses on a change of the landstal. Regression
-    (audit, stop 23): a ledger started from scenarios/2026_kvoter.toml (Læsø's share to Hjørring)
-    scaled the agreed quotas on 600 → 300 (Aalborg 9, Hjørring 9), where `visitering revise`
-    and the scenario's own revision path start from the § 7 quotas (14 and 4)."""
-    scenario = Path(__file__).parents[1] / "scenarios" / "2026_kvoter.toml"
+    (audit, stop 23): a ledger started from scenarios/2026_kvoter.toml with an agreement that
+    moves 10 of Aalborg's persons to Hjørring scaled the agreed quotas on 600 → 300 (Aalborg 9,
+    Hjørring 9), where `visitering revise` and the scenario's own revision path start from the
+    § 7 quotas (14 and 4)."""
+    text = (Path(__file__).parents[1] / "scenarios" / "2026_kvoter.toml").read_text("utf-8")
+    assert "851 = 28, 860 = 9 }" in text  # the § 7 quotas: this agreement changes nothing
+    scenario = tmp_path / "agreed.toml"
+    scenario.write_text(text.replace("851 = 28, 860 = 9 }", "851 = 18, 860 = 19 }"), "utf-8")
     ledger = tmp_path / "l.sqlite"
-    for week, revise in enumerate(([], ["--revise-quotas", "--landstal", "300"])):
+    path = [300, 400]  # the second change starts from the first's quotas, not the § 7 ones
+    for week, landstal in enumerate([None, *path]):
         cases = tmp_path / f"w{week}.csv"
         cases.write_text(f"case_id;persons\nW{week};1\n", encoding="utf-8")
         args = ["--cases", str(cases), "--ledger", str(ledger), "--scenario", str(scenario)]
+        revise = [] if landstal is None else ["--revise-quotas", "--landstal", str(landstal)]
         result = run("assign", *args, *revise)
         assert result.exit_code == 0, result.output
-    kvoter = {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)}
-    assert kvoter == revider(embedded.embedded_grundlag(2025), 600, [300]).kvoter
-    assert (kvoter[851], kvoter[860]) == (14, 4)
+        kvoter = {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)}
+        if landstal == 300:
+            assert (kvoter[851], kvoter[860]) == (14, 4)
+    assert kvoter == revider(embedded.embedded_grundlag(2025), 600, path).kvoter
+    document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    assert [r["reason"].split(": ", 1)[1] for r in document["revisions"]] == [
+        "600 → 300, a decrease: the quotas in force scaled proportionally",
+        "300 → 400, an increase: re-computed on the first announcement's data and method",
+    ]
 
 
 def test_a_damaged_basis_of_the_quotas_blocks_only_what_needs_it(tmp_path):

@@ -314,22 +314,9 @@ def start_ledger(
         return placed
     ledger = create()
     try:
-        return _record(ledger, replace(placed, seen=_same(ledger, ids, year_quota, basis, seen)))
+        return _record(ledger, placed)  # checks, as it writes, that the ledger reads as seen
     except LedgerChanged:
         return run_batch(inputs, year_quota, ledger, basis=basis)
-
-
-def _same(
-    ledger: Ledger,
-    ids: Sequence[str],
-    year_quota: Mapping[int, int],
-    basis: str | None,
-    seen: Snapshot,
-) -> Snapshot:
-    """``seen`` if ``ledger`` reads as it (new quotas included), else :class:`LedgerChanged`."""
-    if ledger.snapshot(ids, year_quota, None, None, basis) != seen:
-        raise LedgerChanged
-    return seen
 
 
 def re_placement_grounds(inputs: BatchInputs, seen: Snapshot) -> dict[str, Genvisitering]:

@@ -334,10 +334,10 @@ def _revised(
     8-9): the new quotas, the revision's reason, the lines that tell the user and the basis to
     record with them.
 
-    A decrease scales the quotas in force (§ 7 stk. 8) and keeps the basis as it is.  An
-    increase re-computes on the data, method and volunteers of the first announcement (§ 7
-    stk. 9), which the ledger records when its quotas came from ``--landstal`` or a scenario
-    (``basis``); without it (quotas from a file) an increase is refused, and
+    A decrease scales the quotas in force (§ 7 stk. 8).  An increase re-computes on the data,
+    method and volunteers of the first announcement (§ 7 stk. 9), which the ledger records when
+    its quotas came from ``--landstal`` or a scenario (``basis``, :meth:`Kvotegrundlag.revider`
+    also lets an agreement lapse); without it (quotas from a file) an increase is refused, and
     ``visitering revise`` does it.
     """
     from visitering.kvoter.aarsgrundlag import Kvotegrundlag
@@ -376,8 +376,7 @@ def _revised(
             ) from None
         trin, grundlag = grundlag.revider(in_force, landstal)
         after, retning, given = trin.kvoter_efter, trin.retning, dict(trin.frivillige)
-        if retning is Retning.FORHOEJELSE:
-            basis = grundlag.to_text()  # the offers served are used up
+        basis = grundlag.to_text()  # offers served are used up, an agreement has lapsed
     how = {
         Retning.NEDSAETTELSE: "a decrease: the quotas in force scaled proportionally",
         Retning.UAENDRET: "unchanged",
@@ -447,21 +446,12 @@ def _scenario_quotas(
 ) -> tuple[dict[int, int], str]:
     """The quotas at the end of the scenario's landstal path (§ 7, with its revisions), and
     what they were computed on (for a later increase, § 7 stk. 9)."""
-    from visitering.kvoter.aarsgrundlag import Kvotegrundlag
-    from visitering.kvoter.beregning import beregn_kvoter
     from visitering.scenario import scenario_quotas
+    from visitering.scenario.run import kvotegrundlag
 
     result, lines = scenario_quotas(spec, kommuner)
     notes.extend([f"Scenario: {spec.name}", *lines])
-    assert spec.kvoter is not None  # scenario_quotas refuses a scenario without [kvoter]
-    k, grundlag = spec.kvoter, result.beregning.grundlag
-    basis = Kvotegrundlag(grundlag, k.method, k.volunteers, k.before_2018)
-    if result.revision is not None:
-        return result.kvoter, basis.used(result.revision.trin).to_text()
-    paragraf7 = beregn_kvoter(grundlag, k.landstal, k.method).kvoter  # without agreements
-    if paragraf7 != result.kvoter:
-        basis = replace(basis, paragraf7=paragraf7)
-    return result.kvoter, basis.to_text()
+    return result.kvoter, kvotegrundlag(result).to_text()
 
 
 def _engine_quotas(

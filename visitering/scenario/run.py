@@ -25,6 +25,7 @@ from visitering.domain import Fordelingsgrundlag, Kommuner
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
+from visitering.kvoter.aarsgrundlag import Kvotegrundlag
 from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
 from visitering.kvoter.revision import Revision, revider
 from visitering.report.numbers import dec
@@ -89,6 +90,20 @@ def run_quotas(
             spec.before_2018,
         )
     return result, revision
+
+
+def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
+    """What the scenario's final quotas were computed on, for a later change of the landstal
+    (§ 7 stk. 8-9): its figures, method and volunteers, the offers its own revisions used up,
+    and, while the quotas are agreed ones, the § 7 quotas the agreement deviates from (it
+    lapses on a change)."""
+    spec = _kvoter(result.scenario)
+    grundlag = result.beregning.grundlag
+    basis = Kvotegrundlag(grundlag, spec.method, spec.volunteers, spec.before_2018)
+    if result.revision is not None:
+        return basis.used(result.revision.trin)
+    paragraf7 = beregn_kvoter(grundlag, spec.landstal, spec.method).kvoter  # no agreements
+    return basis if paragraf7 == result.kvoter else replace(basis, paragraf7=paragraf7)
 
 
 def _kvoter(scenario: Scenario) -> KvoteSpec:
