@@ -1014,12 +1014,16 @@ def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
         result = run("assign", *args, *revise)
         assert result.exit_code == 0, result.output
         kvoter = {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)}
+        first = run("ledger", "status", "--ledger", str(ledger)).stdout.splitlines()[0]
+        in_force = "; a KKR agreement (§ 7 stk. 6) in force, which lapses at the next change. "
+        assert (in_force in first) == (landstal is None)
         if landstal == 300:
             assert (kvoter[851], kvoter[860]) == (14, 4)
     assert kvoter == revider(embedded.embedded_grundlag(2025), 600, path).kvoter
     document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
     assert [r["reason"].split(": ", 1)[1] for r in document["revisions"]] == [
-        "600 → 300, a decrease: the quotas in force scaled proportionally",
+        "600 → 300, a decrease: the § 7 quotas scaled proportionally; the KKR agreement (§ 7 "
+        "stk. 6) lapsed",
         "300 → 400, an increase: re-computed on the first announcement's data and method",
     ]
 

@@ -357,6 +357,7 @@ def _revised(
                 "--landstal",
             )
         )
+    lapsed = False  # a KKR agreement in force lapsed with this change
     if basis is None:
         from visitering.kvoter.revision import nedsaettelse
 
@@ -374,11 +375,13 @@ def _revised(
                     source,
                 )
             ) from None
+        lapsed = grundlag.paragraf7 is not None and landstal != old
         trin, grundlag = grundlag.revider(in_force, landstal)
         after, retning, given = trin.kvoter_efter, trin.retning, dict(trin.frivillige)
         basis = grundlag.to_text()  # offers served are used up, an agreement has lapsed
+    scaled = "the § 7 quotas" if lapsed else "the quotas in force"
     how = {
-        Retning.NEDSAETTELSE: "a decrease: the quotas in force scaled proportionally",
+        Retning.NEDSAETTELSE: f"a decrease: {scaled} scaled proportionally",
         Retning.UAENDRET: "unchanged",
         Retning.FORHOEJELSE: (
             "an increase: re-computed on the first announcement's data and method"
@@ -389,7 +392,7 @@ def _revised(
                 else ""
             )
         ),
-    }[retning]
+    }[retning] + ("; the KKR agreement (§ 7 stk. 6) lapsed" if lapsed else "")
     reason = f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {old} → {landstal}, {how}"
     return after, reason, [f"Quotas: {reason}"], basis
 

@@ -79,9 +79,14 @@ class Kvoteforbrug:
             if offers
             else "volunteers' offers left: none"
         )
+        agreed = (
+            "; a KKR agreement (§ 7 stk. 6) in force, which lapses at the next change"
+            if g.paragraf7 is not None
+            else ""
+        )
         return (
-            f"Quotas computed on: {g.grundlag.kilde}; {METHOD_LABELS[g.metode]}; {left}. A "
-            "landstal increase is re-computed on these (§ 7 stk. 9)."
+            f"Quotas computed on: {g.grundlag.kilde}; {METHOD_LABELS[g.metode]}; {left}{agreed}. "
+            "A landstal increase is re-computed on these (§ 7 stk. 9)."
         )
 
     def totals(self) -> tuple[int, int, int, int]:
