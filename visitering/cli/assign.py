@@ -375,10 +375,10 @@ def _revised(
                     source,
                 )
             ) from None
-        lapsed = grundlag.paragraf7 is not None and landstal != old
-        trin, grundlag = grundlag.revider(in_force, landstal)
+        trin, revised = grundlag.revider(in_force, landstal)
+        lapsed = grundlag.paragraf7 is not None and revised.paragraf7 is None
         after, retning, given = trin.kvoter_efter, trin.retning, dict(trin.frivillige)
-        basis = grundlag.to_text()  # offers served are used up, an agreement has lapsed
+        basis = revised.to_text()  # offers served are used up, an agreement has lapsed
     scaled = "the § 7 quotas" if lapsed else "the quotas in force"
     how = {
         Retning.NEDSAETTELSE: f"a decrease: {scaled} scaled proportionally",
