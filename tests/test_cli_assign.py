@@ -927,6 +927,13 @@ def test_a_landstal_increase_is_recomputed_on_the_basis_of_the_quotas_in_force(t
             path.append(landstal)
         result = run("assign", *args, "--json")
         assert result.exit_code == 0, result.output
+    # Regression (stop 23 note): re-running the last week, found recorded, told of a revision
+    # it did not make ("Quotas: landstal revision ... 8600 → 8600, unchanged").
+    again = run("assign", *args)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("Quotas: those in force in the ledger\n")
+    assert "This batch is already recorded as batch 5; this run recorded nothing." in again.stdout
+    assert "revision" not in again.stdout
     expected = revider(
         embedded.embedded_grundlag(2015), 7500, path, Method.SAINTE_LAGUE, {851: 40, 461: 30}
     )

@@ -115,6 +115,9 @@ def inputs_hash(inputs: BatchInputs, year_quota: Mapping[int, int]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
+#: The note of a batch placed against the quotas the ledger holds.
+IN_FORCE_NOTE = "Quotas: those in force in the ledger"
+
 #: A landstal revision worked out from the quotas in force and what they were computed on
 #: (:meth:`Ledger.kvotegrundlag`): the new quotas, the reason, the lines that tell the user and
 #: the basis to record with them.
@@ -175,13 +178,15 @@ def run_batch(
     ids = [c.case_id for c in inputs.cases]
     for attempt in range(LEDGER_ATTEMPTS):
         try:
-            todo, since = inputs, None
+            todo, since, rerun_notes = inputs, None, inputs.notes
             if revise is not None:
                 since = ledger.year_quotas()
                 year_quota, revision, lines, basis = revise(since, ledger.kvotegrundlag())
                 todo = replace(inputs, notes=(*lines, *inputs.notes))
+                # A re-run found recorded revised nothing: it tells of the quotas it ran on.
+                rerun_notes = (IN_FORCE_NOTE, *inputs.notes)
             seen = ledger.snapshot(ids, year_quota, revision, since, basis)
-            return _place_and_record(todo, ledger, seen, again=attempt > 0)
+            return _place_and_record(todo, ledger, seen, attempt > 0, rerun_notes)
         except LedgerChanged:
             continue
     raise LedgerBusy(
@@ -191,11 +196,18 @@ def run_batch(
     )
 
 
-def _place_and_record(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again: bool) -> Batch:
+def _place_and_record(
+    inputs: BatchInputs,
+    ledger: Ledger,
+    seen: Snapshot,
+    again: bool,
+    rerun_notes: tuple[str, ...] | None = None,
+) -> Batch:
     """Place the batch against the ledger as ``seen`` (with any new quotas) and record it, or
-    return the batch recorded with the same inputs; :class:`LedgerChanged` if another run
-    recorded meanwhile.  New quotas are recorded only with a batch that places its cases."""
-    placed = _place(inputs, ledger, seen, again)
+    return the batch recorded with the same inputs (with ``rerun_notes``, default the inputs'
+    notes); :class:`LedgerChanged` if another run recorded meanwhile.  New quotas are recorded
+    only with a batch that places its cases."""
+    placed = _place(inputs, ledger, seen, again, rerun_notes)
     return placed if isinstance(placed, Batch) else _record(ledger, placed)
 
 
@@ -210,13 +222,19 @@ class _Placed:
     batch: Batch
 
 
-def _place(inputs: BatchInputs, ledger: Ledger, seen: Snapshot, again: bool) -> _Placed | Batch:
+def _place(
+    inputs: BatchInputs,
+    ledger: Ledger,
+    seen: Snapshot,
+    again: bool,
+    rerun_notes: tuple[str, ...] | None = None,
+) -> _Placed | Batch:
     """The batch placed against ``seen``, to record; or, if there is nothing to record, the
-    batch recorded with the same inputs or a batch that failed."""
+    batch recorded with the same inputs (with ``rerun_notes``) or a batch that failed."""
     key = inputs_hash(inputs, seen.year)
     recorded = ledger.find_batch(key)
     if recorded is not None:
-        return _from_record(recorded, inputs.notes)
+        return _from_record(recorded, inputs.notes if rerun_notes is None else rerun_notes)
     grounds = re_placement_grounds(inputs, seen)
     skipped = seen.placed - set(grounds)
     _refuse_a_revision_by_a_rerun(inputs, seen, skipped)

@@ -138,7 +138,7 @@ def assign(
     """Place a batch of cases in municipalities (BEK nr. 550/2022 §§ 9-14) and explain each."""
 
     from visitering.assignment.problem import Parameters, Weights
-    from visitering.batch import BatchInputs, run_batch
+    from visitering.batch import IN_FORCE_NOTE, BatchInputs, run_batch
     from visitering.report import placering
     from visitering.scenario import VisiteringSettings
 
@@ -189,7 +189,7 @@ def assign(
                     computed = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
                     year_quota, basis = computed or (None, None)
         if ledger is not None and year_quota is None and new_landstal is None:
-            notes.insert(0, "Quotas: those in force in the ledger")
+            notes.insert(0, IN_FORCE_NOTE)
         if profiles is not None:
             profile_map = gather(problems, lambda: read_profiles(read_table(profiles), kommuner))
         else:
