@@ -195,6 +195,33 @@ def test_2026_agreement_covers_nordjylland():
     assert sum(result.kvoter.values()) == 600
 
 
+def test_an_agreement_lasts_until_the_landstal_changes():
+    """rules.md: a KKR agreement lapses on a change of the landstal; a path step to the
+    landstal in force is none. Regression (stop 23 note): the scenario's path started from the
+    § 7 quotas at its first step whatever it was, so an unchanged step let the agreement lapse
+    where the ledger keeps it."""
+    from visitering.scenario.run import kvotegrundlag
+
+    text = (SCENARIOS / "2026_kvoter.toml").read_text("utf-8")
+    agreed = text.replace("851 = 28, 860 = 9 }", "851 = 18, 860 = 19 }")  # 10 persons moved
+    runs = {}
+    for name, path in {"kept": "600", "lapsed": "600 }, { landstal = 300"}.items():
+        section = f"revisions = [{{ landstal = {path} }}]\n\n[visitering.parameters]"
+        scenario = parse_scenario(
+            agreed.replace("[visitering.parameters]", section), "x.toml", kommuner()
+        )
+        runs[name] = run_scenario(_without_cases(scenario), kommuner())
+    kept, lapsed = runs["kept"], runs["lapsed"]
+    assert (kept.kvoter[851], kept.kvoter[860]) == (18, 19)
+    assert kept.path == [kept.beregning.kvoter, kept.beregning.kvoter]
+    assert kvotegrundlag(kept).paragraf7 == revider(embedded_grundlag(2025), 600, []).kvoter
+    # The change to 300 starts from the § 7 quotas, as `visitering revise` does.
+    assert lapsed.kvoter == revider(embedded_grundlag(2025), 600, [300]).kvoter
+    assert kvotegrundlag(lapsed).paragraf7 is None
+    # The revision's first column is the quotas in force at the start: the agreed ones.
+    assert lapsed.revision is not None and lapsed.revision.oprindelig.kvoter[860] == 19
+
+
 def _without_cases(scenario):
     from dataclasses import replace
 

@@ -58,10 +58,13 @@ class Kvotegrundlag:
         trin = revisionstrin(
             self.grundlag, start, landstal, self.metode, self.frivillige, self.before_2018
         )
+        return trin, self.efter(trin, kvoter)
+
+    def efter(self, trin: Revisionstrin, kvoter: Mapping[int, int]) -> Kvotegrundlag:
+        """The basis after the step ``trin`` from the quotas in force ``kvoter``: the offers it
+        served are used up, and an agreement lapses if the quotas changed (§ 7 stk. 8-11)."""
         after = self.used([trin])
-        if trin.kvoter_efter != dict(kvoter):
-            after = replace(after, paragraf7=None)
-        return trin, after
+        return after if trin.kvoter_efter == dict(kvoter) else replace(after, paragraf7=None)
 
     def used(self, trin: Iterable[Revisionstrin]) -> Kvotegrundlag:
         """The basis after the revision steps ``trin`` (a scenario's landstal path): the

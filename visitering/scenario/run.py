@@ -27,7 +27,7 @@ from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
 from visitering.kvoter.aarsgrundlag import Kvotegrundlag
 from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
-from visitering.kvoter.revision import Revision, revider
+from visitering.kvoter.revision import Revision
 from visitering.report.numbers import dec
 from visitering.report.placering import Batch
 from visitering.scenario.kvoter_section import KvoteSpec
@@ -75,21 +75,20 @@ def run_quotas(
     """The scenario's quotas as first announced and, if the landstal changed, the revisions.
 
     An agreement or deviation applies to the first announcement; on a change of the landstal it
-    lapses (§ 7 stk. 8-11), so the revision chain starts from the § 7 quotas.
+    lapses (§ 7 stk. 8-11), so that change starts from the § 7 quotas.  A "revision" to the
+    landstal in force changes nothing, the agreement included, as in the ledger
+    (:meth:`Kvotegrundlag.revider`).
     """
     spec = _kvoter(scenario)
     result = beregn_kvoter(grundlag, spec.landstal, spec.method, spec.agreements, spec.overrides)
-    revision = None
-    if spec.revisions:
-        revision = revider(
-            grundlag,
-            spec.landstal,
-            [s.landstal for s in spec.revisions],
-            spec.method,
-            spec.volunteers,
-            spec.before_2018,
-        )
-    return result, revision
+    if not spec.revisions:
+        return result, None
+    basis, kvoter, steps = _first_basis(spec, result), result.kvoter, []
+    for change in spec.revisions:
+        step, basis = basis.revider(kvoter, change.landstal)
+        steps.append(step)
+        kvoter = step.kvoter_efter
+    return result, Revision(result, tuple(steps))
 
 
 def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
@@ -97,13 +96,20 @@ def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
     (§ 7 stk. 8-9): its figures, method and volunteers, the offers its own revisions used up,
     and, while the quotas are agreed ones, the § 7 quotas the agreement deviates from (it
     lapses on a change)."""
-    spec = _kvoter(result.scenario)
-    grundlag = result.beregning.grundlag
+    basis = _first_basis(_kvoter(result.scenario), result.beregning)
+    kvoter = result.beregning.kvoter
+    for step in result.revision.trin if result.revision is not None else ():
+        basis, kvoter = basis.efter(step, kvoter), step.kvoter_efter
+    return basis
+
+
+def _first_basis(spec: KvoteSpec, first: Kvoteberegning) -> Kvotegrundlag:
+    """The basis of the first announcement ``first``, with the § 7 quotas when agreed
+    quotas (§ 7 stk. 6) or deviations deviate from them."""
+    grundlag = first.grundlag
     basis = Kvotegrundlag(grundlag, spec.method, spec.volunteers, spec.before_2018)
-    if result.revision is not None:
-        return basis.used(result.revision.trin)
     paragraf7 = beregn_kvoter(grundlag, spec.landstal, spec.method).kvoter  # no agreements
-    return basis if paragraf7 == result.kvoter else replace(basis, paragraf7=paragraf7)
+    return basis if paragraf7 == first.kvoter else replace(basis, paragraf7=paragraf7)
 
 
 def _kvoter(scenario: Scenario) -> KvoteSpec:
