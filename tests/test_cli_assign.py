@@ -1024,6 +1024,8 @@ def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
         first = run("ledger", "status", "--ledger", str(ledger)).stdout.splitlines()[0]
         in_force = "; a KKR agreement (§ 7 stk. 6) in force, which lapses at the next change. "
         assert (in_force in first) == (landstal is None)
+        status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+        assert status["kvotegrundlag"]["aftale_i_kraft"] == (landstal is None)
         if landstal == 300:
             assert (kvoter[851], kvoter[860]) == (14, 4)
     assert kvoter == revider(embedded.embedded_grundlag(2025), 600, path).kvoter
@@ -1033,6 +1035,31 @@ def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
         "stk. 6) lapsed",
         "300 → 400, an increase: re-computed on the first announcement's data and method",
     ]
+
+
+def test_ledger_status_tells_the_whole_basis_of_the_quotas(tmp_path):
+    """The basis line and its JSON name the data, method, offers, the agreement and the
+    threshold rules of the year (before 2018: 50 %, § 2 stk. 5). Regression (stop 23 note):
+    neither said that the quotas were under the rules of before 2018, and the JSON did not say
+    whether an agreement was in force."""
+    scenario = Path(__file__).parents[1] / "scenarios" / "2016_revisioner.toml"
+    cases = tmp_path / "w.csv"
+    cases.write_text("case_id;persons\nW1;1\n", encoding="utf-8")
+    ledger = tmp_path / "l.sqlite"
+    args = ["--cases", str(cases), "--ledger", str(ledger), "--scenario", str(scenario)]
+    assert run("assign", *args).exit_code == 0
+    first = run("ledger", "status", "--ledger", str(ledger)).stdout.splitlines()[0]
+    assert first.endswith(
+        "; the threshold of before 2018 (a change above 50 % is mandatory, § 2 stk. 5). A "
+        "landstal increase is re-computed on these (§ 7 stk. 9)."
+    )
+    document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
+    basis = document["kvotegrundlag"]
+    assert (basis["foer_2018"], basis["aftale_i_kraft"], basis["metode"]) == (
+        True,
+        False,
+        "sainte-lague",
+    )
 
 
 def test_a_damaged_basis_of_the_quotas_blocks_only_what_needs_it(tmp_path):

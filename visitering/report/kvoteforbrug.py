@@ -84,9 +84,14 @@ class Kvoteforbrug:
             if g.paragraf7 is not None
             else ""
         )
+        rules = (
+            "; the threshold of before 2018 (a change above 50 % is mandatory, § 2 stk. 5)"
+            if g.before_2018
+            else ""
+        )
         return (
-            f"Quotas computed on: {g.grundlag.kilde}; {METHOD_LABELS[g.metode]}; {left}{agreed}. "
-            "A landstal increase is re-computed on these (§ 7 stk. 9)."
+            f"Quotas computed on: {g.grundlag.kilde}; {METHOD_LABELS[g.metode]}; {left}{agreed}"
+            f"{rules}. A landstal increase is re-computed on these (§ 7 stk. 9)."
         )
 
     def totals(self) -> tuple[int, int, int, int]:
@@ -169,6 +174,8 @@ def json_document(forbrug: Kvoteforbrug, kommuner: Kommuner) -> dict[str, Any]:
             "data_aar": g.grundlag.data_aar,
             "metode": str(g.metode),
             "frivillige_tilbage": {str(k): v for k, v in sorted(g.frivillige.items())},
+            "aftale_i_kraft": g.paragraf7 is not None,
+            "foer_2018": g.before_2018,
         },
         "kvotegrundlag_ulaeseligt": forbrug.grundlag_ulaeseligt,
         "revisions": [
