@@ -986,8 +986,9 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
         "announcement; the ledger does not record them (quotas from a file, or a ledger begun "
         "before visitering recorded them). "
         f"Compute the quotas with 'visitering revise --landstal {total} --new-landstal "
-        f"{total + 300}' (with the same --inputs or --data-year, --method and --volunteers) "
-        "and give its export with --revise-quotas --quotas FILE\n",
+        f"{total + 300}' (the first announcement, then every change of the year; with the same "
+        "--inputs or --data-year, --method and --volunteers) and give its export with "
+        "--revise-quotas --quotas FILE\n",
     )
     assert run("ledger", "status", "--ledger", str(ledger), "--json").stdout == before
     lower = total - 100
@@ -999,6 +1000,16 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
         "decrease: the quotas in force scaled proportionally"
     )
     assert "The scenario's [kvoter] is not used: the ledger's are revised." in notes
+    # Regression (stop 23 note): after a change, the command named began at the total in
+    # force, not at the first announcement.
+    week3 = tmp_path / "w3.csv"
+    week3.write_text("case_id;persons\nC;1\n", encoding="utf-8")
+    again = run("assign", "--cases", str(week3), *args[3:], "--landstal", str(total))
+    assert again.exit_code == 2
+    assert (
+        f"'visitering revise --landstal {total} --new-landstal {lower} --new-landstal {total}' "
+        in " ".join(again.stderr.split())
+    )
 
 
 def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):

@@ -413,6 +413,18 @@ class Ledger:
             )
         ]
 
+    def landstal_forloeb(self) -> list[int]:
+        """The landstal path of the year so far: the total of the first quotas, then the total
+        after each revision (the last is the total in force)."""
+        before = [
+            sum(q for _, q in json.loads(previous))
+            for (previous,) in self._db.execute(
+                "SELECT previous FROM kvote_revision ORDER BY revision_no"
+            )
+        ]
+        current = self._db.execute("SELECT COALESCE(SUM(kvote), 0) FROM kvote").fetchone()[0]
+        return [*before, int(current)]
+
     def forloeb(self) -> list[tuple[int, int, int]]:
         """The year so far, batch by batch: (batch number, persons it added to the quotas'
         use, total quota in force for it).  A batch that places cases again adds their persons

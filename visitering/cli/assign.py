@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -310,7 +310,9 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
             inputs,
             None,
             book,
-            revise=lambda in_force, basis: _revised(in_force, landstal, basis, kommuner, str(path)),
+            revise=lambda in_force, basis: _revised(
+                in_force, landstal, basis, kommuner, str(path), book.landstal_forloeb()
+            ),
         )
     finally:
         for connection in connections:
@@ -328,7 +330,12 @@ def _reading(path: Path, kommuner: Kommuner) -> Iterator[Ledger]:
 
 
 def _revised(
-    in_force: dict[int, int], landstal: int, basis: str | None, kommuner: Kommuner, source: str
+    in_force: dict[int, int],
+    landstal: int,
+    basis: str | None,
+    kommuner: Kommuner,
+    source: str,
+    path: Sequence[int] = (),
 ) -> tuple[dict[int, int], str, list[str], str | None]:
     """The quotas in force revised to ``landstal`` (BEK nr. 550/2022 § 4 stk. 7, § 7 stk.
     8-9): the new quotas, the revision's reason, the lines that tell the user and the basis to
@@ -338,20 +345,23 @@ def _revised(
     method and volunteers of the first announcement (§ 7 stk. 9), which the ledger records when
     its quotas came from ``--landstal`` or a scenario (``basis``, :meth:`Kvotegrundlag.revider`
     also lets an agreement lapse); without it (quotas from a file) an increase is refused, and
-    ``visitering revise`` does it.
+    ``visitering revise`` does it, from the first announcement through the landstal ``path``
+    of the year so far (:meth:`Ledger.landstal_forloeb`).
     """
     from visitering.kvoter.aarsgrundlag import Kvotegrundlag
     from visitering.kvoter.revision import Retning
 
     old = sum(in_force.values())
     if landstal > old and basis is None:
+        first, *changes = path or [old]
+        chain = " ".join(f"--new-landstal {n}" for n in (*changes, landstal))
         raise InputError(
             Problem(
                 f"{old} → {landstal} is an increase, which § 7 stk. 9 re-computes on the data, "
                 "method and volunteers of the first announcement; the ledger does not record "
                 "them (quotas from a file, or a ledger begun before visitering recorded them). "
-                "Compute the quotas with 'visitering "
-                f"revise --landstal {old} --new-landstal {landstal}' (with the same --inputs or "
+                f"Compute the quotas with 'visitering revise --landstal {first} {chain}' (the "
+                "first announcement, then every change of the year; with the same --inputs or "
                 "--data-year, --method and --volunteers) and give its export with "
                 "--revise-quotas --quotas FILE",
                 "--landstal",
