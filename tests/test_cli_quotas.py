@@ -50,6 +50,20 @@ def inputs_csv(
     return path
 
 
+def test_the_latest_landstal_is_computed_on_the_data_of_the_year_before():
+    """rules.md § 1, Timing: quotas for year Y+1 use P and I of 1 January Y. Regression
+    (audit, stop 24): with no option, the 2026 landstal (600) was computed on the data of
+    1 January 2026, where its quotas were computed on those of 2025; a landstal given is the
+    next year's, on the newest data."""
+    default = json.loads(run("quotas", "--json").stdout)
+    assert (default["landstal"], default["data_aar"]) == (600, 2025)
+    explicit = json.loads(
+        run("quotas", "--landstal", "600", "--data-year", "2025", "--json").stdout
+    )
+    assert default == explicit
+    assert json.loads(run("quotas", "--landstal", "600", "--json").stdout)["data_aar"] == 2026
+
+
 def test_quotas_prints_header_regions_and_marked_zero_quotas():
     result = run("quotas", "--landstal", "600")
     assert result.exit_code == 0, result.output

@@ -27,13 +27,18 @@ _LANDSTAL = re.compile(rf"[+-]?[0-9]{{1,{csvtext.MAX_DIGITS}}}")
 
 LandstalOpt = Annotated[
     str | None,
-    typer.Option("--landstal", help="National estimate L (default: the latest announced)."),
+    typer.Option(
+        "--landstal",
+        help="National estimate L (default: the latest announced, on the data of 1 January "
+        "of the year before it, which its quotas are computed on).",
+    ),
 ]
 DataYearOpt = Annotated[
     int | None,
     typer.Option(
         "--data-year",
-        help="Population vintage (1 January) of the embedded data (default: the newest).",
+        help="Population vintage (1 January) of the embedded data (default: the newest; "
+        "without --landstal, the year before the latest landstal's).",
     ),
 ]
 InputsOpt = Annotated[
@@ -100,9 +105,18 @@ def read_table(
     return csvtext.parse(text, str(path), aliases=aliases, encoding=encoding, known=known)
 
 
-def load_grundlag(inputs: Path | None, data_year: int | None) -> Fordelingsgrundlag:
-    """The user's inputs file if given, else the embedded proxy data for ``data_year``."""
+def load_grundlag(
+    inputs: Path | None, data_year: int | None, latest_landstal: bool = False
+) -> Fordelingsgrundlag:
+    """The user's inputs file if given, else the embedded proxy data for ``data_year``.
+
+    Without either, the newest data (for the next year's quotas); or, for the latest announced
+    landstal (``latest_landstal``: no --landstal given), the data its quotas are computed on,
+    of the year before it (rules.md § 1, Timing).
+    """
     if inputs is None:
+        if data_year is None and latest_landstal:
+            data_year = embedded.latest_landstal_data_year()
         return embedded.embedded_grundlag(data_year)
     if data_year is not None:
         raise InputError(

@@ -77,7 +77,7 @@ def compute(
     problems: list[Problem] = []
     kommuner = embedded.kommuner()
     parsed = gather(problems, lambda: parse_landstal(landstal))
-    grundlag = gather(problems, lambda: load_grundlag(inputs, data_year))
+    grundlag = gather(problems, lambda: load_grundlag(inputs, data_year, landstal is None))
     aftaler = afvigelser = None
     if agreements is not None:
         aftaler = gather(problems, lambda: tables.read_aftaler(read_table(agreements), kommuner))

@@ -198,6 +198,14 @@ def latest_landstal() -> tuple[int, int]:
     return latest
 
 
+def latest_landstal_data_year() -> int | None:
+    """The data year of the latest announced landstal's quotas: they are computed on the
+    population and immigrants of 1 January of the year before (rules.md § 1, Timing), so the
+    2026 landstal on the data of 2025.  ``None`` when that year is not embedded."""
+    year = latest_landstal()[0] - 1
+    return year if year in data_years() else None
+
+
 def landstal_history() -> dict[int, tuple[int, ...]]:
     """year → the landstal figures announced for it, in the order of the file (first = the
     original announcement, then each revision), from ``data/landstal_historik.csv``."""
