@@ -71,8 +71,12 @@ def test_quotas_prints_header_regions_and_marked_zero_quotas():
     assert "  1081  Region Nordjylland            80.3421            81\n" in result.stdout
     assert "  101   København          Hovedstaden         18.3062            18\n" in result.stdout
     assert "nul-kvote (v_k <= 0)" in result.stdout
+    # Regression (audit, stop 24): the count said 5 with zero quota where 8 have quota 0.
+    laesoe = "  825   Læsø               Nordjylland          0.2602             0"
+    assert f"{laesoe}  quota 0 (t_k < 1, rounded down)\n" in result.stdout
     assert result.stdout.endswith(
-        "98 municipalities, 5 with zero quota (nul-kvote-kommuner); quotas sum to 600.\n"
+        "98 municipalities, 8 with quota 0 (5 nul-kvote-kommuner (v_k ≤ 0), 3 with t_k rounded "
+        "down to 0); quotas sum to 600.\n"
     )
 
 

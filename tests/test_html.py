@@ -39,7 +39,10 @@ def test_every_municipality_has_a_row_and_nul_kvote_is_marked(result):
     assert {int(code) for code, mark in rows if mark} == nul
     assert '<tr id="k101"><td class="n">101</td><td>København</td>' in page
     assert re.findall(r'<tr id="r(\d+)">', page) == ["1081", "1082", "1083", "1084", "1085"]
-    assert "98 municipalities, 5 with zero quota (nul-kvote-kommuner); quotas sum to 600." in page
+    assert (
+        "98 municipalities, 8 with quota 0 (5 nul-kvote-kommuner (v_k ≤ 0), 3 with t_k rounded "
+        "down to 0); quotas sum to 600." in page
+    )
 
 
 def test_proxy_notice_only_on_proxy_inputs(result):

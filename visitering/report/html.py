@@ -211,10 +211,9 @@ def render_report(
     if proxy:
         parts.append(f'<p class="notice" id="proxy">{escape(proxy)}</p>')
     parts += [f'<p class="meta">{escape(line)}</p>' for line in [*notes, *meta]]
-    zero = sum(1 for q in result.kommuner if q.noegle.foreloebigt_fordelingstal <= 0)
     parts.append(
-        f'<p class="meta">{len(result.kommuner)} municipalities, {zero} with zero quota '
-        f"(nul-kvote-kommuner); quotas sum to {sum(result.kvoter.values())}.</p>"
+        f'<p class="meta">{len(result.kommuner)} municipalities, '
+        f"{escape(kvoter.zero_quota_words(result))}.</p>"
     )
     parts += ["<h2>Regions (§ 4 stk. 1)</h2>", _regions(result, in_force)]
     if figures:

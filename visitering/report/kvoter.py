@@ -113,6 +113,22 @@ def _is_zero(q: Kommunekvote) -> bool:
     return q.noegle.foreloebigt_fordelingstal <= 0
 
 
+def zero_quota_words(result: Kvoteberegning) -> str:
+    """How many municipalities have quota 0, and why: the nul-kvote-kommuner (v_k ≤ 0, § 4),
+    those whose small positive t_k rounds to 0, and those set to 0 by an agreement or a
+    deviation; with the quotas' sum."""
+    zero = [q for q in result.kommuner if q.kommunekvote == 0]
+    nul = sum(1 for q in zero if _is_zero(q))
+    rounded = sum(1 for q in zero if not _is_zero(q) and q.beregnet_kvote == 0)
+    set_to = len(zero) - nul - rounded
+    why = ", ".join(
+        [f"{nul} nul-kvote-kommuner (v_k ≤ 0)"]
+        + ([f"{rounded} with t_k rounded down to 0"] if rounded else [])
+        + ([f"{set_to} by agreement or deviation"] if set_to else [])
+    )
+    return f"{len(zero)} with quota 0 ({why}); quotas sum to {sum(result.kvoter.values())}"
+
+
 def kommune_rows(
     result: Kvoteberegning, kommuner: Sequence[Kommunekvote] | None = None
 ) -> list[list[Cell]]:
@@ -221,6 +237,8 @@ def terminal_text(result: Kvoteberegning) -> str:
             if _is_zero(q):
                 zero += 1
                 note = "  nul-kvote (v_k <= 0)"
+            elif q.beregnet_kvote == 0 and q.grundlag is Grundlag.BEREGNET:
+                note = "  quota 0 (t_k < 1, rounded down)"
             elif q.grundlag is not Grundlag.BEREGNET:
                 note = f"  {q.grundlag} (computed {q.beregnet_kvote})"
             out.append(
@@ -228,10 +246,7 @@ def terminal_text(result: Kvoteberegning) -> str:
                 f"{dec(q.noegle.fordelingstal, 4):>14} {q.kommunekvote:>13}{note}"
             )
     out.append("")
-    out.append(
-        f"{len(result.kommuner)} municipalities, {zero} with zero quota "
-        f"(nul-kvote-kommuner); quotas sum to {sum(result.kvoter.values())}."
-    )
+    out.append(f"{len(result.kommuner)} municipalities, {zero_quota_words(result)}.")
     return "\n".join(out) + "\n"
 
 
