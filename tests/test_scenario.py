@@ -392,3 +392,25 @@ def test_a_file_that_is_wrong_as_a_whole_names_the_key_that_named_it(tmp_path):
         f"{tmp_path / 'x.csv'}: the file is empty (no header row) (named by data.inputs in "
         f"{scenario})"
     ]
+
+
+def test_an_infeasible_scenario_names_no_case_in_its_files(tmp_path):
+    """Promise: personal data never reach files meant for aggregate use. Regression (audit,
+    stop 24): an infeasible scenario wrote its diagnosis, case ids with their family sizes,
+    into rapport.html (the page for KKR secretariats) and summary.json. The files now give the
+    binding rule in counts; the caseworker's screen still names the cases."""
+    (tmp_path / "cases.csv").write_text("case_id;persons\nBIG-7;40\nOK-1;1\n", encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'name = "x"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 100\n[cases]\nfile = "cases.csv"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r"
+    result = run("scenario", "run", str(scenario), "--out", str(out))
+    assert result.exit_code == 3, result.output
+    assert "BIG-7 (40 persons)" in result.stdout
+    for name in ("rapport.html", "summary.json"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "respect_remaining_quota" in text
+        assert "1 case(s) larger than any remaining quota" in text
+        assert "BIG-7" not in text and "40 persons" not in text

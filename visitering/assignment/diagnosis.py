@@ -54,9 +54,9 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
                 kommuner=(),
                 message=(
                     f"{by_quota.size} case(s) larger than any remaining quota (largest: "
-                    f"{largest} persons incl. tolerance) with no § 11 stk. 3-4 exception: "
-                    f"{_listing(inst, by_quota)}"
+                    f"{largest} persons incl. tolerance) with no § 11 stk. 3-4 exception"
                 ),
+                listing=_listing(inst, by_quota),
             )
         )
     if by_housing.size:
@@ -68,9 +68,9 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
                 kommuner=(),
                 message=(
                     f"{by_housing.size} case(s) for which every municipality with room is "
-                    f"forbidden (no dwelling of the size, or excluded): "
-                    f"{_listing(inst, by_housing)}"
+                    f"forbidden (no dwelling of the size, or excluded)"
                 ),
+                listing=_listing(inst, by_housing),
             )
         )
     return tuple(out)
@@ -138,8 +138,9 @@ def quota_shortfall(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...]:
             message=(
                 f"{hall.size} case(s) with {persons} persons can only go to "
                 f"{int(reach_k.sum())} municipalities whose remaining quotas hold {room} "
-                f"persons (short by {persons - room}): {_listing(inst, hall)}"
+                f"persons (short by {persons - room})"
             ),
+            listing=_listing(inst, hall),
         ),
     )
 
@@ -154,7 +155,8 @@ def families_do_not_fit(inst: Instance, split: IntArray) -> tuple[Diagnosis, ...
             kommuner=(),
             message=(
                 "the remaining quotas hold every person only if families are split; "
-                f"families that do not fit whole: {_listing(inst, split)}"
+                f"{split.size} famil{'y does' if split.size == 1 else 'ies do'} not fit whole"
             ),
+            listing=_listing(inst, split),
         ),
     )

@@ -119,6 +119,9 @@ class Diagnosis:
 
     ``rule`` is the name of the rule's method (e.g. ``"respect_remaining_quota"``) and
     ``paragraph`` its legal source.  ``case_ids`` are ids only (never personal data).
+    ``message`` says what binds in counts; ``listing`` names the cases with their persons, for
+    the caseworker's screen only: :attr:`aggregate` leaves it out, for files that go beyond
+    the Immigration Service (a scenario's KKR report, its summary).
     """
 
     rule: str
@@ -126,9 +129,20 @@ class Diagnosis:
     case_ids: tuple[str, ...]
     kommuner: tuple[int, ...]
     message: str
+    listing: str = ""
+
+    @property
+    def aggregate(self) -> str:
+        """The rule, its paragraph and the message: counts, no case named."""
+        return f"{self.rule} ({self.paragraph}): {self.message}"
+
+    @property
+    def full_message(self) -> str:
+        """The message with the cases named."""
+        return f"{self.message}: {self.listing}" if self.listing else self.message
 
     def __str__(self) -> str:
-        return f"{self.rule} ({self.paragraph}): {self.message}"
+        return f"{self.rule} ({self.paragraph}): {self.full_message}"
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def run(
         emit(
             json,
             lambda: summary(result, list(files)),
-            lambda: terminal_text(result),
+            lambda: terminal_text(result, name_cases=True),
             folder,
             lambda: files,
         )

@@ -249,7 +249,7 @@ def summary(batch: Batch) -> dict[str, Any]:
                 "paragraph": d.paragraph,
                 "case_ids": list(d.case_ids),
                 "kommuner": list(d.kommuner),
-                "message": d.message,
+                "message": d.full_message,
             }
             for d in r.diagnosis
         ],

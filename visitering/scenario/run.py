@@ -293,7 +293,7 @@ def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]
             "placed_cases": len(r.placements),
             "placed_persons": sum(p.persons for p in r.placements),
             "counts": dict(r.counts),
-            "diagnosis": [str(d) for d in r.diagnosis],
+            "diagnosis": [d.aggregate for d in r.diagnosis],  # counts: no case named in files
             "overshoot": {str(k): v for k, v in sorted(r.overshoot.items())},
         }
     return out
@@ -320,8 +320,12 @@ def result_files(
     return files
 
 
-def terminal_text(result: ScenarioResult) -> str:
-    """A few lines: the scenario, its landstal path, region totals and the placement status."""
+def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
+    """A few lines: the scenario, its landstal path, region totals and the placement status.
+
+    A diagnosis names its cases only with ``name_cases`` (the caseworker's screen); the text
+    also goes into the scenario's HTML report, a file for KKR secretariats.
+    """
     info = summary(result)
     lines = [f"Scenario: {info['scenario']}", f"Data: {info['data']['kilde']}"]
     if info["data"]["proxy_note"]:
@@ -351,5 +355,8 @@ def terminal_text(result: ScenarioResult) -> str:
             f"{p['status']}; {p['placed_persons']} persons placed; objective {p['objective']}, "
             f"bound {p['bound']}"
         )
-        lines += [f"  Diagnosis: {d}" for d in p["diagnosis"]]
+        if name_cases and result.batch is not None:
+            lines += [f"  Diagnosis: {d}" for d in result.batch.result.diagnosis]
+        else:
+            lines += [f"  Diagnosis: {d}" for d in p["diagnosis"]]
     return "\n".join(lines) + "\n"
