@@ -350,3 +350,51 @@ def test_an_out_that_cannot_be_made_fails_before_the_ledger_records(
         f"error: 1 problem in the input:\n  {source}: {message}\n",
     )
     assert not book.exists()
+
+
+def _cli(*args: str, env: dict[str, str] | None = None, stdout=None):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "visitering", *args],
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_the_output_is_utf8_whatever_the_locale():
+    """Same input, same bytes. Regression (audit, stop 24): under a Latin-1 locale the JSON
+    came out in Latin-1, and a '→' or 'Σ' in the text crashed the command (after `assign` had
+    recorded its batch). PYTHONIOENCODING stands in for the locale here."""
+    explain = ["explain", "--landstal", "600", "--kommune", "461"]
+    # 'Σ' is beyond Latin-1 (it crashed); 'æ' is in it (it came out as one Latin-1 byte).
+    for args, non_ascii in ((explain, "Σ"), (["quotas", "--json"], "æ")):
+        utf8 = _cli(*args)
+        latin1 = _cli(*args, env={"PYTHONIOENCODING": "latin-1"})
+        assert (latin1.returncode, latin1.stderr) == (0, b"")
+        assert latin1.stdout == utf8.stdout
+        assert non_ascii in utf8.stdout.decode("utf-8")
+
+
+def test_a_result_that_cannot_be_printed_keeps_what_was_recorded(tmp_path):
+    """Regression (audit, stop 24): with standard output full, `assign` recorded its batch and
+    then ended in a traceback (exit 1), as if it had failed. It now says what stands, exits
+    6, and a re-run shows the batch recorded."""
+    cases = tmp_path / "c.csv"
+    cases.write_text("case_id;persons\nA;1\nB;2\n", encoding="utf-8")
+    ledger = tmp_path / "l.sqlite"
+    args = ["assign", "--cases", str(cases), "--landstal", "600", "--ledger", str(ledger)]
+    with open("/dev/full", "w") as full:
+        failed = _cli(*args, stdout=full)
+    assert failed.returncode == 6
+    assert failed.stderr.decode().startswith(
+        "error: the result could not be printed (No space left on device). What was done "
+        "before it stands: files written, a batch recorded in a ledger."
+    )
+    again = _cli(*args)
+    assert again.returncode == 0
+    assert b"This batch is already recorded as batch 1" in again.stdout

@@ -23,6 +23,7 @@ from visitering.cli.common import (
     input_errors,
     parse_landstal,
     read_table,
+    show,
 )
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect, printable
@@ -506,7 +507,7 @@ def explain_case(
         kommuner = embedded.kommuner()
         if placements is not None:
             kode, persons, record = read_placement(read_table(placements), case_id)
-            typer.echo(explain(case_id, kode, persons, record, kommuner), nl=False)
+            show(explain(case_id, kode, persons, record, kommuner))
             return
         assert ledger is not None
         with _reading(ledger, kommuner) as book:
@@ -518,12 +519,11 @@ def explain_case(
             )
         decision, batch_no = found
         record = _recorded_explanation(decision.forklaring, case_id, ledger)
-        typer.echo(
+        show(
             explain(
                 decision.case_id, decision.kommunekode, decision.persons, record, kommuner, batch_no
             )
-            + replaced_lines(replaced, kommuner),
-            nl=False,
+            + replaced_lines(replaced, kommuner)
         )
 
 

@@ -10,7 +10,7 @@ import typer
 
 from visitering import io
 from visitering.cli.app import app
-from visitering.cli.common import DialectOpt, input_errors
+from visitering.cli.common import DialectOpt, input_errors, show
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
@@ -87,9 +87,9 @@ def synth_command(
             )
         io.write_paths_atomically(files)  # the cases and the quota file: both or neither
         persons = sum(c.persons for c in cases)
-        typer.echo(
+        show(
             f"Wrote {len(cases)} synthetic case{'s' if len(cases) != 1 else ''} ({persons} "
             f"person{'s' if persons != 1 else ''}) to {out}"
             + (f" and matching quotas to {quotas_out}" if quotas_out else "")
-            + "."
+            + ".\n"
         )

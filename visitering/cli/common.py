@@ -21,6 +21,8 @@ from visitering.inputs import embedded, tables
 from visitering.kvoter.apportionment import Method
 
 EXIT_INPUT = 2
+#: The result could not be printed (standard output full or closed).
+EXIT_OUTPUT = 6
 T = TypeVar("T")
 _LANDSTAL = re.compile(rf"[+-]?[0-9]{{1,{csvtext.MAX_DIGITS}}}")
 """A whole number as ``--landstal`` takes it: ASCII digits (not ``6²`` or ``６００``), bounded."""
@@ -153,9 +155,22 @@ def emit(
     targets.update(extra or {})
     if targets:
         io.write_paths_atomically(targets)
-    if as_json:
-        sys.stdout.write(json.dumps(payload(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        typer.echo(text(), nl=False)
+    show(json.dumps(payload(), ensure_ascii=False, indent=2) + "\n" if as_json else text())
     if out is not None:
         typer.echo(f"Wrote {len(rendered)} files to {out}: {', '.join(rendered)}", err=True)
+
+
+def show(text: str) -> None:
+    """Print a command's result; if standard output is full or closed, say so and exit with
+    :data:`EXIT_OUTPUT` (no traceback): what the command did before it stands."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        typer.echo(
+            f"error: the result could not be printed ({exc.strerror or exc}). What was done "
+            "before it stands: files written, a batch recorded in a ledger. Run the command "
+            "again to see the result: a recorded batch is shown, not placed again",
+            err=True,
+        )
+        raise typer.Exit(EXIT_OUTPUT) from None

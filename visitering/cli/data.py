@@ -15,7 +15,7 @@ import typer
 
 from visitering import io
 from visitering.cli.app import app
-from visitering.cli.common import DialectOpt, input_errors, read_table
+from visitering.cli.common import DialectOpt, input_errors, read_table, show
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
 from visitering.report import data as report
@@ -122,7 +122,7 @@ def check_command(
             )
         else:
             comparison = (year, embedded.embedded_grundlag(year))
-        typer.echo(report.check_text(grundlag, str(file), comparison, reason), nl=False)
+        show(report.check_text(grundlag, str(file), comparison, reason))
 
 
 @data_app.command("years")
@@ -132,4 +132,4 @@ def years_command() -> None:
         aargange = [
             (embedded.vintage(y), embedded.embedded_grundlag(y)) for y in embedded.data_years()
         ]
-        typer.echo(report.years_text(aargange), nl=False)
+        show(report.years_text(aargange))

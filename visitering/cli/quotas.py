@@ -22,6 +22,7 @@ from visitering.cli.common import (
     load_grundlag,
     parse_landstal,
     read_table,
+    show,
 )
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
@@ -168,7 +169,7 @@ def explain(
     with input_errors():
         kode = resolve_kommune(kommune)
         result = compute(landstal, data_year, inputs, method, agreements, overrides)
-        typer.echo(forklaring.forklar(result, kode), nl=False)
+        show(forklaring.forklar(result, kode))
 
 
 def resolve_kommune(text: str) -> int:
