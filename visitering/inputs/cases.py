@@ -439,15 +439,12 @@ def _check_composition(
         return
     if adults is not None and children is not None:
         if adults + children != persons:
-            r.problem(
-                f"adults ({adults}) + children ({children}) = {adults + children}, but "
-                f"persons is {persons}",
-                "persons",
-            )
+            # No figures: a family's composition stays out of messages (the row says where).
+            r.problem("adults + children is not persons", "persons")
     else:
         for column, part in (("adults", adults), ("children", children)):
             if part is not None and part > persons:
-                r.problem(f"{column} ({part}) is more than persons ({persons})", column)
+                r.problem(f"{column} is more than persons", column)
     if family_type is None:
         return
     fits = {
