@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from visitering import io as vio
@@ -118,6 +120,30 @@ def test_no_cell_is_a_formula(tmp_path):
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(c.value.startswith("=HYPERLINK") for c in cells)
     assert all(c.data_type == "s" for c in cells)
+
+
+@given(st.text(max_size=12))
+def test_a_guarded_text_reads_back_as_it_was(text):
+    """The formula guard is undone on reading an export: every text, a leading ' included."""
+    guarded = csvtext.safe_text(text)
+    assert not guarded.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert csvtext.unguarded(guarded) == text
+
+
+def test_explain_case_finds_a_case_whose_id_the_export_guarded(tmp_path):
+    """Regression (audit, stop 24): `explain-case +4512345678 --placements` said the case was
+    not in the file, which holds it as '+4512345678 (the formula guard)."""
+    cases = tmp_path / "c.csv"
+    cases.write_text("case_id;persons\n+4512345678;1\n=1+1;2\n'q;1\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["assign", "--cases", str(cases), "--landstal", "600", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    for case_id in ("+4512345678", "=1+1", "'q"):
+        result = runner.invoke(
+            app, ["explain-case", case_id, "--placements", str(out / "placeringer.csv")]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"Case {case_id} (")
 
 
 def test_overrides_appear_in_the_exports(tmp_path):

@@ -427,8 +427,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(text: str) -> str:
-    """Text that no spreadsheet will execute: a leading formula character gets a ``'``."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """Text that no spreadsheet will execute: a leading formula character gets a ``'`` (and so
+    does a leading ``'``, which a spreadsheet hides, so that :func:`unguarded` reads every text
+    back as it was)."""
+    return "'" + text if text.startswith((*_FORMULA_START, "'")) else text
+
+
+def unguarded(text: str) -> str:
+    """The text :func:`safe_text` guarded, as it was (a cell read back from an export)."""
+    return (
+        text[1:] if text.startswith("'") and text[1:].startswith((*_FORMULA_START, "'")) else text
+    )
 
 
 def format_number(value: Fraction | float | int, decimals: int, dialect: Dialect) -> str:

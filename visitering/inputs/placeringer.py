@@ -9,7 +9,7 @@ from typing import Any
 from visitering.assignment.result import LegalBasis
 from visitering.domain import Kommuner
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Row, Table, parse_count, printable, shown
+from visitering.formats.csvtext import Row, Table, parse_count, printable, shown, unguarded
 from visitering.inputs import embedded
 from visitering.inputs.tables import read_kommunekode
 from visitering.report.placering import MOVE_PRICED, TERMS
@@ -31,7 +31,8 @@ def read_placement(
     input: a kommunekode of ``kommuner`` (default: the embedded municipalities), a whole number
     of persons ≥ 1 and finite numbers, every problem with file, row and column.
     """
-    row = next((r for r in table.rows if r.cells.get("case_id") == case_id), None)
+    # The export guards an id against spreadsheet formulas ('+45...): read it as it was.
+    row = next((r for r in table.rows if unguarded(r.cells.get("case_id", "")) == case_id), None)
     if row is None:
         raise InputError(Problem(f"case {printable(case_id)} is not in this file", table.source))
     if row.cells.get("grundlag") not in set(LegalBasis):
