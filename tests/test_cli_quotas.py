@@ -187,10 +187,14 @@ def test_missing_column_and_undecodable_file(tmp_path):
         f"  {path}, row 1: required column 'indvandrere' is missing (columns found: "
         "kommunekode, befolkning)\n" in result.stderr
     )
-    path.write_bytes(b"kommunekode\x81\x8d\n")
+    # Regression (audit, stop 24): no row was named, and 0x81 is Latin-1 (not Windows-1252).
+    path.write_bytes(b"kommunekode;befolkning\n101;5\n147;\x81\x8d\n")
     result = run("quotas", "--inputs", str(path))
     assert result.exit_code == 2
-    assert "is neither UTF-8 nor Windows-1252/Latin-1 text" in result.stderr
+    assert (
+        f"  {path}, row 3: the file is neither UTF-8 nor Windows-1252 text (byte 0x81 in this "
+        "row is neither); save it as 'CSV UTF-8'\n" in result.stderr
+    )
 
 
 def test_problems_from_several_inputs_are_reported_together(tmp_path):

@@ -119,9 +119,10 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise InputError(
             Problem(
-                "the file is neither UTF-8 nor Windows-1252/Latin-1 text "
-                f"(undecodable byte at position {exc.start}); save it as 'CSV UTF-8'",
+                f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02X} "
+                "in this row is neither); save it as 'CSV UTF-8'",
                 source,
+                _line_of(data, exc.start),
             )
         ) from None
 
