@@ -414,3 +414,22 @@ def test_an_infeasible_scenario_names_no_case_in_its_files(tmp_path):
         assert "respect_remaining_quota" in text
         assert "1 case(s) larger than any remaining quota" in text
         assert "BIG-7" not in text and "40 persons" not in text
+
+
+def test_a_decrease_scales_a_region_deviation_in_force():
+    """rules.md § 1: a decrease scales the existing quotas; only a KKR agreement lapses.
+    Regression (audit, stop 24): a § 4 stk. 6 deviation (Syddanmark 200 of 600) was dropped
+    on 600 → 300, Syddanmark going to 66 while the other regions were halved."""
+    from visitering.kvoter.revision import nedsaettelse
+
+    text = (
+        'name = "x"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n'
+        'overrides = [ { kode = 1083, kvote = 200, begrundelse = "særlige forhold" } ]\n'
+        "revisions = [ { landstal = 300 } ]\n"
+    )
+    result = run_scenario(parse_scenario(text, "x.toml", kommuner()), kommuner())
+    first = result.beregning.kvoter
+    assert result.kvoter == nedsaettelse(first, 300)
+    syd = [k.kommune.kode for k in result.beregning.kommuner if k.kommune.region.kode == 1083]
+    assert sum(first[k] for k in syd) == 200
+    assert abs(sum(result.kvoter[k] for k in syd) - 200 * 300 / sum(first.values())) < 3

@@ -105,10 +105,12 @@ def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
 
 def _first_basis(spec: KvoteSpec, first: Kvoteberegning) -> Kvotegrundlag:
     """The basis of the first announcement ``first``, with the § 7 quotas when agreed
-    quotas (§ 7 stk. 6) or deviations deviate from them."""
+    quotas (§ 7 stk. 6) deviate from them.  Only the agreement lapses on a change (rules.md
+    § 1): the § 7 quotas keep a § 4 stk. 6 deviation, so a decrease scales the deviated
+    quotas in force; an increase re-computes on the data, without it."""
     grundlag = first.grundlag
     basis = Kvotegrundlag(grundlag, spec.method, spec.volunteers, spec.before_2018)
-    paragraf7 = beregn_kvoter(grundlag, spec.landstal, spec.method).kvoter  # no agreements
+    paragraf7 = beregn_kvoter(grundlag, spec.landstal, spec.method, [], spec.overrides).kvoter
     return basis if paragraf7 == first.kvoter else replace(basis, paragraf7=paragraf7)
 
 
