@@ -74,6 +74,10 @@ def test_every_problem_names_file_and_key():
         "date = 2016-08-31}, got 7500",
         "scenarios/x.toml: kvoter.revisions[0].date: 2016-04-15 is before the previous step's "
         "2016-09-01",
+        # Regression (audit, stop 24): a change dated 2016 was judged by today's thresholds.
+        "scenarios/x.toml: kvoter.before_2018: missing: the path changes the landstal before "
+        "2018 (2016-04-15); say before_2018 = true (the 50 % threshold then in force) or false "
+        "(today's 40 % and 25 %)",
         "scenarios/x.toml: kvoter.volunteers.999: not a kommunekode",
         "scenarios/x.toml: kvoter.volunteers.851: expected a whole number >= 0, got -1",
         "scenarios/x.toml: kvoter.agreements: a file can only be named in a scenario read from "

@@ -27,6 +27,8 @@ KVOTER_KEYS = (
     "overrides",
 )
 REVISION_KEYS = ("landstal", "date", "note")
+#: From this date a change of the landstal is judged by today's thresholds (§ 2 stk. 5).
+RULES_OF_2018 = dt.date(2018, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,16 @@ def parse_kvoter(
         if later < earlier:
             where = "kvoter.date" if i == 0 else f"kvoter.revisions[{i - 1}].date"
             c.add(where, f"{later.isoformat()} is before the previous step's {earlier.isoformat()}")
+    old_rules = [s.date for s in revisions if s.date is not None and s.date < RULES_OF_2018]
+    if old_rules and "before_2018" not in section:
+        # § 2 stk. 5's thresholds changed in 2018: a change dated before must say which apply.
+        c.add(
+            "kvoter.before_2018",
+            f"missing: the path changes the landstal before 2018 ({old_rules[0].isoformat()}); "
+            "say "
+            "before_2018 = true (the 50 % threshold then in force) or false (today's 40 % and "
+            "25 %)",
+        )
 
     volunteers = _codes(c, files, section, "volunteers", kommuner, tables.read_frivillige)
     agreements = _agreements(c, files, section, kommuner)
