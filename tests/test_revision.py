@@ -6,6 +6,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from visitering.cli import app
@@ -128,3 +130,42 @@ def test_cli_revise_reports_all_bad_values():
         "  --landstal: 'x' is not a whole number\n"
         "  --new-landstal: must be a positive whole number, got 0\n"
     )
+
+
+@pytest.mark.parametrize("metode", [Method.LARGEST_REMAINDER, Method.SAINTE_LAGUE])
+def test_halving_keeps_every_region_at_its_exact_half(real, metode):
+    """rules.md § 1: a decrease scales the region and municipal quotas proportionally.
+    Regression (audit, stop 24): on 1,000 → 500 every odd quota ties at ½, and ties broken by
+    kommunekode gave the low codes all 25 extra persons: Hovedstaden 102 (exact 95.5),
+    Midtjylland 129 (exact 134). The tie order now spreads them over the regions."""
+    first = beregn_kvoter(real, 1000, metode)
+    half = revider(real, 1000, [500], metode).kvoter
+    for r in first.regioner:
+        codes = [q.kommune.kode for q in first.kommuner if q.kommune.region == r.region]
+        exact = Fraction(sum(first.kvoter[k] for k in codes), 2)
+        assert abs(sum(half[k] for k in codes) - exact) <= 1, r.region.navn
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kvoter=st.lists(st.integers(0, 60), min_size=2, max_size=30),
+    regions=st.lists(st.integers(1, 5), min_size=30, max_size=30),
+    share=st.fractions(0, 1),
+    metode=st.sampled_from(list(Method)),
+)
+def test_a_decrease_with_the_region_tie_order_keeps_the_law(kvoter, regions, share, metode):
+    """Whatever the tie order: the total is the new landstal, and every quota is within
+    floor/ceil of its exact scaled value (rules.md § 1, rounding)."""
+    from visitering.kvoter.revision import nedsaettelse
+
+    old = sum(kvoter)
+    assume(old > 1)
+    landstal = max(1, min(old - 1, int(old * share)))
+    in_force = {100 + i: q for i, q in enumerate(kvoter)}
+    region_of = {k: regions[i] for i, k in enumerate(in_force)}
+    after = nedsaettelse(in_force, landstal, metode, region_of)
+    assert sum(after.values()) == landstal
+    assert list(after) == sorted(in_force)
+    for k, q in in_force.items():
+        exact = Fraction(q * landstal, old)
+        assert exact.__floor__() <= after[k] <= exact.__ceil__()

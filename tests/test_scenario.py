@@ -433,7 +433,8 @@ def test_a_decrease_scales_a_region_deviation_in_force():
     )
     result = run_scenario(parse_scenario(text, "x.toml", kommuner()), kommuner())
     first = result.beregning.kvoter
-    assert result.kvoter == nedsaettelse(first, 300)
+    regions = {q.kommune.kode: q.kommune.region.kode for q in result.beregning.kommuner}
+    assert result.kvoter == nedsaettelse(first, 300, region_of=regions)
     syd = [k.kommune.kode for k in result.beregning.kommuner if k.kommune.region.kode == 1083]
     assert sum(first[k] for k in syd) == 200
     assert abs(sum(result.kvoter[k] for k in syd) - 200 * 300 / sum(first.values())) < 3

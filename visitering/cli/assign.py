@@ -372,7 +372,8 @@ def _revised(
     if basis is None:
         from visitering.kvoter.revision import nedsaettelse
 
-        after = nedsaettelse(in_force, landstal) if landstal < old else dict(in_force)
+        regions = {k: kommuner[k].region.kode for k in in_force}
+        after = nedsaettelse(in_force, landstal, region_of=regions) if landstal < old else in_force
         retning = Retning.NEDSAETTELSE if landstal < old else Retning.UAENDRET
         given: dict[int, int] = {}
     else:

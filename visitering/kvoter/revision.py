@@ -119,14 +119,50 @@ def revider(
 
 
 def nedsaettelse(
-    kvoter: Mapping[int, int], landstal: int, metode: Method = Method.LARGEST_REMAINDER
+    kvoter: Mapping[int, int],
+    landstal: int,
+    metode: Method = Method.LARGEST_REMAINDER,
+    region_of: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
     """The quotas in force ``kvoter`` scaled proportionally to a lower ``landstal`` and
-    rounded by ``metode`` (§ 7 stk. 8); no data are needed."""
+    rounded by ``metode`` (§ 7 stk. 8); no data are needed.
+
+    A simple ratio makes exact ties common (halving: every odd quota ends in ½), and ties
+    broken by kommunekode gave the low codes, Hovedstaden and Sjælland, every extra person
+    (audit, stop 24: 1,000 → 500 put Hovedstaden 6.5 above its exact half and Midtjylland 5
+    below).  With ``region_of`` (kommunekode → regionskode) the tie order
+    (:func:`tie_order`) spreads each class of equal remainders over the regions in proportion,
+    so that the region quotas, too, stay close to scaled proportionally.
+    """
     old = sum(kvoter.values())
     codes = sorted(kvoter)
-    scaled = [Fraction(kvoter[k] * landstal, old) for k in codes]
-    return dict(zip(codes, apportion(scaled, landstal, metode), strict=True))
+    exact = {k: Fraction(kvoter[k] * landstal, old) for k in codes}
+    if region_of is not None:
+        codes = tie_order(exact, kvoter, region_of)
+    scaled = [exact[k] for k in codes]
+    allocation = dict(zip(codes, apportion(scaled, landstal, metode), strict=True))
+    return {k: allocation[k] for k in sorted(allocation)}
+
+
+def tie_order(
+    exact: Mapping[int, Fraction], kvoter: Mapping[int, int], region_of: Mapping[int, int]
+) -> list[int]:
+    """The municipalities in the order in which exact ties are broken (the first wins).
+
+    Within each class of equal remainders, a region's members (largest quota in force first,
+    then kommunekode) take the positions (i + ½) / n of its n members, and the class is ordered
+    by position: the first s of a class then hold about s · n / N of each region's members, as
+    systematic sampling does.  Deterministic; ties between positions go to the lower code.
+    """
+    position: dict[int, Fraction] = {}
+    classes: dict[tuple[Fraction, int], list[int]] = {}
+    for k, value in exact.items():
+        classes.setdefault((value - value.__floor__(), region_of[k]), []).append(k)
+    for members in classes.values():
+        members.sort(key=lambda k: (-kvoter[k], k))
+        for i, k in enumerate(members):
+            position[k] = Fraction(2 * i + 1, 2 * len(members))
+    return sorted(exact, key=lambda k: (position[k], k))
 
 
 def revisionstrin(
@@ -156,7 +192,8 @@ def revisionstrin(
     given: dict[int, int] = {}
     if landstal < old:
         retning = Retning.NEDSAETTELSE
-        after = nedsaettelse(current, landstal, metode)
+        regions = {g.kommune.kode: g.kommune.region.kode for g in grundlag.kommuner}
+        after = nedsaettelse(current, landstal, metode, regions)
     elif landstal > old:
         retning = Retning.FORHOEJELSE
         given = serve_volunteers(frivillige or {}, landstal - old, metode)

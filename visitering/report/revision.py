@@ -37,7 +37,10 @@ def _verdict(step: Revisionstrin) -> str:
 
 def _method_line(step: Revisionstrin) -> str:
     if step.retning == "nedsættelse":
-        return "Decrease: the quotas in force are scaled proportionally (§ 4 stk. 7, § 7 stk. 8)."
+        return (
+            "Decrease: the quotas in force are scaled proportionally (§ 4 stk. 7, § 7 stk. 8); "
+            "exact ties are spread over the regions in proportion, then go to the larger quota."
+        )
     if step.retning == "forhøjelse":
         offered = sum(step.frivillige.values())
         served = (
