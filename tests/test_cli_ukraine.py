@@ -142,6 +142,10 @@ def test_json_has_every_intermediate():
     assert (first["kommunekode"], first["fordelingsandel"]) == (101, "0.111478345986")
     assert abs(Fraction(first["fordelingsandel"]) - share) < Fraction(1, 10**12)
     assert sum(k["kommunetal"] for k in payload["kommuner"]) == 100
+    assert payload["proxy_note"] is None  # the population variant uses no proxied figure
+    # Regression (audit, stop 24): the refugee key's JSON had no proxy notice; text and CSV do.
+    keyed = json.loads(run("ukraine", "--variant", "refugee-key", "--json").stdout)
+    assert keyed["proxy_note"] == PROXY_NOTE
 
 
 def test_bad_placements_report_every_problem_and_write_nothing(tmp_path):

@@ -40,7 +40,7 @@ _RULE_TEXT = {
 
 def header_lines(result: Blokberegning, title: str = "Forholdsmæssige kommunetal") -> list[str]:
     """What, how, from which data; the proxy notice only where the variant uses I_k."""
-    proxy = result.grundlag.proxy_note if result.variant is Variant.REFUGEE_KEY else None
+    proxy = _proxy_note(result)
     lines = note_lines(
         f"{title}, block of {thousands(result.blokstoerrelse)} persons "
         "(lov nr. 324 af 16/03/2022 § 30; BEK nr. 509/2022 §§ 2-3)",
@@ -145,6 +145,8 @@ def to_json(result: Blokberegning) -> dict[str, Any]:
         "metode": str(result.metode),
         "data": result.grundlag.kilde,
         "data_aar": result.grundlag.data_aar,
+        # The text and CSV carry the proxy notice where the variant uses I_k; so does the JSON.
+        "proxy_note": _proxy_note(result),
         "kolonner": [
             {"symbol": k.symbol, "kolonne": k.kolonne, "kilde": k.kilde, "proxy": k.proxy}
             for k in result.grundlag.kolonner
@@ -164,3 +166,8 @@ def to_json(result: Blokberegning) -> dict[str, Any]:
             for row in rows(result)
         ],
     }
+
+
+def _proxy_note(result: Blokberegning) -> str | None:
+    """The proxy notice, where the variant uses the proxied I_k (the refugee key)."""
+    return result.grundlag.proxy_note if result.variant is Variant.REFUGEE_KEY else None
