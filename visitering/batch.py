@@ -201,12 +201,12 @@ def _place_and_record(
     ledger: Ledger,
     seen: Snapshot,
     again: bool,
-    rerun_notes: tuple[str, ...] | None = None,
+    rerun_notes: tuple[str, ...],
 ) -> Batch:
     """Place the batch against the ledger as ``seen`` (with any new quotas) and record it, or
-    return the batch recorded with the same inputs (with ``rerun_notes``, default the inputs'
-    notes); :class:`LedgerChanged` if another run recorded meanwhile.  New quotas are recorded
-    only with a batch that places its cases."""
+    return the batch recorded with the same inputs (with ``rerun_notes``);
+    :class:`LedgerChanged` if another run recorded meanwhile.  New quotas are recorded only
+    with a batch that places its cases."""
     placed = _place(inputs, ledger, seen, again, rerun_notes)
     return placed if isinstance(placed, Batch) else _record(ledger, placed)
 
