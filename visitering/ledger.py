@@ -413,17 +413,23 @@ class Ledger:
             )
         ]
 
-    def landstal_forloeb(self) -> list[int]:
-        """The landstal path of the year so far: the total of the first quotas, then the total
-        after each revision (the last is the total in force)."""
-        before = [
-            sum(q for _, q in json.loads(previous))
-            for (previous,) in self._db.execute(
-                "SELECT previous FROM kvote_revision ORDER BY revision_no"
+    def _revised_totals(self) -> tuple[list[tuple[int | None, int]], int]:
+        """Per recorded revision, in order: (last batch before it, total of the quotas it
+        replaced); and the total of the quotas in force."""
+        revised = [
+            (after, sum(q for _, q in json.loads(previous)))
+            for after, previous in self._db.execute(
+                "SELECT after_batch, previous FROM kvote_revision ORDER BY revision_no"
             )
         ]
         current = self._db.execute("SELECT COALESCE(SUM(kvote), 0) FROM kvote").fetchone()[0]
-        return [*before, int(current)]
+        return revised, int(current)
+
+    def landstal_forloeb(self) -> list[int]:
+        """The landstal path of the year so far: the total of the first quotas, then the total
+        after each revision (the last is the total in force)."""
+        revised, current = self._revised_totals()
+        return [*(total for _, total in revised), current]
 
     def forloeb(self) -> list[tuple[int, int, int]]:
         """The year so far, batch by batch: (batch number, persons it added to the quotas'
@@ -434,13 +440,7 @@ class Ledger:
         each batch is paired with the quotas of the first revision recorded at or after it, or
         with the current quotas.
         """
-        current = self._db.execute("SELECT COALESCE(SUM(kvote), 0) FROM kvote").fetchone()[0]
-        revised = [
-            (after, sum(q for _, q in json.loads(previous)))
-            for after, previous in self._db.execute(
-                "SELECT after_batch, previous FROM kvote_revision ORDER BY revision_no"
-            )
-        ]
+        revised, current = self._revised_totals()
         given_back: dict[int, int] = {}
         if self._has_replacements:
             given_back = dict(
