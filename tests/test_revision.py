@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from visitering.cli import app
 from visitering.kvoter.apportionment import Method
 from visitering.kvoter.beregning import beregn_kvoter
 from visitering.kvoter.revision import Retning, revider, taerskel
+from visitering.report.revision import REGION_COLUMNS
 
 runner = CliRunner()
 
@@ -119,7 +121,20 @@ def test_cli_revise_text(tmp_path):
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
         "revision_1_12000_til_17000.csv",
         "revision_2_17000_til_7500.csv",
+        "revision_regioner.csv",
     ]
+    # The region totals, which the terminal prints, are a file too (one row per step and
+    # region), and each step's regions add up to its new landstal.
+    regions = pd.read_csv(
+        tmp_path / "o" / "revision_regioner.csv", sep=";", comment="#", encoding="utf-8-sig"
+    )
+    assert list(regions.columns) == list(REGION_COLUMNS)
+    assert regions.groupby("trin")["ny_regionskvote"].sum().to_dict() == {1: 17000, 2: 7500}
+    assert (regions["forskel"] == regions["ny_regionskvote"] - regions["gammel_regionskvote"]).all()
+    assert regions.groupby("trin")["gammel_regionskvote"].sum().to_dict() == {1: 12000, 2: 17000}
+    for row in regions[regions["trin"] == 2].itertuples():
+        short = row.region.removeprefix("Region ")
+        assert f"{short} {row.gammel_regionskvote} -> {row.ny_regionskvote}" in text
 
 
 def test_cli_revise_reports_all_bad_values():

@@ -21,6 +21,18 @@ COLUMNS = (
     "forskel",
     "heraf_frivillig",
 )
+#: ``revision_regioner.csv``: one row per step and region (§ 4 stk. 1: the region quota is the
+#: sum of its municipal quotas, so a revision moves the regions too).
+REGION_COLUMNS = (
+    "trin",
+    "fra_landstal",
+    "til_landstal",
+    "regionskode",
+    "region",
+    "gammel_regionskvote",
+    "ny_regionskvote",
+    "forskel",
+)
 
 
 def _verdict(step: Revisionstrin) -> str:
@@ -80,6 +92,29 @@ def _region_totals(revision: Revision, quotas: dict[int, int]) -> dict[Region, i
     return totals
 
 
+def region_rows(revision: Revision) -> list[list[Cell]]:
+    """Every step's region totals before and after, in step and region order."""
+    rows: list[list[Cell]] = []
+    for number, step in enumerate(revision.trin, start=1):
+        before = _region_totals(revision, step.kvoter_foer)
+        after = _region_totals(revision, step.kvoter_efter)
+        for region, old in before.items():
+            new = after[region]
+            rows.append(
+                [
+                    number,
+                    step.fra_landstal,
+                    step.til_landstal,
+                    region.kode,
+                    region.navn,
+                    old,
+                    new,
+                    new - old,
+                ]
+            )
+    return rows
+
+
 def terminal_text(revision: Revision) -> str:
     out = header_lines(revision.oprindelig, "Revision of the landstal")
     out.append(
@@ -118,10 +153,15 @@ def export_files(revision: Revision, dialect: Dialect) -> dict[str, bytes]:
         files[f"revision_{number}_{step.fra_landstal}_til_{step.til_landstal}.csv"] = (
             csvtext.render(COLUMNS, step_rows(revision, step), dialect, notes)
         )
+    notes = header_lines(revision.oprindelig, "Revision of the landstal: region totals")
+    files["revision_regioner.csv"] = csvtext.render(
+        REGION_COLUMNS, region_rows(revision), dialect, notes
+    )
     return files
 
 
 def to_json(revision: Revision) -> dict[str, Any]:
+    regions = region_rows(revision)
     return {
         "landstal": revision.oprindelig.landstal,
         "data": revision.oprindelig.grundlag.kilde,
@@ -138,7 +178,12 @@ def to_json(revision: Revision) -> dict[str, Any]:
                 "kommuner": [
                     dict(zip(COLUMNS, row, strict=True)) for row in step_rows(revision, s)
                 ],
+                "regioner": [
+                    dict(zip(REGION_COLUMNS[3:], row[3:], strict=True))
+                    for row in regions
+                    if row[0] == number
+                ],
             }
-            for s in revision.trin
+            for number, s in enumerate(revision.trin, start=1)
         ],
     }
