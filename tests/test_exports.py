@@ -181,7 +181,7 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(vio.os, "replace", failing_replace)
     with pytest.raises(InputError, match="cannot write output"):
         vio.write_files_atomically(target, {"a.csv": b"1", "b.csv": b"2"})
-    assert list(target.iterdir()) == []
+    assert not target.exists()  # nor the directory it made
     monkeypatch.setattr(vio.os, "replace", real_replace)
     vio.write_files_atomically(target, {"a.csv": b"1"})
     assert sorted(p.name for p in target.iterdir()) == ["a.csv"]
@@ -203,7 +203,9 @@ def test_files_in_two_directories_are_written_both_or_neither(tmp_path, monkeypa
     monkeypatch.setattr(vio.os, "fdopen", disk_full_on_second)
     with pytest.raises(InputError, match="cannot write output"):
         vio.write_paths_atomically({first: b"1", second: b"2"})
-    assert list(first.parent.iterdir()) == [] and list(second.parent.iterdir()) == []
+    # Nor the directories it made for them (regression, audit stop 25: `quotas --out o3
+    # --report /proc/r.html` failed and left an empty o3).
+    assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(vio.os, "fdopen", real_fdopen)
     assert vio.write_paths_atomically({first: b"1", second: b"2"}) == [first, second]
     assert (first.read_bytes(), second.read_bytes()) == (b"1", b"2")
@@ -262,8 +264,8 @@ def test_two_outputs_on_one_path_are_refused_before_anything_is_written(tmp_path
             {tmp_path / "a.csv": b"1", tmp_path / "x" / ".." / "a.csv": b"2"}
         )
     assert [str(p) for p in err.value.problems] == [
-        f"{tmp_path / 'x' / '..' / 'a.csv'}: is also where {tmp_path / 'a.csv'} goes; give each "
-        "output its own path"
+        f"{tmp_path / 'x' / '..' / 'a.csv'}: two outputs would be written here (also named "
+        f"{tmp_path / 'a.csv'}); give each output its own path"
     ]
     assert list(tmp_path.iterdir()) == []
     same = CliRunner().invoke(
@@ -276,3 +278,32 @@ def test_two_outputs_on_one_path_are_refused_before_anything_is_written(tmp_path
         "their own\n",
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_that_was_there_stays_when_a_write_fails(tmp_path, monkeypatch):
+    """Only the directories the failed write made are removed, and only empty ones."""
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "old.csv").write_bytes(b"0")
+    monkeypatch.setattr(vio.os, "fdopen", lambda fd, mode: (_ for _ in ()).throw(OSError(28, "")))
+    with pytest.raises(InputError, match="cannot write output"):
+        vio.write_paths_atomically([(tmp_path / "kept" / "new" / "a.csv", b"1")])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept", "old.csv"]
+
+
+@pytest.mark.parametrize(
+    "report", ["kommunekvoter.csv", "kort_nulkvote.png"], ids=["export", "map"]
+)
+def test_a_report_named_like_an_export_is_refused(tmp_path, report):
+    """Regression (audit, stop 25): `quotas --out dup --report dup/kommunekvoter.csv` wrote the
+    HTML page over the CSV (the outputs were merged into one mapping) and reported both."""
+    out = tmp_path / "dup"
+    result = CliRunner().invoke(
+        app, ["quotas", "--landstal", "600", "--out", str(out), "--plots", str(out),
+              "--report", str(out / report)],
+    )  # fmt: skip
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {out / report}: two outputs would be written here; "
+        "give each output its own path\n"
+    )
+    assert not out.exists()

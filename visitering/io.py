@@ -10,10 +10,11 @@ bad input never leaves partial output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from visitering.errors import InputError, Problem
@@ -117,12 +118,15 @@ def write_files_atomically(directory: Path, files: Mapping[str, bytes]) -> list[
     return write_paths_atomically({directory / name: content for name, content in files.items()})
 
 
-def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
+def write_paths_atomically(
+    files: Mapping[Path, bytes] | Sequence[tuple[Path, bytes]],
+) -> list[Path]:
     """Write every file of ``files`` (path → content), possibly in several directories.
 
     As :func:`write_files_atomically`: every temporary file (each beside its final path) is
     written and flushed before the first is renamed into place, so a failure while writing
-    leaves none of them.
+    leaves none of them, nor a directory it created.  Given as pairs, two outputs that name
+    one path are refused (a mapping would have kept only the last).
 
     Returns
     -------
@@ -131,36 +135,68 @@ def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
     """
     # A directory where a file should go would fail only at its rename, after the files before
     # it were in place: refused before anything is written.
+    pairs = list(files.items()) if isinstance(files, Mapping) else list(files)
+    paths = [path for path, _ in pairs]
     blocked = [
         Problem("is a directory; an export cannot replace it", str(path))
-        for path in files
+        for path in paths
         if path.is_dir()
     ]
-    # Two outputs given one path (e.g. --out and --quotas-out): the second would replace the
+    # Two outputs given one path (e.g. --out and --report): the second would replace the
     # first, and the command would report both written.
     seen: dict[Path, Path] = {}
-    for path in files:
+    for path in paths:
         same = seen.setdefault(path.resolve(), path)
         if same is not path:
+            also = "" if same == path else f" (also named {same})"
             blocked.append(
-                Problem(f"is also where {same} goes; give each output its own path", str(path))
+                Problem(
+                    f"two outputs would be written here{also}; give each output its own path",
+                    str(path),
+                )
             )
     if blocked:
         raise InputError(blocked)
-    directories = list(dict.fromkeys(path.parent for path in files))
+    directories = list(dict.fromkeys(path.parent for path in paths))
     for directory in directories:
         check_output_directory(directory)  # every one before the first is created
-    for directory in directories:
+    created: list[Path] = []
+    try:
+        for directory in directories:
+            created += _make_directory(directory)
+        _stage_and_rename(pairs)
+    except InputError:
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if still empty: another run may have written there
+        raise
+    return paths
+
+
+def _make_directory(directory: Path) -> list[Path]:
+    """Create ``directory`` with its missing parents; the ones created, outermost first."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()][::-1]
+    made: list[Path] = []
+    for d in missing:
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            d.mkdir(exist_ok=True)
         except OSError as exc:
+            for m in reversed(made):
+                with contextlib.suppress(OSError):
+                    m.rmdir()
             raise InputError(
                 Problem(f"cannot create output directory ({exc.strerror})", str(directory))
             ) from None
+        made.append(d)
+    return made
+
+
+def _stage_and_rename(pairs: Sequence[tuple[Path, bytes]]) -> None:
+    """Write every file beside its final path, then rename them all into place."""
     staged: list[tuple[str, Path]] = []
     current = Path()
     try:
-        for final, content in files.items():
+        for final, content in pairs:
             current = final
             fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
             staged.append((tmp, final))
@@ -176,7 +212,6 @@ def write_paths_atomically(files: Mapping[Path, bytes]) -> list[Path]:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
         raise InputError(Problem(f"cannot write output ({exc.strerror})", str(current))) from None
-    return [final for _, final in staged]
 
 
 def open_memory_database() -> sqlite3.Connection:

@@ -596,12 +596,12 @@ def ledger_status(
                 damaged,
             )
             forloeb = book.forloeb() if plots is not None else None
-        extra: dict[Path, bytes] = {}
+        extra: list[tuple[Path, bytes]] = []
         if plots is not None and forloeb is not None:
             from visitering.report import diagrammer  # matplotlib only when a chart is wanted
 
             chart = diagrammer.kvote_mod_placeringer_png(forloeb)
-            extra[plots / "kvote_mod_placeringer.png"] = chart
+            extra.append((plots / "kvote_mod_placeringer.png", chart))
         emit(
             json,
             lambda: kvoteforbrug.json_document(forbrug, kommuner),

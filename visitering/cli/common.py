@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -141,7 +141,7 @@ def emit(
     text: Callable[[], str],
     out: Path | None,
     files: Callable[[], dict[str, bytes]],
-    extra: Mapping[Path, bytes] | None = None,
+    extra: Sequence[tuple[Path, bytes]] = (),
 ) -> None:
     """Write the exports to ``out`` (and the ``extra`` files), then print the result.
 
@@ -151,8 +151,8 @@ def emit(
     printed result.
     """
     rendered = files() if out is not None else {}
-    targets = {out / name: content for name, content in rendered.items()} if out else {}
-    targets.update(extra or {})
+    targets = [(out / name, content) for name, content in rendered.items()] if out else []
+    targets += extra  # pairs: an --out file that --report names too is refused, not replaced
     if targets:
         io.write_paths_atomically(targets)
     show(json.dumps(payload(), ensure_ascii=False, indent=2) + "\n" if as_json else text())

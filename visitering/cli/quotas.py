@@ -120,7 +120,7 @@ def quotas(
             lambda: report.export_files(result, csv_dialect),
             pictures,
         )
-        maps = [path.name for path in pictures if path.suffix == ".png"]
+        maps = [path.name for path, _ in pictures if path.suffix == ".png"]
         if plots is not None:
             typer.echo(f"Wrote {len(maps)} maps to {plots}: {', '.join(maps)}", err=True)
         if report_file is not None:
@@ -146,12 +146,13 @@ def render_pictures(
 
 def picture_paths(
     pictures: tuple[dict[str, bytes], bytes | None], plots: Path | None, page: Path | None
-) -> dict[Path, bytes]:
-    """Where the maps (into ``plots``) and the HTML report (to ``page``) are to be written."""
+) -> list[tuple[Path, bytes]]:
+    """Where the maps (into ``plots``) and the HTML report (to ``page``) are to be written:
+    pairs, so that a report named like a map is refused when written, not merged away."""
     files, html = pictures
-    paths = {plots / name: content for name, content in files.items()} if plots else {}
+    paths = [(plots / name, content) for name, content in files.items()] if plots else []
     if page is not None and html is not None:
-        paths[page] = html
+        paths.append((page, html))
     return paths
 
 
