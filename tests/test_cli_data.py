@@ -215,6 +215,21 @@ def test_check_reports_every_problem_at_once(tmp_path):
     )
 
 
+def test_swapped_columns_and_an_empty_municipality_are_refused(tmp_path):
+    """Regression (audit, stop 25): a file with befolkning and indvandrere swapped was
+    "valid" and gave 24 municipalities quota 0; a population of 0 passed too."""
+    path = write_inputs(tmp_path / "g.csv", 2026, edit={101: "101;70000;660000;", 825: "825;0;0;"})
+    result = runner.invoke(app, ["data", "check", str(path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: 2 problems in the input:\n"
+        f"  {path}, row 3, column indvandrere: 660000 immigrants but 70000 inhabitants "
+        "(befolkning); are the columns swapped?\n"
+        f"  {path}, row 95, column befolkning: every municipality has inhabitants; 0 is not a "
+        "population\n"
+    )
+
+
 def test_a_data_year_note_that_is_not_ascii_digits_is_not_recorded(tmp_path):
     path = write_inputs(tmp_path / "g.csv", 2026)
     path.write_text(path.read_text("utf-8").replace("2026", "2²", 1), encoding="utf-8")

@@ -198,6 +198,100 @@ def test_every_deviation_from_the_documented_answer_is_caught(edit, problem):
     assert problem in str(caught.value)
 
 
+FOLK1A_TEXT = (FIXTURES / "folk1a_2025K1.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        # Regression (audit, stop 25): a body cut off in transit (no Content-Length) ended
+        # with Hjørring's 63311 cut to 6331, and every other check accepted it.
+        (
+            lambda t: t.rstrip("\r\n")[:-1] + "\r\n",
+            "Hele landet (000) is 5,992,734, but its municipalities sum to 5,935,754: a figure "
+            "is wrong or was cut off; Region Nordjylland (081) is 592,768, but its "
+            "municipalities sum to 535,788",
+        ),
+        (
+            lambda t: t.replace("\n000;TOT;IALT;TOT;2025K1;5992734", "\n000;TOT;IALT;TOT;2025K1;1"),
+            "Hele landet (000) is 1, but its municipalities sum to 5,992,734",
+        ),
+        (
+            lambda t: re.sub(r"\n825;(.*);\d+", r"\n825;\1;0", t),
+            "kommunekode 825 (Læsø) has population 0; every municipality has at least 1",
+        ),
+    ],
+    ids=["cut-off", "country", "nobody"],
+)
+def test_municipal_figures_must_add_up_to_the_answers_own_totals(edit, problem):
+    assert edit(FOLK1A_TEXT) != FOLK1A_TEXT
+    with pytest.raises(FetchError, match=r"^FOLK1A 2025K1: ") as caught:
+        parse_bulk(edit(FOLK1A_TEXT).encode("utf-8"), BEFOLKNING, 2025, KOMMUNER)
+    assert problem in str(caught.value)
+
+
+def test_the_totals_hold_with_christiansoe_in_region_hovedstaden():
+    """DST counts Christiansø (411, in no kommune) in Hele landet and in Region Hovedstaden;
+    without those rows the figures are taken as they are (the totals are checked where given)."""
+    counts = parse_bulk(FOLK1A_TEXT.encode(), BEFOLKNING, 2025, KOMMUNER)
+    assert sum(counts.values()) + 90 == 5_992_734
+    bare = "".join(
+        line for line in FOLK1A_TEXT.splitlines(keepends=True)
+        if not line.startswith(("000;", "081;", "082;", "083;", "084;", "085;", "411;"))
+    )  # fmt: skip
+    assert parse_bulk(bare.encode(), BEFOLKNING, 2025, KOMMUNER) == counts
+
+
+def test_more_immigrants_than_inhabitants_is_refused(statbank, tmp_path):
+    folk1e = (FIXTURES / "folk1e_2025K1_herkomst25.csv").read_text(encoding="utf-8")
+    folk1e = "".join(
+        line for line in folk1e.splitlines(keepends=True) if not line.startswith(("000;", "084;"))
+    )
+    folk1e = re.sub(r"\n101;(.*);\d+", r"\n101;\1;700000", folk1e)
+    statbank.answer("FOLK1E", Answer(body=folk1e.encode()))
+    result = fetch(statbank, tmp_path / "g.csv")
+    assert (result.exit_code, result.stderr) == (
+        4,
+        "error: FOLK1E 2025K1 counts more immigrants than FOLK1A counts inhabitants: 101 "
+        "(København): 700,000 immigrants but 667,099 inhabitants\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--timeout", "-1", "--timeout: must be a positive number of seconds, got -1.0"),
+        ("--timeout", "nan", "--timeout: must be a positive number of seconds, got nan"),
+        ("--timeout", "inf", "--timeout: must be a positive number of seconds, got inf"),
+        ("--timeout", "0", "--timeout: must be a positive number of seconds, got 0.0"),
+        (
+            "--api-url",
+            "notaurl",
+            "--api-url: 'notaurl' is not an http:// or https:// address (the default is "
+            "https://api.statbank.dk/v1)",
+        ),
+    ],
+)
+def test_fetch_options_are_checked_before_asking(statbank, tmp_path, option, value, message):
+    """Regression (audit, stop 25): these ended in a traceback (exit 1), or for 0 in a
+    misleading "are you offline?"."""
+    args = ["data", "fetch", "--year", "2025", "--out", str(tmp_path / "g.csv")]
+    if option == "--timeout":
+        args += ["--api-url", statbank.url]
+    result = runner.invoke(app, [*args, option, value])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {message}\n",
+    )
+    assert statbank.requests == [] and list(tmp_path.iterdir()) == []
+
+
+def test_a_trailing_slash_on_the_api_root_is_not_doubled(statbank):
+    result = hent(client(statbank.url + "/"), 2025, KOMMUNER, lambda: CLOCK)
+    assert result.url == f"{statbank.url}/data"
+
+
 def test_bom_and_plain_line_ends_are_accepted():
     text = (FIXTURES / "folk1a_2025K1.csv").read_text(encoding="utf-8")
     plain = parse_bulk(text.encode("utf-8"), BEFOLKNING, 2025, KOMMUNER)

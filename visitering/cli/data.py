@@ -6,6 +6,8 @@ so that the quota path stays light.
 
 from __future__ import annotations
 
+import math
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +18,14 @@ import typer
 from visitering import io
 from visitering.cli.app import app
 from visitering.cli.common import DialectOpt, input_errors, read_table, show
+from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
 from visitering.report import data as report
+
+#: The StatBank API root (:data:`visitering.statbank.http.DEFAULT_BASE_URL`; not imported, so
+#: that ``visitering`` without ``data fetch`` does not load the HTTP client).
+DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 
 EXIT_FETCH = 4
 """Exit code when StatBank cannot be reached or answers with something unusable."""
@@ -54,7 +61,7 @@ def fetch_command(
     ] = None,
     api_url: Annotated[
         str, typer.Option("--api-url", help="Root of the StatBank API.")
-    ] = "https://api.statbank.dk/v1",
+    ] = DEFAULT_BASE_URL,
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for each answer.")
     ] = 30.0,
@@ -72,6 +79,7 @@ def fetch_command(
 
     target = out if out is not None else Path(f"grundlag_{year}.csv")
     with input_errors(), fetch_errors():
+        _check_fetch_options(api_url, timeout)
         kommuner = embedded.kommuner()
         hentning = hent(StatbankClient(api_url, timeout=timeout), year, kommuner)
         content = grundlagsfil.render(hentning, kommuner, csv_dialect)
@@ -84,6 +92,27 @@ def fetch_command(
         "quotas (until then they count as 0, with a warning).\n"
         f"Check the file with: visitering data check {target}"
     )
+
+
+def _check_fetch_options(api_url: str, timeout: float) -> None:
+    """``--api-url`` an http(s) address and ``--timeout`` a positive number of seconds, or exit 2
+    naming the option (urllib would otherwise fail with a traceback, or time out at once)."""
+    problems = []
+    parts = urllib.parse.urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(
+            Problem(
+                f"{api_url!r} is not an http:// or https:// address "
+                f"(the default is {DEFAULT_BASE_URL})",
+                "--api-url",
+            )
+        )
+    if not (math.isfinite(timeout) and timeout > 0):
+        problems.append(
+            Problem(f"must be a positive number of seconds, got {timeout}", "--timeout")
+        )
+    if problems:
+        raise InputError(problems)
 
 
 @data_app.command("check")

@@ -78,6 +78,19 @@ def _report_missing(
             )
 
 
+def _impossible(p: int | None, i: int | None, table: Table, row: Row) -> list[Problem]:
+    """Figures no municipality can have: no inhabitants, or more immigrants (I_k counts
+    inhabitants, § 4 stk. 2) than inhabitants, as when the two columns are swapped."""
+    if p == 0:
+        text, column = "every municipality has inhabitants; 0 is not a population", "befolkning"
+    elif p is not None and i is not None and i > p:
+        text = f"{i} immigrants but {p} inhabitants (befolkning); are the columns swapped?"
+        column = "indvandrere"
+    else:
+        return []
+    return [Problem(text, table.source, row.number, column)]
+
+
 def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrundlag:
     """The key's inputs from a user file: one row per municipality, all 98 exactly once.
 
@@ -101,6 +114,7 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
             continue
         if f_empty:
             empty_f.append(code)
+        problems += _impossible(p, i, table, row)
         if p is not None and i is not None and f is not None:
             figures[code] = KommuneGrundlag(kommuner[code], p, i, f)
     _report_missing(seen, table, kommuner, problems)

@@ -54,6 +54,10 @@ class StatbankClient:
     backoff: float = 1.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
+    def url(self, endpoint: str) -> str:
+        """The address of ``endpoint`` (a trailing ``/`` on the root is not doubled)."""
+        return f"{self.base_url.rstrip('/')}/{endpoint}"
+
     def post(self, endpoint: str, body: dict[str, Any]) -> bytes:
         """The response body of ``POST {base_url}/{endpoint}`` with ``body`` as JSON.
 
@@ -62,7 +66,7 @@ class StatbankClient:
         FetchError
             When the API cannot be reached after every attempt, or refuses the request.
         """
-        url = f"{self.base_url.rstrip('/')}/{endpoint}"
+        url = self.url(endpoint)
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         last = ""
         for attempt in range(self.attempts):

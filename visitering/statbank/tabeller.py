@@ -10,7 +10,9 @@
 Requests use the ``BULK`` format with ``valuePresentation = Code``: semicolon-separated text whose
 header names the variables (``OMRÅDE;KØN;ALDER;…;TID;INDHOLD``) and whose cells are codes, so an
 area is its kommunekode.  Every answer is checked in full before it is used: its columns, the
-period, the fixed variables, one whole number per municipality and all 98 municipalities; any
+period, the fixed variables, one whole number per municipality and all 98 municipalities, and
+that they add up to the answer's own totals for the country and the regions (where it gives
+them); across the two tables, no municipality may count more immigrants than inhabitants.  Any
 difference is reported as a :class:`~visitering.statbank.http.FetchError` naming every problem.
 """
 
@@ -33,6 +35,10 @@ FIRST_YEAR = 2008
 # DST areas in the OMRÅDE variable that are not municipalities: the whole country, the five
 # regions, and Christiansø (411), which belongs to no kommune.
 NOT_MUNICIPALITIES = frozenset({"000", "081", "082", "083", "084", "085", "411"})
+HELE_LANDET, CHRISTIANSOE = "000", "411"
+#: The region whose DST total counts Christiansø (Region Hovedstaden; in FOLK1A 2025K1 its
+#: total is its municipalities' sum plus Christiansø's 90, and the regions add up to 000).
+CHRISTIANSOE_REGION = "084"
 
 
 MAX_SHOWN = 6
@@ -46,6 +52,8 @@ class Tabelvalg:
     tabel: str
     faste: tuple[tuple[str, str], ...]
     hvad: str
+    #: The least count a municipality can have (every municipality has inhabitants).
+    mindst: int = 0
 
     def beskrivelse(self, periode: str) -> str:
         """``DST FOLK1A, Tid 2025K1 (KØN=TOT, ALDER=IALT, CIVILSTAND=TOT)``."""
@@ -54,7 +62,7 @@ class Tabelvalg:
 
 
 BEFOLKNING = Tabelvalg(
-    "FOLK1A", (("KØN", "TOT"), ("ALDER", "IALT"), ("CIVILSTAND", "TOT")), "population"
+    "FOLK1A", (("KØN", "TOT"), ("ALDER", "IALT"), ("CIVILSTAND", "TOT")), "population", 1
 )
 INDVANDRERE = Tabelvalg(
     "FOLK1E",
@@ -90,7 +98,9 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
     FetchError
         Naming every problem: an unexpected format or column ("the API changed"), another period
         or variable value than asked for, a missing or non-numeric figure, a municipality that
-        appears twice, an unknown area, or municipalities missing from the table.
+        appears twice, an unknown area, municipalities missing from the table, a count below
+        the table's least (a population of 0), or municipal figures that do not add up to the
+        answer's own totals for the country and the regions (a figure cut off in transit).
     """
     name = f"{valg.tabel} {periode(year)}"
     try:
@@ -119,6 +129,7 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
         )
     problems: list[str] = []
     out: dict[int, int] = {}
+    totals: dict[str, int | None] = {}
     present: set[int] = set()
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
@@ -128,6 +139,7 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
         problems += _check_fixed(cell, valg, periode(year), line)
         area = cell["OMRÅDE"]
         if area in NOT_MUNICIPALITIES:
+            totals[area] = csvtext.ascii_int(cell["INDHOLD"])
             continue
         code, count = csvtext.ascii_int(area), csvtext.ascii_int(cell["INDHOLD"])
         if code is None or code not in kommuner:
@@ -142,6 +154,11 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
                 f"line {line}: kommunekode {code} ({kommuner[code].navn}) has no count "
                 f"(INDHOLD {csvtext.shown(cell['INDHOLD'])})"
             )
+        elif count < valg.mindst:
+            problems.append(
+                f"line {line}: kommunekode {code} ({kommuner[code].navn}) has {valg.hvad} "
+                f"{count}; every municipality has at least {valg.mindst}"
+            )
         else:
             out[code] = count
         present.add(code)
@@ -151,12 +168,42 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
         problems.insert(0, f"the table is missing municipalities: {', '.join(missing)}")
     elif missing:
         problems.insert(0, "the answer holds no municipality at all")
+    if not problems:
+        problems = _check_totals(out, totals, kommuner)
     if problems:
         listed = problems[:MAX_SHOWN]
         if len(problems) > MAX_SHOWN:
             listed.append(f"and {len(problems) - MAX_SHOWN} more problems")
         raise FetchError(f"{name}: " + "; ".join(listed))
     return out
+
+
+def _check_totals(
+    counts: dict[int, int], totals: dict[str, int | None], kommuner: Kommuner
+) -> list[str]:
+    """The municipal figures against the answer's own totals, where it has them: Hele landet
+    (000) is every municipality plus Christiansø (411), and each region (081-085) is its
+    municipalities (Hovedstaden with Christiansø).  A body cut off in transit ends with a
+    shortened figure that every other check accepts; the totals do not."""
+    extra = totals.get(CHRISTIANSOE) or 0
+    sums: dict[str, int] = {HELE_LANDET: sum(counts.values()) + extra}
+    names = {HELE_LANDET: "Hele landet (000)"}
+    for code, count in counts.items():
+        region = kommuner[code].region
+        area = f"{region.kode - 1000:03d}"
+        sums[area] = sums.get(area, 0) + count
+        names[area] = f"{region.navn} ({area})"
+    if CHRISTIANSOE_REGION in sums:
+        sums[CHRISTIANSOE_REGION] += extra
+    wrong = []
+    for area, total in sorted(totals.items()):
+        if area in sums and total != sums[area]:
+            shown = "no number" if total is None else f"{total:,}"
+            wrong.append(
+                f"{names[area]} is {shown}, but its municipalities sum to {sums[area]:,}: "
+                "a figure is wrong or was cut off"
+            )
+    return wrong
 
 
 def _check_fixed(cell: dict[str, str], valg: Tabelvalg, period: str, line: int) -> list[str]:
@@ -209,4 +256,14 @@ def hent(
         parse_bulk(client.post("data", request_body(valg, year)), valg, year, kommuner)
         for valg in (BEFOLKNING, INDVANDRERE)
     ]
-    return Hentning(year, figures[0], figures[1], clock(), f"{client.base_url}/data")
+    more = [
+        f"{k} ({kommuner[k].navn}): {figures[1][k]:,} immigrants but {p:,} inhabitants"
+        for k, p in figures[0].items()
+        if figures[1][k] > p
+    ]
+    if more:
+        raise FetchError(
+            f"{INDVANDRERE.tabel} {periode(year)} counts more immigrants than {BEFOLKNING.tabel} "
+            f"counts inhabitants: {'; '.join(more[:MAX_SHOWN])}"
+        )
+    return Hentning(year, figures[0], figures[1], clock(), client.url("data"))
