@@ -136,6 +136,24 @@ def test_a_commute_of_exactly_the_threshold_does_not_exceed_it(
     assert (Basis.JOB_OFFER in eligibility(compile_problem(problem))[0].tolist()) is opens
 
 
+@pytest.mark.parametrize(
+    ("threshold", "opened"),
+    [(80.0, [Basis.JOB_OFFER, Basis.JOB_OFFER]), (79.9, [Basis.CLOSED, Basis.JOB_OFFER])],
+)
+def test_a_neighbour_beyond_commuting_reach_of_the_job_stays_closed(
+    threshold: float, opened: list[Basis]
+) -> None:
+    """§ 11 stk. 4 opens the workplace "or a nearby municipality": one from which the job can
+    be reached.  At 50 km/h the neighbour 104 is 80 minutes a day from the workplace 105, the
+    quota municipalities 101-102 200 minutes and more.  Regression (audit, stop 25): every
+    neighbour opened, and a family went to one 216 minutes a day from its job."""
+    case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=20)
+    problem = make_problem(
+        [case], WEST_ONLY, commute_speed_kmh=50.0, commute_threshold_min=threshold
+    )
+    assert eligibility(compile_problem(problem))[0].tolist() == [1, 1, 0, *opened]
+
+
 def test_a_quota_municipality_the_case_cannot_live_in_does_not_count_as_reachable() -> None:
     """§ 11 stk. 4 asks for the commute from a municipality that could take the family under
     its quota: 103 is 20 km from the workplace 104 but has no dwelling for four persons, so

@@ -121,14 +121,18 @@ class Eligibility:
     def _job_offer(self) -> None:
         """§ 11 stk. 4: a real job offer whose commute from a quota municipality is too long.
 
-        Opens the workplace municipality and its neighbours ("en nærliggende kommune") when the
-        offer is real and not time-limited (an IGU position counts, :class:`JobOfferKind`), is
-        for at least ``min_job_hours`` a week, and the total daily public-transport
-        commute (:meth:`Parameters.commute_minutes`) from *every* municipality that could take
-        the family under its quota exceeds ``commute_threshold_min``.  The quota municipality is
+        Opens the workplace municipality and those of its neighbours ("en nærliggende kommune")
+        from which the commute is within ``commute_threshold_min``, when the offer is real and
+        not time-limited (an IGU position counts, :class:`JobOfferKind`), is for at least
+        ``min_job_hours`` a week, and the total daily public-transport commute
+        (:meth:`Parameters.commute_minutes`) from *every* municipality that could take the
+        family under its quota exceeds ``commute_threshold_min``.  The quota municipality is
         not known before the placement, so the test uses the nearest one that could be: if even
         that is beyond reach, every quota placement would be.  With a quota municipality in
         reach the case stays under the quota, and the offer counts for employment (§ 12 stk. 1).
+        A neighbour as far from the job as the quota municipalities would defeat the exception's
+        purpose, so it stays closed (audit, stop 25: a family was placed under § 11 stk. 4 in
+        Jammerbugt, 216 minutes a day from the job in Thisted).
         """
         inst = self.inst
         real = np.array(
@@ -145,7 +149,8 @@ class Eligibility:
             work = inst.job[i]
             commute = inst.commute_min[quota_open[i], work]
             if np.all(commute > self.params.commute_threshold_min):
-                cols = np.flatnonzero(inst.near[work])
+                within = inst.commute_min[:, work] <= self.params.commute_threshold_min
+                cols = np.flatnonzero(inst.near[work] & within)
                 self._open(np.full(cols.size, i), cols, Basis.JOB_OFFER)
 
 

@@ -46,7 +46,7 @@ class LegalBasis(StrEnum):
     """§ 11 stk. 3: other "ganske særlige forhold", with the recorded reason."""
     JOB_OFFER = "job_offer"
     """§ 11 stk. 4: a job offer ≥ 15 h/week too far from any quota municipality; the workplace
-    municipality or a neighbour."""
+    municipality or a neighbour within commuting reach of it."""
     OVERSHOOT = "overshoot"
     """Beyond the remaining quota with no legal exception, only under ``allow_overshoot``."""
 

@@ -50,7 +50,7 @@ BASIS_WORDS = {
     LegalBasis.CLOSE_FAMILY: "close family members live there",
     LegalBasis.SPECIAL_CIRCUMSTANCES: "special circumstances (ganske særlige forhold)",
     LegalBasis.JOB_OFFER: "a job offer of at least 15 hours a week too far from a quota "
-    "municipality: the workplace or a neighbour",
+    "municipality: the workplace or a neighbour within commuting reach of it",
     LegalBasis.OVERSHOOT: "placed beyond the remaining quota because overshoot was allowed",
 }
 
