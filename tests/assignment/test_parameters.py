@@ -66,6 +66,19 @@ def test_time_limit_is_at_most_seven_days() -> None:
     assert Parameters(time_limit_s=30).time_limit_s == 30  # a whole number is a number
 
 
+@pytest.mark.parametrize("hours", [10.0, 14.99, 0.0])
+def test_a_job_offer_limit_below_the_statute_is_refused(hours: float) -> None:
+    """Regression (audit, stop 25): ``min_job_hours = 10`` placed a 10-hour offer in a
+    zero-quota municipality and recorded "a job offer of at least 15 hours a week" (§ 11
+    stk. 4).  A higher limit is the caseworker's discretion; a lower one is not the law."""
+    assert problems(min_job_hours=hours) == [
+        "parameters, column min_job_hours: must be at least 15 (§ 11 stk. 4: a job offer of at "
+        "least 15 hours a week; a lower limit would record placements the law does not allow), "
+        f"got {hours!r}"
+    ]
+    assert Parameters(min_job_hours=20.0).min_job_hours == 20.0
+
+
 def test_threads_are_bounded() -> None:
     assert problems(threads=2**32) == [
         "parameters, column threads: must be from 1 to 1024, got 4294967296"

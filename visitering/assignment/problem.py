@@ -139,6 +139,9 @@ DEFAULT_PACE_TIERS: tuple[tuple[float, int], ...] = (
 )
 
 
+#: § 11 stk. 4: the least hours a week of a job offer that opens the exception.
+STATUTORY_JOB_HOURS = 15.0
+
 #: Parameters that are whole numbers, with their least value (``threads`` may also be ``None``).
 _WHOLE = {
     "capacity_tolerance": 0,
@@ -175,7 +178,13 @@ _RANGES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ),
     ("commute_detour_factor", lambda v: v >= 1, "must be ≥ 1"),
     ("commute_overhead_min", lambda v: v >= 0, "must be ≥ 0"),
-    ("min_job_hours", lambda v: v >= 0, "must be ≥ 0"),
+    (
+        "min_job_hours",
+        lambda v: v >= STATUTORY_JOB_HOURS,
+        f"must be at least {STATUTORY_JOB_HOURS:.0f} (§ 11 stk. 4: a job offer of at least 15 "
+        "hours a week; a lower limit would record placements the law does not allow), got "
+        "{value!r}",
+    ),
     ("relative_gap", lambda v: 0 <= v < 1, "must be in [0, 1)"),
     ("candidates_per_case", lambda v: v >= 1, "must be ≥ 1"),
     ("concentration_factor", lambda v: v > 0, "must be > 0"),
@@ -226,7 +235,9 @@ class Parameters:
         ``speed`` along a route ``detour`` times the straight line, plus walking and waiting
         per trip.  Defaults 45 km/h, 1.25, 10 min: the 2-hour test opens beyond ≈ 30 km.
     min_job_hours:
-        § 11 stk. 4: a job offer counts from 15 hours a week.
+        § 11 stk. 4: a job offer counts from 15 hours a week.  It may be set higher (the
+        exception is a permission, not a duty), never lower: every placement it opens is
+        recorded as a § 11 stk. 4 decision.
     pace_tiers:
         Even distribution: ``(multiple of pace target, points per person)``; a person placed
         beyond ``multiple × target`` costs the points (times the weight).  At least one tier;
