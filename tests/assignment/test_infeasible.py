@@ -30,6 +30,22 @@ def test_all_rooms_forbidden_names_the_housing_rule() -> None:
     assert [(d.rule, d.case_ids) for d in result.diagnosis] == [("forbidden_by_case_data", ("c",))]
 
 
+def test_an_exception_closed_by_housing_names_the_housing_rule() -> None:
+    """Regression (audit, stop 25): a family of 4, larger than any quota left, with close
+    family in 102 (§ 11 stk. 3) where no dwelling holds 4, was diagnosed as § 11 stk. 1 "with
+    no § 11 stk. 3-4 exception".  Its exception exists; housing closed it."""
+    profiles = {102: KommuneProfil(kode=102, dwellings={3: 5})}
+    case = Case("F", persons=4, close_family_kommune=102)
+    result = solve(make_problem([case], {101: 3, 102: 0}, profiles))
+    assert result.status is Status.INFEASIBLE
+    assert [(d.rule, d.case_ids) for d in result.diagnosis] == [("forbidden_by_case_data", ("F",))]
+    assert "open under a § 11 stk. 3-4 exception" in result.diagnosis[0].message
+    # With a dwelling for four, the exception places the family.
+    profiles[102] = KommuneProfil(kode=102, dwellings={4: 1})
+    placed = solve(make_problem([case], {101: 3, 102: 0}, profiles)).placement_of("F")
+    assert (placed.kommunekode, placed.legal_basis) == (102, LegalBasis.CLOSE_FAMILY)
+
+
 def test_quota_shortfall_names_a_hall_set() -> None:
     # c0-c2 may only go to 101 (3 persons of quota) but have 4 persons; c3 is free to go anywhere.
     cases = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visitering.assignment.eligibility import Basis
+from visitering.assignment.eligibility import Basis, open_under_section_11
 from visitering.assignment.instance import Instance, IntArray
 from visitering.assignment.result import Diagnosis
 
@@ -38,11 +38,12 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
     if stuck.size == 0:
         return ()
     ids = inst.case_ids
-    room = inst.capacity[None, :] >= inst.persons[stuck, None]
-    if inst.problem.parameters.allow_overshoot:
-        room[:] = True
-    by_quota = stuck[~room.any(axis=1)]
-    by_housing = stuck[room.any(axis=1)]
+    # Open under § 11 (quota room, or an exception) but closed by the case's data: housing is
+    # the binding rule.  Regression (audit, stop 25): a family with close family in a
+    # municipality without a dwelling for it was reported "with no § 11 stk. 3-4 exception".
+    section_11 = open_under_section_11(inst)[stuck] != Basis.CLOSED
+    by_quota = stuck[~section_11.any(axis=1)]
+    by_housing = stuck[section_11.any(axis=1)]
     out = []
     if by_quota.size:
         largest = int(inst.capacity.max(initial=0))
@@ -67,8 +68,9 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
                 case_ids=tuple(ids[i] for i in by_housing),
                 kommuner=(),
                 message=(
-                    f"{by_housing.size} case(s) for which every municipality with room is "
-                    f"forbidden (no dwelling of the size, or excluded)"
+                    f"{by_housing.size} case(s) for which every municipality with room, or "
+                    "open under a § 11 stk. 3-4 exception, is forbidden (no dwelling of the "
+                    "size, or excluded)"
                 ),
                 listing=_listing(inst, by_housing),
             )

@@ -191,3 +191,12 @@ def basis_detail(inst: Instance, i: int, basis: LegalBasis) -> str | None:
 def eligibility(inst: Instance) -> Matrix:
     """The ``(n, K)`` :class:`Basis` matrix of ``inst`` (see :class:`Eligibility`)."""
     return Eligibility(inst).build()
+
+
+def open_under_section_11(inst: Instance) -> Matrix:
+    """The basis matrix under § 11 alone (quota room and the exceptions), before the case's
+    data (housing, exclusions) close pairs: what tells a diagnosis which rule closed the last
+    municipality of a case."""
+    e = Eligibility(inst)
+    e._zero_quota_only_with_exception()
+    return e.basis
