@@ -8,6 +8,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -273,7 +274,32 @@ def test_result_folder_is_complete_and_deterministic(folders, tmp_path):
     assert placement["objective"] == placement["bound"]
     assert placement["placed_persons"] == summary["cases"]["persons"]
     quotas = (standard / "kommunekvoter.csv").read_text("utf-8-sig")
-    assert "kommunekode;kommune;regionskode;region;kvote_trin_0;kommunekvote\n" in quotas
+    assert (
+        "kommunekode;kommune;regionskode;region;kvote_trin_0;kommunekvote;grundlag_trin_0;"
+        "begrundelse_trin_0\n"
+    ) in quotas
+
+
+def test_scenario_quota_files_carry_the_basis_and_reason(tmp_path):
+    """Regression (audit, stop 25): a scenario's kommunekvoter.csv had no grundlag or
+    begrundelse, so a § 7 stk. 6 deviation and its reason showed only in rapport.html."""
+    spec = tmp_path / "ov.toml"
+    spec.write_text(
+        'name = "override"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n'
+        'overrides = [{ kode = 101, kvote = 30, begrundelse = "særlig aftale" }]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "res"
+    assert run("scenario", "run", str(spec), "--out", str(out)).exit_code == 0
+    quotas = pd.read_csv(out / "kommunekvoter.csv", sep=";", comment="#", encoding="utf-8-sig")
+    kbh = quotas[quotas["kommunekode"] == 101].iloc[0]
+    assert (kbh["kommunekvote"], kbh["grundlag_trin_0"], kbh["begrundelse_trin_0"]) == (
+        30,
+        "afvigelse § 7 stk. 6",
+        "særlig aftale",
+    )
+    regions = pd.read_csv(out / "regionskvoter.csv", sep=";", comment="#", encoding="utf-8-sig")
+    assert set(regions["grundlag_trin_0"]) == {"§ 4 stk. 1"}
 
 
 def test_compare_folders_sorted_largest_first(folders, tmp_path):

@@ -195,29 +195,40 @@ def _header(result: ScenarioResult, title: str) -> list[str]:
 
 
 def quota_files(result: ScenarioResult, dialect: Dialect) -> dict[str, bytes]:
-    """``kommunekvoter.csv`` and ``regionskvoter.csv``: every step of the path and the final."""
+    """``kommunekvoter.csv`` and ``regionskvoter.csv``: every step of the path and the final,
+    with the legal basis and reason of the first announcement's quota (§ 7, an agreement
+    under §§ 5-6, a deviation under § 4 stk. 6 or § 7 stk. 6), as ``quotas --out`` gives them;
+    the later steps are revisions (§ 7 stk. 8-9)."""
     steps = result.path
     step_cols = tuple(f"kvote_trin_{i}" for i in range(len(steps)))
+    basis_cols = ("grundlag_trin_0", "begrundelse_trin_0")
     rows: list[list[Cell]] = []
     regions: dict[int, list[Any]] = {}
     for q in result.beregning.kommuner:
         k = q.kommune
         values = [s[k.kode] for s in steps]
-        rows.append([k.kode, k.navn, k.region.kode, k.region.navn, *values, values[-1]])
+        rows.append(
+            [k.kode, k.navn, k.region.kode, k.region.navn, *values, values[-1], str(q.grundlag),
+             q.begrundelse]
+        )  # fmt: skip
         region = regions.setdefault(
             k.region.kode, [k.region.kode, k.region.navn, *[0] * len(steps)]
         )
         for i, v in enumerate(values):
             region[2 + i] += v
+    first = {r.region.kode: r for r in result.beregning.regioner}
     kommune_cols = ("kommunekode", "kommune", "regionskode", "region", *step_cols, "kommunekvote")
     region_cols = ("regionskode", "region", *step_cols, "regionskvote")
     return {
         KOMMUNE_FILE: csvtext.render(
-            kommune_cols, rows, dialect, _header(result, "Scenario: kommunekvoter")
+            (*kommune_cols, *basis_cols), rows, dialect, _header(result, "Scenario: kommunekvoter")
         ),
         REGION_FILE: csvtext.render(
-            region_cols,
-            [[*r, r[-1]] for _, r in sorted(regions.items())],
+            (*region_cols, *basis_cols),
+            [
+                [*r, r[-1], str(first[code].grundlag), first[code].begrundelse]
+                for code, r in sorted(regions.items())
+            ],
             dialect,
             _header(result, "Scenario: regionskvoter"),
         ),
