@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from visitering.cli import app
 from visitering.errors import InputError
+from visitering.inputs import embedded
 from visitering.inputs.embedded import embedded_grundlag, kommuner
 from visitering.kvoter.apportionment import Method
 from visitering.kvoter.beregning import Grundlag
@@ -314,13 +315,20 @@ def test_compare_folders_sorted_largest_first(folders, tmp_path):
     assert sum(r["placeret_forskel"] for r in rows) == 0, "same cases, all placed"
     assert any(r["placeret_forskel"] for r in rows), "the weights change some placements"
     text = run("scenario", "compare", str(standard), str(employment), "--out", str(tmp_path))
-    assert text.stdout.splitlines()[:3] == [
+    # Both sides are on the embedded proxy data, and say so (regression, audit stop 25: the
+    # comparison's text, CSV and JSON carried no proxy notice).
+    proxy = embedded.PROXY_NOTE.replace(";", ",")  # as read back from the folders' CSV notes
+    assert text.stdout.splitlines()[:5] == [
         f"A: Visitering: the default weights, written out ({standard})",
+        f"A: {proxy}",
         f"B: Visitering what-if: employment weighted twice as much ({employment})",
+        f"B: {proxy}",
         "",
     ]
+    assert (data["proxy_note_a"], data["proxy_note_b"]) == (proxy, proxy)
     written = (tmp_path / "sammenligning_kommuner.csv").read_text("utf-8-sig").splitlines()
-    assert written[3] == (
+    assert written[1] == f"# A: {proxy}"
+    assert written[5] == (
         "kommunekode;kommune;regionskode;region;kvote_a;kvote_b;forskel;placeret_a;placeret_b;"
         "placeret_forskel"
     )

@@ -118,6 +118,11 @@ class Kolonnekilde:
         return f"{self.symbol} {self.kolonne}: {self.kilde} (proxy: {proxy})"
 
 
+#: How every proxy notice begins (:attr:`Fordelingsgrundlag.proxy_note`); outputs and a
+#: comparison of two outputs find the notice by it.
+PROXY_PREFIX = "PROXY DATA - not official quotas: "
+
+
 @dataclass(frozen=True, slots=True)
 class Fordelingsgrundlag:
     """All inputs of the distribution key: one :class:`KommuneGrundlag` per municipality.

@@ -155,4 +155,8 @@ def _side(path: Path) -> Side:
     scenario = load_scenario(path)
     beregning, revision = run_quotas(scenario, scenario.data.load(), kommuner)
     result = ScenarioResult(scenario, beregning, revision)
-    return Side(f"{scenario.name} ({path}, quotas only)", result.kvoter)
+    return Side(
+        f"{scenario.name} ({path}, quotas only)",
+        result.kvoter,
+        proxy_note=beregning.grundlag.proxy_note,
+    )

@@ -21,6 +21,7 @@ from functools import cache
 
 from visitering import io
 from visitering.domain import (
+    PROXY_PREFIX,
     Fordelingsgrundlag,
     Kolonnekilde,
     Kommune,
@@ -31,8 +32,8 @@ from visitering.domain import (
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 
-PROXY_NOTE = (
-    "PROXY DATA - not official quotas: I_k is approximated by all immigrants and descendants "
+PROXY_NOTE = PROXY_PREFIX + (
+    "I_k is approximated by all immigrants and descendants "
     "(DST FOLK1E) and F_k = 0; supply the real figures with --inputs."
 )
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import PurePath
 
-from visitering.domain import Fordelingsgrundlag, Kolonnekilde, KommuneGrundlag, Kommuner
+from visitering.domain import (
+    PROXY_PREFIX,
+    Fordelingsgrundlag,
+    Kolonnekilde,
+    KommuneGrundlag,
+    Kommuner,
+)
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import (
     Row,
@@ -141,9 +147,7 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
             "until you fill them in.",
         )
     proxies = [k.proxy_text for k in kolonner if k.proxy]
-    proxy_note = (
-        "PROXY DATA - not official quotas: " + "; ".join(proxies) + "." if proxies else None
-    )
+    proxy_note = PROXY_PREFIX + "; ".join(proxies) + "." if proxies else None
     return Fordelingsgrundlag(
         rows,
         kilde,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from visitering.domain import Kommuner
+from visitering.domain import PROXY_PREFIX, Kommuner
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect, Table
@@ -20,11 +20,24 @@ from visitering.inputs.tables import read_kommunekode, read_kvoter
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One side of a comparison: its label, final quotas and persons placed (if known)."""
+    """One side of a comparison: its label, final quotas, persons placed (if known) and the
+    proxy notice of the data its quotas were computed on (``None``: official figures)."""
 
     label: str
     kvoter: dict[int, int]
     placed: dict[int, int] | None = None
+    proxy_note: str | None = None
+
+    def lines(self, tag: str) -> list[str]:
+        """``A: label``, and ``A: PROXY DATA ...`` when the side's data are proxies (README:
+        every output computed on proxy data says so)."""
+        return [f"{tag}: {self.label}", *([f"{tag}: {self.proxy_note}"] if self.proxy_note else [])]
+
+
+def proxy_note_of(table: Table) -> str | None:
+    """The proxy notice among a quota export's ``#`` lines (every export on proxy data has
+    one, :func:`visitering.report.kvoter.header_lines`)."""
+    return next((n for n in table.notes if n.startswith(PROXY_PREFIX)), None)
 
 
 def read_placed(table: Table, kommuner: Kommuner) -> dict[int, int]:
@@ -61,7 +74,7 @@ def side_from_tables(label: str, kvoter: Table, placed: Table | None, kommuner: 
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return Side(label, quotas, persons)
+    return Side(label, quotas, persons, proxy_note_of(kvoter))
 
 
 KOMMUNE_COLUMNS = ("kommunekode", "kommune", "regionskode", "region")
@@ -127,7 +140,7 @@ def compare(a: Side, b: Side, kommuner: Kommuner) -> Comparison:
 
 def export_files(comparison: Comparison, dialect: Dialect) -> dict[str, bytes]:
     """``sammenligning_kommuner.csv`` and ``sammenligning_regioner.csv``."""
-    notes = [f"A: {comparison.a.label}", f"B: {comparison.b.label}", "forskel = B - A"]
+    notes = [*comparison.a.lines("A"), *comparison.b.lines("B"), "forskel = B - A"]
     return {
         "sammenligning_kommuner.csv": csvtext.render(
             comparison.kommune_columns, comparison.kommune_rows, dialect, notes
@@ -142,6 +155,8 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
     return {
         "a": comparison.a.label,
         "b": comparison.b.label,
+        "proxy_note_a": comparison.a.proxy_note,
+        "proxy_note_b": comparison.b.proxy_note,
         "regioner": [
             dict(zip(comparison.region_columns, r, strict=True)) for r in comparison.region_rows
         ],
@@ -154,7 +169,7 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
 def terminal_text(comparison: Comparison, limit: int = 20) -> str:
     """Regions in full; the ``limit`` municipalities that differ most (unchanged ones counted)."""
     c = comparison
-    lines = [f"A: {c.a.label}", f"B: {c.b.label}", ""]
+    lines = [*c.a.lines("A"), *c.b.lines("B"), ""]
     placed_head = f" {'placed A':>9} {'placed B':>9} {'diff':>6}" if c.with_placed else ""
 
     def figures(row: list[Cell], keys: int) -> str:
