@@ -98,3 +98,20 @@ def test_billedfiler_compares_with_a_baseline(result):
     assert f"<figcaption>{caption}</figcaption>" in page
     assert files[billeder.FORSKEL] == kort.forskel_kort(result, other, caption)
     assert billeder.billedfiler(other, foer=result, titel="Scenario 1000", noter=["n"]) == files
+
+
+def test_tables_and_pictures_are_announced_to_screen_readers(result):
+    """Audit (stop 25): no table had a caption, no header cell a scope, every picture's alt
+    text repeated its caption, and the English page declared itself Danish."""
+    page = html.render_report(result).decode("utf-8")
+    assert '<html lang="en">' in page
+    captions = re.findall(r'<table id="(\w+)"><caption>([^<]+)</caption>', page)
+    assert [name for name, _ in captions] == ["regioner", "kommuner"]
+    headers = re.findall(r"<th[ >]", page)
+    assert headers and len(headers) == page.count('<th scope="col"')
+    alts = re.findall(r'alt="([^"]*)"', page)
+    captions_of_figures = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
+    assert len(alts) == len(captions_of_figures) == 3
+    assert all(
+        a.startswith(f"Picture: {c},") for a, c in zip(alts, captions_of_figures, strict=True)
+    )

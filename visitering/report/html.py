@@ -61,8 +61,9 @@ def data_uri(png: bytes) -> str:
 
 
 def _cells(values: Iterable[str], numeric: Sequence[bool], tag: str = "td") -> str:
+    scope = ' scope="col"' if tag == "th" else ""  # a header cell names its column
     return "".join(
-        f'<{tag} class="n">{v}</{tag}>' if n else f"<{tag}>{v}</{tag}>"
+        f'<{tag}{scope} class="n">{v}</{tag}>' if n else f"<{tag}{scope}>{v}</{tag}>"
         for v, n in zip(values, numeric, strict=True)
     )
 
@@ -71,8 +72,9 @@ Row = tuple[str, str, list[str]]
 """A table row: CSS class, element id (either may be empty) and the escaped cells."""
 
 
-def _table(table_id: str, head: Sequence[str], rows: Iterable[Row]) -> str:
-    """A table; a column is numeric (right-aligned) when its header starts with ``#``."""
+def _table(table_id: str, caption: str, head: Sequence[str], rows: Iterable[Row]) -> str:
+    """A table with its caption (what a screen reader announces); a column is numeric
+    (right-aligned) when its header starts with ``#``."""
     numeric = [h.startswith("#") for h in head]
     names = [escape(h.removeprefix("#")) for h in head]
     body = "\n".join(
@@ -83,7 +85,8 @@ def _table(table_id: str, head: Sequence[str], rows: Iterable[Row]) -> str:
         for cls, row_id, cells in rows
     )
     return (
-        f'<table id="{table_id}"><thead><tr>{_cells(names, numeric, "th")}</tr></thead>'
+        f'<table id="{table_id}"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{_cells(names, numeric, 'th')}</tr></thead>"
         f"<tbody>\n{body}\n</tbody></table>"
     )
 
@@ -116,7 +119,9 @@ def _regions(result: Kvoteberegning, in_force: Mapping[int, int] | None) -> str:
     rows.append(
         ("", "", ["", "<strong>i alt</strong>", "", f"<strong>{total}</strong>", "", *last])
     )
-    return _table("regioner", head, rows)
+    return _table(
+        "regioner", "Region quotas: the sum of each region's municipal quotas", head, rows
+    )
 
 
 def _municipalities(result: Kvoteberegning, in_force: Mapping[int, int] | None) -> str:
@@ -159,7 +164,17 @@ def _municipalities(result: Kvoteberegning, in_force: Mapping[int, int] | None) 
                 + ([] if in_force is None else [str(in_force.get(q.kommune.kode, 0))]),
             )
         )
-    return _table("kommuner", head, rows)
+    return _table(
+        "kommuner", "Municipal quotas with their inputs, fordelingstal and legal basis", head, rows
+    )
+
+
+def _alt(titel: str) -> str:
+    """An image's text alternative: what the picture is and where its figures are, not its
+    caption again (a screen reader reads both)."""
+    return (
+        f"Picture: {titel}, a map or chart of figures that the CSV exports list per municipality."
+    )
 
 
 def render_report(
@@ -197,7 +212,7 @@ def render_report(
     meta = [line for line in header if line != proxy]
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="da">',
+        '<html lang="en">',  # the page's prose is English; Danish terms name the law's figures
         "<head>",
         '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
@@ -220,7 +235,7 @@ def render_report(
         parts.append("<h2>Maps and charts</h2>")
     for figure in figures:
         parts.append(
-            f'<figure><img src="{data_uri(figure.png)}" alt="{escape(figure.titel)}">'
+            f'<figure><img src="{data_uri(figure.png)}" alt="{escape(_alt(figure.titel))}">'
             f"<figcaption>{escape(figure.titel)}</figcaption></figure>"
         )
     parts += [
