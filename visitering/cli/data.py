@@ -23,8 +23,8 @@ from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
 from visitering.report import data as report
 
-#: The StatBank API root (:data:`visitering.statbank.http.DEFAULT_BASE_URL`; not imported, so
-#: that ``visitering`` without ``data fetch`` does not load the HTTP client).
+#: The StatBank API root, the default of ``--api-url`` (the client takes it from here, so the
+#: quota path never loads :mod:`visitering.statbank`).
 DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 
 EXIT_FETCH = 4

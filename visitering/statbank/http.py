@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
@@ -48,7 +47,7 @@ class StatbankClient:
         The pause function (injectable so tests need not wait).
     """
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str
     timeout: float = 30.0
     attempts: int = 4
     backoff: float = 1.0
