@@ -163,7 +163,7 @@ def write_paths_atomically(
     created: list[Path] = []
     try:
         for directory in directories:
-            created += _make_directory(directory)
+            _make_directory(directory, created)
         _stage_and_rename(pairs)
     except InputError:
         for directory in reversed(created):
@@ -173,22 +173,17 @@ def write_paths_atomically(
     return paths
 
 
-def _make_directory(directory: Path) -> list[Path]:
-    """Create ``directory`` with its missing parents; the ones created, outermost first."""
-    missing = [d for d in (directory, *directory.parents) if not d.exists()][::-1]
-    made: list[Path] = []
-    for d in missing:
+def _make_directory(directory: Path, created: list[Path]) -> None:
+    """Create ``directory`` with its missing parents, outermost first, each appended to
+    ``created`` as soon as it exists (so that a failure removes exactly those)."""
+    for d in [d for d in (directory, *directory.parents) if not d.exists()][::-1]:
         try:
             d.mkdir(exist_ok=True)
         except OSError as exc:
-            for m in reversed(made):
-                with contextlib.suppress(OSError):
-                    m.rmdir()
             raise InputError(
                 Problem(f"cannot create output directory ({exc.strerror})", str(directory))
             ) from None
-        made.append(d)
-    return made
+        created.append(d)
 
 
 def _stage_and_rename(pairs: Sequence[tuple[Path, bytes]]) -> None:

@@ -52,8 +52,14 @@ class Eligibility:
 
     def build(self) -> Matrix:
         """The ``(n, K)`` :class:`Basis` matrix under all pair-level rules."""
-        self._zero_quota_only_with_exception()
+        self.under_section_11()
         self._forbidden_by_case_data()
+        return self.basis
+
+    def under_section_11(self) -> Matrix:
+        """The matrix under § 11 alone (quota room and the exceptions), before the case's
+        data close pairs (see :func:`open_under_section_11`)."""
+        self._zero_quota_only_with_exception()
         return self.basis
 
     # -- rules -------------------------------------------------------------------------------
@@ -197,6 +203,4 @@ def open_under_section_11(inst: Instance) -> Matrix:
     """The basis matrix under § 11 alone (quota room and the exceptions), before the case's
     data (housing, exclusions) close pairs: what tells a diagnosis which rule closed the last
     municipality of a case."""
-    e = Eligibility(inst)
-    e._zero_quota_only_with_exception()
-    return e.basis
+    return Eligibility(inst).under_section_11()
