@@ -1112,3 +1112,38 @@ def test_no_path_of_the_caseworkers_machine_reaches_the_exports(tmp_path, batch)
         text = (out / name).read_text(encoding="utf-8-sig")
         assert f"Quotas: {quotas.name}" in text
         assert str(quotas.parent) not in text
+
+
+def test_a_tie_weighed_and_not_used_is_explained_from_ledger_and_export(tmp_path):
+    """Regression (legal audit, stop 25): a family with close family in a full municipality,
+    placed next door under the quota, had a record that did not mention the tie (§ 14: the
+    record is the reason).  The ledger, the export and a re-run of the recorded batch all
+    carry it, in the same words."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id;persons;close_family_kommune\nF5;5;101\n", encoding="utf-8")
+    quotas = tmp_path / "quotas.csv"
+    quotas.write_text(
+        "kommunekode;kommunekvote\n"
+        + "".join(f"{k};{20 if k == 147 else 0}\n" for k in embedded.kommuner()),
+        encoding="utf-8",
+    )
+    out, again, ledger = tmp_path / "o", tmp_path / "again", tmp_path / "l.sqlite"
+    args = ["--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger)]
+    assert run("assign", *args, "--out", str(out)).exit_code == 0
+    table = pd.read_csv(out / "placeringer.csv", sep=";", comment="#", encoding="utf-8-sig")
+    assert table.loc[0, ["kommunekode", "grundlag"]].tolist() == [147, "quota"]
+    sentence = table.loc[0, "ubrugte_undtagelser"]
+    assert sentence.startswith(
+        "close family in 101 København (§ 11 stk. 3): moving the case there alone would have cost "
+    )
+    assert sentence.endswith(" more in all")
+    explained = run("explain-case", "F5", "--ledger", str(ledger)).stdout
+    assert (
+        "\nTies under § 11 stk. 3-4 weighed and not used (an exception allows a placement "
+        f"there; it does not require one):\n  - {sentence}.\n\nVisitering decisions"
+    ) in explained
+    from_export = run("explain-case", "F5", "--placements", str(out / "placeringer.csv"))
+    assert from_export.stdout == explained.replace(", batch 1.", ".", 1)
+    assert run("assign", *args, "--out", str(again)).exit_code == 0
+    assert (again / "placeringer.csv").read_bytes() == (out / "placeringer.csv").read_bytes()
+    assert "101" not in (out / "kommuner.csv").read_text(encoding="utf-8-sig").split("\n", 20)[-1]

@@ -41,7 +41,7 @@ from visitering.ledger import (
     LedgerChanged,
     Snapshot,
 )
-from visitering.report.placering import Batch, explanation_record
+from visitering.report.placering import Batch, explanation_record, tie_from_record
 
 #: Times a batch is placed against the ledger before :class:`LedgerBusy`: each time another run
 #: recorded a batch on the same ledger while this one was being solved.
@@ -441,6 +441,7 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
                 why.get("basis_detail"),
                 why.get("taken_kommune"),
                 why.get("taken_saving"),
+                tuple(tie_from_record(t) for t in why.get("unused_ties", ())),
             )
         )
     result = Result(

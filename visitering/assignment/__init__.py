@@ -16,7 +16,7 @@ benchmark's :func:`visitering.assignment.textbook.solve_textbook`).
 from __future__ import annotations
 
 from visitering.assignment.problem import Parameters, Problem, Weights
-from visitering.assignment.result import Diagnosis, LegalBasis, Placement, Result, Status
+from visitering.assignment.result import Diagnosis, LegalBasis, Placement, Result, Status, Tie
 
 __all__ = [
     "Diagnosis",
@@ -26,6 +26,7 @@ __all__ = [
     "Problem",
     "Result",
     "Status",
+    "Tie",
     "Weights",
     "solve",
 ]

@@ -194,6 +194,55 @@ def basis_detail(inst: Instance, i: int, basis: LegalBasis) -> str | None:
     return None
 
 
+#: The exceptions whose tie points to one municipality, in the order of :func:`ties`.
+TIE_BASES = (Basis.INSTITUTION, Basis.CLOSE_FAMILY, Basis.SPECIAL_CIRCUMSTANCES, Basis.JOB_OFFER)
+
+
+def ties(inst: Instance) -> IntArray:
+    """``(n, 4)``: per case, the municipality each exception of :data:`TIE_BASES` points to
+    (:data:`NONE` if none): the institution, the close family, the municipality special
+    circumstances name (none when they name no municipality: they open every one) and the
+    job offer's workplace."""
+    special = np.where(inst.special, inst.special_kommune, NONE)
+    result: IntArray = np.stack([inst.institution, inst.close_family, special, inst.job], axis=1)
+    return result
+
+
+def within_reach(inst: Instance, i: int, col: int) -> bool:
+    """A family of case ``i`` living in municipality ``col`` commutes to its job offer within
+    ``commute_threshold_min`` (so § 11 stk. 4's purpose is met wherever the basis)."""
+    work = inst.job[i]
+    commute = inst.commute_min[col, work]
+    return bool(work != NONE and commute <= inst.problem.parameters.commute_threshold_min)
+
+
+def why_closed(inst: Instance, i: int, col: int, basis: Basis) -> str:
+    """Why the tie of case ``i`` under ``basis`` does not open municipality ``col``: the case's
+    data close it (housing, an exclusion) or, for a job offer, § 11 stk. 4 does not apply."""
+    params = inst.problem.parameters
+    if inst.persons[i] > inst.largest_dwelling[col]:
+        return f"no free dwelling for {inst.persons[i]} persons there"
+    if inst.forbidden[i, col]:
+        return "the input excludes it for this case"
+    if basis is not Basis.JOB_OFFER:  # the other exceptions always open their municipality
+        return "closed"
+    case = inst.problem.cases[i]
+    if case.job_offer_kind is JobOfferKind.TIME_LIMITED:
+        return "§ 11 stk. 4 does not apply: the offer is time-limited"
+    if inst.job_hours[i] < params.min_job_hours:
+        return (
+            f"§ 11 stk. 4 does not apply: {inst.job_hours[i]:g} hours a week, fewer than "
+            f"{params.min_job_hours:g}"
+        )
+    commute = inst.commute_min[quota_pairs(inst, np.array([i]))[0], col]
+    known = commute[~np.isnan(commute)]
+    nearest = f" ({known.min():.0f} min a day)" if known.size else ""
+    return (
+        "§ 11 stk. 4 does not apply: a municipality with quota room is within commuting reach "
+        f"of the workplace{nearest}, so the offer counted for employment (§ 12 stk. 1)"
+    )
+
+
 def eligibility(inst: Instance) -> Matrix:
     """The ``(n, K)`` :class:`Basis` matrix of ``inst`` (see :class:`Eligibility`)."""
     return Eligibility(inst).build()

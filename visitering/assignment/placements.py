@@ -10,10 +10,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from visitering.assignment.costs import Coupling, PairCosts, group_costs, tier_costs
-from visitering.assignment.eligibility import Basis, basis_detail
+from visitering.assignment.eligibility import (
+    TIE_BASES,
+    Basis,
+    basis_detail,
+    ties,
+    why_closed,
+    within_reach,
+)
 from visitering.assignment.instance import NONE, FloatArray, Instance, IntArray
 from visitering.assignment.relaxation import Pairs
-from visitering.assignment.result import LegalBasis, Placement
+from visitering.assignment.result import LegalBasis, Placement, Tie
 
 #: Cases per chunk when a whole (cases × municipalities) cost matrix would be large.
 CHUNK = 4_000
@@ -84,12 +91,15 @@ class _Moves:
     """Per case: the best other municipality that could take it (-1 if none) and the change of
     the whole objective if the case alone moved there; and a municipality where it alone
     would have cost less but whose quota the batch's other cases took (-1 if none), with
-    the saving."""
+    the saving; and per case and tie of :func:`ties`, the change of moving the case alone to
+    the tie's municipality (NaN without a tie) and whether that move was possible."""
 
     alternative: IntArray
     extra: FloatArray
     taken: IntArray
     saving: FloatArray
+    tie_extra: FloatArray
+    tie_open: np.ndarray
 
 
 def _moves(
@@ -118,11 +128,14 @@ def _moves(
     join = np.stack([tier_costs(placed + s, cp, inst.capacity) - base for s in sizes])
     leave = np.stack([tier_costs(placed - s, cp, inst.capacity) - base for s in sizes])
     capped = 0 if cp.group_cap is None else cp.group_cap.shape[1]
+    tie = ties(inst)
     out = _Moves(
         np.full(inst.n, -1, dtype=np.int64),
         np.full(inst.n, np.nan),
         np.full(inst.n, -1, dtype=np.int64),
         np.full(inst.n, np.nan),
+        np.full(tie.shape, np.nan),
+        np.zeros(tie.shape, dtype=bool),
     )
     for start in range(0, inst.n, CHUNK):
         rows = np.arange(start, min(start + CHUNK, inst.n))
@@ -156,6 +169,45 @@ def _moves(
         better = full[local, cheapest] < 0
         out.taken[rows[better]] = cheapest[better]
         out.saving[rows[better]] = -full[local, cheapest][better]
+        at, which = np.nonzero(tie[rows] != NONE)
+        to = tie[rows[at], which]
+        out.tie_extra[rows[at], which] = move[at, to]
+        out.tie_open[rows[at], which] = np.isfinite(possible[at, to])
+    return out
+
+
+def _unused_ties(
+    inst: Instance, basis: np.ndarray, cols: IntArray, moves: _Moves
+) -> list[tuple[Tie, ...]]:
+    """Per case, its § 11 stk. 3-4 ties to municipalities other than its own
+    (:class:`~visitering.assignment.result.Tie`), with the price of moving there alone or
+    the reason it could not take the case."""
+    tie = ties(inst)
+    out: list[tuple[Tie, ...]] = [()] * inst.n
+    for i in map(int, np.flatnonzero((tie != NONE).any(axis=1))):
+        found = []
+        for t, kind in enumerate(TIE_BASES):
+            col = int(tie[i, t])
+            if col in (NONE, cols[i]) or (
+                kind is Basis.JOB_OFFER and within_reach(inst, i, cols[i])
+            ):
+                continue
+            if moves.tie_open[i, t]:
+                why_not = None
+            elif basis[i, col] == Basis.CLOSED:
+                why_not = why_closed(inst, i, col, kind)
+            else:
+                why_not = "the batch's other cases used its quota"
+            found.append(
+                Tie(
+                    kind.legal_basis,
+                    int(inst.codes[col]),
+                    float(moves.tie_extra[i, t]) if why_not is None else None,
+                    why_not,
+                    on_quota=bool(basis[i, col] == Basis.QUOTA),
+                )
+            )
+        out[i] = tuple(found)
     return out
 
 
@@ -185,6 +237,7 @@ def placements(
     bases = legal_bases(inst, basis, cols)
     moves = _moves(inst, basis, pc, cp, cols, quota, (placed, load, group_load))
     alt, extra = moves.alternative, moves.extra
+    unused = _unused_ties(inst, basis, cols, moves)
     ids = inst.case_ids
     out = []
     for i in range(inst.n):
@@ -202,6 +255,7 @@ def placements(
                 taken_kommune=int(inst.codes[moves.taken[i]]) if moves.taken[i] >= 0 else None,
                 taken_saving=float(moves.saving[i]) if moves.taken[i] >= 0 else None,
                 basis_detail=basis_detail(inst, i, bases[i]),
+                unused_ties=unused[i],
             )
         )
     overshoot: IntArray = np.maximum(load - np.maximum(inst.capacity, 0), 0)

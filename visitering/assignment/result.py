@@ -70,6 +70,42 @@ class LegalBasis(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Tie:
+    """A case's tie to a municipality under § 11 stk. 3-4 that its placement did not use.
+
+    The exceptions of § 11 stk. 3-4 allow a placement in a full or zero-quota municipality; they
+    do not require one, and an institution, foster care or special circumstances carry no soft
+    pull of their own.  So a case may go elsewhere under the quota, and because a visitering
+    decision cannot be appealed (§ 14) its record says that the tie was weighed and how.
+
+    Parameters
+    ----------
+    basis:
+        The exception the tie would rest on: ``INSTITUTION``, ``CLOSE_FAMILY``,
+        ``SPECIAL_CIRCUMSTANCES`` (when it names a municipality) or ``JOB_OFFER`` (the
+        workplace).
+    kommunekode:
+        The municipality the tie points to.
+    extra_cost:
+        How much the whole objective would have risen had this case alone moved there, the
+        rest of the batch as placed (negative only when a time limit cut the search short);
+        None when the municipality could not take the case.
+    why_not:
+        Why it could not take the case (no dwelling, excluded, the job offer does not meet
+        § 11 stk. 4, or the batch's other cases used its quota); None when it could.
+    on_quota:
+        The municipality was open to the case on its quota (§ 11 stk. 1), not by the
+        exception: a workplace with quota room, where § 11 stk. 4 is not needed.
+    """
+
+    basis: LegalBasis
+    kommunekode: int
+    extra_cost: float | None
+    why_not: str | None = None
+    on_quota: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Placement:
     """Where one case goes, on what legal basis, and why there.
 
@@ -98,6 +134,10 @@ class Placement:
     basis_detail:
         What an exception rests on beyond its municipality: the ``special_circumstances``
         reason code, or a job offer's workplace, hours and commute; None otherwise.
+    unused_ties:
+        The case's § 11 stk. 3-4 ties to other municipalities, weighed and not used
+        (:class:`Tie`).  A job offer counts as used when the family lives within commuting
+        reach of the workplace.
     """
 
     case_id: str
@@ -111,6 +151,7 @@ class Placement:
     basis_detail: str | None = None
     taken_kommune: int | None = None
     taken_saving: float | None = None
+    unused_ties: tuple[Tie, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

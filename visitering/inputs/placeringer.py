@@ -12,7 +12,7 @@ from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Row, Table, parse_count, printable, shown, unguarded
 from visitering.inputs import embedded
 from visitering.inputs.tables import read_kommunekode
-from visitering.report.placering import MOVE_PRICED, TERMS
+from visitering.report.placering import MOVE_PRICED, TERMS, TIE_SEPARATOR
 
 #: A column only exports that price the alternative in full have.
 TAKEN_COLUMN = "kvote_optaget_kommunekode"
@@ -69,6 +69,8 @@ def read_placement(
     if problems:
         raise InputError(problems)
     assert kode is not None and persons is not None
+    if ties := row.cells.get("ubrugte_undtagelser", ""):
+        priced["unused_ties_words"] = [printable(t) for t in ties.split(TIE_SEPARATOR)]
     return (
         kode,
         persons,

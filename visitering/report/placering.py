@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from visitering.assignment.result import LegalBasis, Placement, Result
+from visitering.assignment.result import LegalBasis, Placement, Result, Tie
 from visitering.domain import Kommuner
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
@@ -54,6 +54,19 @@ BASIS_WORDS = {
     LegalBasis.OVERSHOOT: "placed beyond the remaining quota because overshoot was allowed",
 }
 
+TIE_WORDS = {
+    LegalBasis.INSTITUTION: "earlier placement in an institution or foster care",
+    LegalBasis.CLOSE_FAMILY: "close family",
+    LegalBasis.SPECIAL_CIRCUMSTANCES: "special circumstances",
+    LegalBasis.JOB_OFFER: "a job offer",
+}
+"""A § 11 stk. 3-4 tie, named as the start of a sentence about it."""
+
+TIES_HEADING = (
+    "Ties under § 11 stk. 3-4 weighed and not used (an exception allows a placement there; "
+    "it does not require one):"
+)
+
 PLACERING_COLUMNS = (
     "case_id",
     "kommunekode",
@@ -70,7 +83,10 @@ PLACERING_COLUMNS = (
     "kvote_optaget_kommunekode",
     "kvote_optaget_kommune",
     "kvote_optaget_besparelse",
+    "ubrugte_undtagelser",
 )
+#: Separates the sentences of ``ubrugte_undtagelser`` in one cell.
+TIE_SEPARATOR = " | "
 KOMMUNE_COLUMNS = (
     "kommunekode",
     "kommune",
@@ -133,9 +149,50 @@ def placement_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
                 p.taken_kommune,
                 kommuner[p.taken_kommune].navn if p.taken_kommune is not None else None,
                 _num(p.taken_saving),
+                TIE_SEPARATOR.join(tie_sentence(t, kommuner) for t in p.unused_ties) or None,
             ]
         )
     return rows
+
+
+def tie_sentence(tie: Tie, kommuner: Kommuner) -> str:
+    """One unused § 11 stk. 3-4 tie in words: the price of using it, or why it was closed."""
+    paragraph = "on its quota, § 11 stk. 1" if tie.on_quota else tie.basis.paragraph
+    where = (
+        f"{TIE_WORDS[tie.basis]} in {tie.kommunekode} {_navn(kommuner, tie.kommunekode)} "
+        f"({paragraph})"
+    )
+    if tie.why_not is not None:
+        return f"{where}: could not take the case: {tie.why_not}"
+    extra = tie.extra_cost or 0.0
+    if extra >= 0:
+        return f"{where}: moving the case there alone would have cost {_num(extra)} more in all"
+    return (
+        f"{where}: moving the case there alone would have cost {_num(-extra)} less in all: the "
+        "search ended (time limit) before it found that"
+    )
+
+
+def tie_record(tie: Tie) -> dict[str, Any]:
+    """A :class:`Tie` as the ledger's explanation record keeps it."""
+    return {
+        "basis": str(tie.basis),
+        "kommune": tie.kommunekode,
+        "extra_cost": _num(tie.extra_cost),
+        "why_not": tie.why_not,
+        **({"on_quota": True} if tie.on_quota else {}),
+    }
+
+
+def tie_from_record(record: Mapping[str, Any]) -> Tie:
+    """The :class:`Tie` a :func:`tie_record` keeps."""
+    return Tie(
+        LegalBasis(record["basis"]),
+        int(record["kommune"]),
+        record.get("extra_cost"),
+        record.get("why_not"),
+        bool(record.get("on_quota", False)),
+    )
 
 
 def kommune_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
@@ -370,6 +427,7 @@ def explanation_record(p: Placement) -> str:
                 if p.taken_kommune is not None
                 else {}
             ),
+            **({"unused_ties": [tie_record(t) for t in p.unused_ties]} if p.unused_ties else {}),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -398,9 +456,8 @@ def explain_case(
         "the total over the whole batch):",
     ]
     terms: Mapping[str, float] = record.get("terms", {})
-    for t in TERMS:
-        if t in terms:
-            lines.append(f"  {TERM_WORDS[t]:<52} {terms[t]:>8}")
+    for t in TERMS:  # a term a record lacks was not weighed (a weight of 0): it is 0
+        lines.append(f"  {TERM_WORDS[t]:<52} {terms.get(t, 0):>8}")
     lines.append(f"  {'total':<52} {record.get('cost')!s:>8}")
     worst = max(terms.items(), key=lambda kv: kv[1], default=None)
     lines.append("")
@@ -410,6 +467,12 @@ def explain_case(
         lines += _pair_priced_alternative_lines(record, kommuner)
     if worst is not None and worst[1] > 0:
         lines.append(f"The largest remaining cost is {TERM_WORDS[worst[0]]}.")
+    sentences = [
+        *(tie_sentence(tie_from_record(t), kommuner) for t in record.get("unused_ties", ())),
+        *record.get("unused_ties_words", ()),
+    ]
+    if sentences:
+        lines += ["", TIES_HEADING, *(f"  - {s}." for s in sentences), ""]
     lines.append("Visitering decisions cannot be appealed (§ 14); this record is the reason.")
     return "\n".join(lines) + "\n"
 
