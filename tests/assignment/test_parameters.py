@@ -79,6 +79,20 @@ def test_a_job_offer_limit_below_the_statute_is_refused(hours: float) -> None:
     assert Parameters(min_job_hours=20.0).min_job_hours == 20.0
 
 
+@pytest.mark.parametrize("minutes", [60.0, 119.9])
+def test_a_commute_limit_below_the_statute_is_refused(minutes: float) -> None:
+    """Regression (export audit, stop 25): ``commute_threshold_min = 60`` opened § 11 stk. 4
+    for a 90-minute commute, which the law (more than 2 hours a day) does not allow.  The
+    estimate of the commute is calibrated by the commute model, not by the limit."""
+    assert problems(commute_threshold_min=minutes) == [
+        "parameters, column commute_threshold_min: must be at least 120 (§ 11 stk. 4: a daily "
+        "commute of more than 2 hours; a lower limit would record placements the law does not "
+        "allow; the commute model's speed, detour and overhead calibrate the estimate), got "
+        f"{minutes!r}"
+    ]
+    assert Parameters(commute_threshold_min=150.0).commute_threshold_min == 150.0
+
+
 def test_threads_are_bounded() -> None:
     assert problems(threads=2**32) == [
         "parameters, column threads: must be from 1 to 1024, got 4294967296"

@@ -72,7 +72,7 @@ def problems(draw: st.DrawFn, max_cases: int = 5, max_kommuner: int = 3) -> Prob
         Weights(even_distribution=draw(st.sampled_from([0, 2])), concentration=2),
         capacity_tolerance=draw(st.sampled_from([0, 0, 1])),
         concentration_min_persons=draw(st.sampled_from([1, 10])),
-        commute_threshold_min=draw(st.sampled_from([120.0, 60.0])),
+        commute_speed_kmh=draw(st.sampled_from([45.0, 25.0])),
         allow_overshoot=draw(st.sampled_from([False, False, True])),
     )
 

@@ -141,6 +141,8 @@ DEFAULT_PACE_TIERS: tuple[tuple[float, int], ...] = (
 
 #: § 11 stk. 4: the least hours a week of a job offer that opens the exception.
 STATUTORY_JOB_HOURS = 15.0
+#: § 11 stk. 4: the total daily commute (minutes) that a job offer's must exceed.
+STATUTORY_COMMUTE_MIN = 120.0
 
 #: Parameters that are whole numbers, with their least value (``threads`` may also be ``None``).
 _WHOLE = {
@@ -168,7 +170,13 @@ _CHOICES = {"concentration_by": ("nationality", "language"), "mip_solver": ("hig
 #: The range of each parameter of the right type: (name, test, message; ``{value}`` is filled).
 _RANGES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("capacity_tolerance", lambda v: v >= 0, "must be ≥ 0"),
-    ("commute_threshold_min", lambda v: v > 0, "must be a positive number"),
+    (
+        "commute_threshold_min",
+        lambda v: v >= STATUTORY_COMMUTE_MIN,
+        f"must be at least {STATUTORY_COMMUTE_MIN:.0f} (§ 11 stk. 4: a daily commute of more "
+        "than 2 hours; a lower limit would record placements the law does not allow; the "
+        "commute model's speed, detour and overhead calibrate the estimate), got {value!r}",
+    ),
     ("commute_speed_kmh", lambda v: v > 0, "must be a positive number"),
     ("time_limit_s", lambda v: v > 0, "must be a positive number"),
     (
@@ -228,7 +236,9 @@ class Parameters:
         spent at most once a year.  Placements within it are recorded as ``tolerance``.
     commute_threshold_min:
         § 11 stk. 4: the *total daily* travel time (both ways) by public transport above which
-        a job offer opens the exception.  The law says 2 hours: 120.
+        a job offer opens the exception.  The law says 2 hours: 120.  It may be set higher
+        (the exception is a permission, not a duty), never lower; to calibrate the estimated
+        commute, set the commute model below.
     commute_speed_kmh, commute_detour_factor, commute_overhead_min:
         The commute is approximated from the centroid distance ``d`` (km) as
         ``2 × (overhead + 60 × detour × d / speed)`` minutes: door-to-door public transport at
