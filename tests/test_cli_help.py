@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
 import typer
 from rich.text import Text
 from typer.testing import CliRunner
@@ -70,3 +71,25 @@ def test_every_help_paragraph_is_one_line_for_the_terminal_to_wrap():
     assert " municipality, with the tables, the date and the retrieval time recorded in the " in (
         result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("cases", "synth", "--n", "1.000", "--out", "x.csv"),
+        ("cases", "synth", "--n", "5", "--first-id", "1,000", "--out", "x.csv"),
+        ("ukraine", "--block-size", "10.000"),
+        ("simulate", "scenarios/simulering_2026.toml", "--runs", "1.000"),
+        ("quotas", "--data-year", "2.025"),
+        ("data", "fetch", "--year", "2.025"),
+    ],
+)
+def test_a_danish_thousands_separator_is_refused_not_read_as_a_smaller_number(args, tmp_path):
+    """Regression (CLI audit, stop 26): Typer's int conversion read "10.000" as 10, so
+    ``ukraine --block-size 10.000`` computed a block of 10 persons and ``cases synth --n 1.000``
+    wrote one case, both with exit code 0."""
+    result = CliRunner().invoke(app, [a if a != "x.csv" else str(tmp_path / a) for a in args])
+    assert result.exit_code == 2
+    words = " ".join(result.stderr.replace("│", " ").split())  # Rich wraps the error box
+    assert "is not a whole number (write it without a thousands separator)" in words
+    assert not (tmp_path / "x.csv").exists()

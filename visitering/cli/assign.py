@@ -24,6 +24,7 @@ from visitering.cli.common import (
     parse_landstal,
     read_table,
     show,
+    whole_number,
 )
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect, printable
@@ -114,7 +115,10 @@ def assign(
         typer.Option("--time-limit", help="Seconds for the solve (default 30, or the scenario's)."),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Solver seed (default 0, or the scenario's).")
+        int | None,
+        typer.Option(
+            "--seed", parser=whole_number, help="Solver seed (default 0, or the scenario's)."
+        ),
     ] = None,
     re_place: Annotated[
         list[str] | None,

@@ -10,7 +10,7 @@ import typer
 
 from visitering import io
 from visitering.cli.app import app
-from visitering.cli.common import DialectOpt, input_errors, show
+from visitering.cli.common import DialectOpt, input_errors, show, whole_number
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
@@ -29,13 +29,16 @@ SYNTHETIC_NOTE = (
 
 @cases_app.command("synth")
 def synth_command(
-    n: Annotated[int, typer.Option("--n", help="Number of cases.")],
+    n: Annotated[int, typer.Option("--n", parser=whole_number, help="Number of cases.")],
     out: Annotated[Path, typer.Option("--out", help="Cases CSV to write.")],
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", parser=whole_number, help="Random seed (same seed, same file).")
+    ] = 1,
     first_id: Annotated[
         int,
         typer.Option(
             "--first-id",
+            parser=whole_number,
             help="Number the cases from SYN-<first-id> (for a later week on the same ledger; "
             "give it a new --seed too).",
         ),

@@ -27,6 +27,20 @@ T = TypeVar("T")
 _LANDSTAL = re.compile(rf"[+-]?[0-9]{{1,{csvtext.MAX_DIGITS}}}")
 """A whole number as ``--landstal`` takes it: ASCII digits (not ``6²`` or ``６００``), bounded."""
 
+
+def whole_number(raw: str | int) -> int:
+    """A whole-number option as typed: ASCII digits only, so that a Danish ``10.000`` (ten
+    thousand) is refused rather than read as 10 (Typer's own int conversion accepts it).
+    Regression (CLI audit, stop 26): ``ukraine --block-size 10.000`` computed a block of 10."""
+    if isinstance(raw, int):  # a default
+        return raw
+    text = raw.strip().replace("_", "")
+    if not _LANDSTAL.fullmatch(text):
+        hint = " (write it without a thousands separator)" if re.search(r"[.,]", text) else ""
+        raise typer.BadParameter(f"{csvtext.shown(raw)} is not a whole number{hint}")
+    return int(text)
+
+
 LandstalOpt = Annotated[
     str | None,
     typer.Option(
@@ -39,6 +53,7 @@ DataYearOpt = Annotated[
     int | None,
     typer.Option(
         "--data-year",
+        parser=whole_number,
         help="Population vintage (1 January) of the embedded data (default: the newest; "
         "without --landstal, the year before the latest landstal's).",
     ),

@@ -17,7 +17,7 @@ import typer
 
 from visitering import io
 from visitering.cli.app import app
-from visitering.cli.common import DialectOpt, input_errors, read_table, show
+from visitering.cli.common import DialectOpt, input_errors, read_table, show, whole_number
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
@@ -53,7 +53,10 @@ def fetch_errors() -> Iterator[None]:
 @data_app.command("fetch")
 def fetch_command(
     year: Annotated[
-        int, typer.Option("--year", help="Data year: P_k and I_k are counted on 1 January.")
+        int,
+        typer.Option(
+            "--year", parser=whole_number, help="Data year: P_k and I_k are counted on 1 January."
+        ),
     ],
     out: Annotated[
         Path | None,

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from visitering.cli.app import app
-from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors
+from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors, whole_number
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded
@@ -21,14 +21,22 @@ from visitering.inputs import embedded
 def simulate(
     # Typer renders help as Rich markup, where "[...]" is a style tag: escaped.
     file: Annotated[Path, typer.Argument(help=r"Scenario TOML with a \[simulering] section.")],
-    runs: Annotated[int, typer.Option("--runs", help="Number of simulated runs.")] = 100,
+    runs: Annotated[
+        int, typer.Option("--runs", parser=whole_number, help="Number of simulated runs.")
+    ] = 100,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="Base seed (default: the file's seed, else 0)."),
+        typer.Option(
+            "--seed", parser=whole_number, help="Base seed (default: the file's seed, else 0)."
+        ),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help="Local worker processes (default: the cores; 1: serial)."),
+        typer.Option(
+            "--workers",
+            parser=whole_number,
+            help="Local worker processes (default: the cores; 1: serial).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,

@@ -20,6 +20,7 @@ from visitering.cli.common import (
     input_errors,
     load_grundlag,
     read_table,
+    whole_number,
 )
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
@@ -42,7 +43,11 @@ def _counts(path: Path | None, column: str, problems: list[Problem]) -> dict[int
 def ukraine(
     block_size: Annotated[
         int,
-        typer.Option("--block-size", help="Persons in the block (BEK nr. 509/2022 § 2: 10,000)."),
+        typer.Option(
+            "--block-size",
+            parser=whole_number,
+            help="Persons in the block (BEK nr. 509/2022 § 2: 10,000).",
+        ),
     ] = BLOCK_SIZE,
     variant: Annotated[
         Variant,
