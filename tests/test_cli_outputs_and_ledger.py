@@ -322,6 +322,24 @@ def test_a_file_that_is_no_database_is_refused_untouched(tmp_path, one_case):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "kvoter.csv"]
 
 
+@pytest.mark.parametrize("damage", ["page", "cut"])
+def test_a_damaged_ledger_is_an_input_error_not_a_traceback(ledger, one_case, damage):
+    """Regression (ledger audit, stop 26): a ledger with a damaged page (a disk fault) ended in
+    a traceback (sqlite3.DatabaseError: database disk image is malformed) from every command,
+    and one cut short was called "not an SQLite database"."""
+    with ledger.open("r+b") as f:
+        if damage == "page":  # page 2 holds a table's root: every command reads it
+            f.seek(4096)
+            f.write(b"\xff" * 4096)
+        else:
+            f.truncate(3 * 4096)
+    refused_untouched(
+        ledger,
+        one_case,
+        "damaged ledger (database disk image is malformed); restore it from a backup",
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

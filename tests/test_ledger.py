@@ -35,6 +35,21 @@ def test_batches_draw_down_the_same_quotas(ledger):
     ]
 
 
+def test_a_reading_sees_one_moment_whatever_another_run_records(ledger, tmp_path):
+    """Regression (ledger audit, stop 26): ``ledger status`` read the batch count and the quota
+    use separately, and counted a batch another run recorded between the two without its
+    persons.  Inside :meth:`Ledger.reading` every read sees the same committed batches."""
+    ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
+    reader = Ledger(io.open_database(tmp_path / "ledger.sqlite", create=False), create=False)
+    with reader.reading():
+        assert reader.batch_count() == 1
+        ledger.record_batch("week-2", "OPTIMAL", "{}", [d("B", 101, 3)])
+        assert reader.batch_count() == 1
+        assert reader.remaining()[101] == 6
+        assert reader.decision("B") is None
+    assert (reader.batch_count(), reader.remaining()[101]) == (2, 3)
+
+
 def test_rerun_finds_the_batch_and_places_nobody_twice(ledger):
     first = ledger.record_batch("week-1", "OPTIMAL", "{}", [d("A", 101, 4)])
     assert ledger.find_batch("week-1") == first

@@ -307,8 +307,12 @@ def _read_header(connection: sqlite3.Connection, path: Path) -> None:
     except sqlite3.OperationalError:
         connection.close()
         raise
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
         connection.close()
+        if exc.sqlite_errorcode == sqlite3.SQLITE_CORRUPT:  # a ledger cut short, say
+            raise InputError(
+                Problem(f"damaged ledger ({exc}); restore it from a backup", str(path))
+            ) from None
         raise InputError(
             Problem("not a visitering ledger (not an SQLite database)", str(path))
         ) from None

@@ -327,6 +327,14 @@ class Ledger:
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read the ledger at one moment: every read inside sees the same committed batches,
+        whatever another run records meanwhile (regression, ledger audit, stop 26: ``ledger
+        status`` counted a batch recorded between two of its reads, without its persons)."""
+        with self._transaction("DEFERRED"):
+            yield
+
     # quotas -------------------------------------------------------------------------------
     def has_quotas(self) -> bool:
         count: int = self._db.execute("SELECT COUNT(*) FROM kvote").fetchone()[0]

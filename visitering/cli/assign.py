@@ -304,24 +304,40 @@ def _run_on_ledger(path: Path, inputs: BatchInputs, quotas: _Quotas, kommuner: K
         return _ledger(connections[-1], path, kommuner, create=True)
 
     try:
-        if io.ledger_is_new(path) and quotas.year is not None:
-            scratch = Ledger(io.open_memory_database(), str(path))
-            return start_ledger(inputs, quotas.year, scratch, opened, quotas.basis)
-        book = opened()
-        if quotas.new_landstal is None:
-            return run_batch(inputs, quotas.year, book, quotas.revision, basis=quotas.basis)
-        landstal = quotas.new_landstal
-        return run_batch(
-            inputs,
-            None,
-            book,
-            revise=lambda in_force, basis: _revised(
-                in_force, landstal, basis, kommuner, str(path), book.landstal_forloeb()
-            ),
-        )
+        with _sqlite_errors(path):
+            if io.ledger_is_new(path) and quotas.year is not None:
+                scratch = Ledger(io.open_memory_database(), str(path))
+                return start_ledger(inputs, quotas.year, scratch, opened, quotas.basis)
+            book = opened()
+            if quotas.new_landstal is None:
+                return run_batch(inputs, quotas.year, book, quotas.revision, basis=quotas.basis)
+            landstal = quotas.new_landstal
+            return run_batch(
+                inputs,
+                None,
+                book,
+                revise=lambda in_force, basis: _revised(
+                    in_force, landstal, basis, kommuner, str(path), book.landstal_forloeb()
+                ),
+            )
     finally:
         for connection in connections:
             connection.close()  # the last connection's close folds the write-ahead log back
+
+
+@contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    """An error SQLite raises while the ledger is used, as an input error naming the file:
+    a damaged file (a disk fault, a copy cut short) was a traceback (ledger audit, stop 26).
+    A batch being recorded is rolled back first, so nothing of it is kept."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise InputError(Problem(f"cannot use the ledger ({exc})", str(path))) from None
+    except sqlite3.DatabaseError as exc:
+        raise InputError(
+            Problem(f"damaged ledger ({exc}); restore it from a backup", str(path))
+        ) from None
 
 
 @contextmanager
@@ -329,7 +345,10 @@ def _reading(path: Path, kommuner: Kommuner) -> Iterator[Ledger]:
     """The ledger at ``path``, opened read-only and closed again."""
     connection = io.open_database(path, create=False)
     try:
-        yield _ledger(connection, path, kommuner)
+        with _sqlite_errors(path):
+            book = _ledger(connection, path, kommuner)
+            with book.reading():
+                yield book
     finally:
         connection.close()
 
