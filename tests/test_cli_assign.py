@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from visitering import io
 from visitering.cli import app
 from visitering.inputs import embedded
+from visitering.inputs.embedded import PROXY_NOTE
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE
 from visitering.kvoter.revision import revider
 from visitering.ledger import Ledger
@@ -232,7 +233,7 @@ def test_a_corrected_case_is_placed_again_with_the_quota_given_back(tmp_path):
     rerun = run(*args).stdout
     table = rerun.split("\n\n", 1)[1]
     assert rerun == (
-        f"Quotas: those in force in the ledger\n{PROFILE_PROXY_NOTE}\n"
+        f"Quotas: those in force in the ledger\n{PROFILE_PROXY_NOTE}\n{PROXY_NOTE}\n"
         "This batch is already recorded as batch 2; this run recorded nothing. The recorded "
         "decisions follow.\n"
         "Placed again (genvisitering) in batch 2, the quota of their earlier decisions given "
@@ -866,11 +867,12 @@ def test_ledger_status_exports_the_years_quota_use_for_the_kkr(tmp_path):
         "rest": 596,
     }
     lines = status.stdout.splitlines()
-    assert lines[:3] == [
+    assert lines[:4] == [
         "Quotas computed on: embedded data: population 1 January 2026 (DST FOLK1A/FOLK1AM); "
         "immigrants and descendants, all origins, DST FOLK1E (same date); F_k = 0; largest "
         "remainder (Hamilton); volunteers' offers left: none. A landstal increase is "
         "re-computed on these (§ 7 stk. 9).",
+        PROXY_NOTE,
         "Batches recorded: 1. Persons placed, of them under a § 11 stk. 3-4 exception, and cases:",
         "  kode  kommune              kvote  placeret  undtag.  sager   rest",
     ]
@@ -1147,3 +1149,52 @@ def test_a_tie_weighed_and_not_used_is_explained_from_ledger_and_export(tmp_path
     assert run("assign", *args, "--out", str(again)).exit_code == 0
     assert (again / "placeringer.csv").read_bytes() == (out / "placeringer.csv").read_bytes()
     assert "101" not in (out / "kommuner.csv").read_text(encoding="utf-8-sig").split("\n", 20)[-1]
+
+
+def test_the_proxy_notice_goes_with_quotas_from_a_file_and_from_the_ledger(tmp_path, batch):
+    """Regression (CLI audit, stop 26): quotas computed on the embedded proxy data lost their
+    notice ("every output computed on them says so") when they came from a kommunekvoter.csv
+    export or from the ledger: batch 2's kommuner.csv for the municipalities and ledger status
+    for the KKR read as official quotas."""
+    from visitering.domain import PROXY_PREFIX
+
+    cases, quotas = batch
+    out = tmp_path / "file"
+    assert (
+        run("assign", "--cases", str(cases), "--quotas", str(quotas), "--out", str(out)).exit_code
+        == 0
+    )
+    for name in ("placeringer.csv", "kommuner.csv"):
+        assert f"# {PROXY_PREFIX}" in (out / name).read_text(encoding="utf-8-sig"), name
+    ledger = tmp_path / "l.sqlite"
+    week1 = run("assign", "--cases", str(cases), "--landstal", "600", "--ledger", str(ledger))
+    assert week1.exit_code == 0
+    week2 = tmp_path / "week2.csv"
+    week2.write_text("case_id;persons\nW2-1;2\n", encoding="utf-8")
+    out2 = tmp_path / "week2"
+    second = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out", str(out2))
+    assert second.exit_code == 0, second.output
+    assert PROXY_NOTE in second.stdout
+    assert f"# {PROXY_PREFIX}" in (out2 / "kommuner.csv").read_text(encoding="utf-8-sig")
+    status = run("ledger", "status", "--ledger", str(ledger), "--out", str(tmp_path / "s"))
+    assert status.stdout.splitlines()[1] == PROXY_NOTE
+    assert (
+        json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)["proxy_note"]
+        == PROXY_NOTE
+    )
+    for export in (tmp_path / "s").iterdir():
+        assert f"# {PROXY_PREFIX}" in export.read_text(encoding="utf-8-sig"), export.name
+    # A ledger started from a file knows nothing of the data: no notice is made up.
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "kommunekode;kommunekvote\n" + "".join(f"{k};5\n" for k in embedded.kommuner()),
+        encoding="utf-8",
+    )
+    other = tmp_path / "other.sqlite"
+    assert (
+        run(
+            "assign", "--cases", str(week2), "--quotas", str(plain), "--ledger", str(other)
+        ).exit_code
+        == 0
+    )
+    assert PROXY_PREFIX not in run("ledger", "status", "--ledger", str(other)).stdout

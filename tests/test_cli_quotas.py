@@ -21,7 +21,8 @@ Rounding: largest remainder (Hamilton); exact ties go to the lower kommunekode
 Data: embedded data: population 1 January 2026 (DST FOLK1A/FOLK1AM); immigrants and descendants, \
 all origins, DST FOLK1E (same date); F_k = 0
 PROXY DATA - not official quotas: I_k is approximated by all immigrants and descendants \
-(DST FOLK1E) and F_k = 0; supply the real figures with --inputs.
+(DST FOLK1E) and F_k = 0; supply the real figures as an inputs file (visitering quotas --inputs, \
+or inputs in the [data] of a scenario).
 """
 
 

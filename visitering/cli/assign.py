@@ -26,6 +26,7 @@ from visitering.cli.common import (
     show,
     whole_number,
 )
+from visitering.domain import PROXY_PREFIX
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect, printable
 from visitering.inputs import embedded, geography, tables
@@ -160,8 +161,12 @@ def assign(
         if quotas is not None and landstal is not None:
             problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
         elif quotas is not None:
-            year_quota = gather(problems, lambda: tables.read_kvoter(read_table(quotas), kommuner))
-            notes.append(f"Quotas: {quotas.name}")  # notes go into the exports: no path
+            table = gather(problems, lambda: read_table(quotas))
+            if table is not None:
+                year_quota = gather(problems, lambda: tables.read_kvoter(table, kommuner))
+                # notes go into the exports: no path; a proxy notice the file carries goes on
+                notes.append(f"Quotas: {quotas.name}")
+                notes.extend(n for n in table.notes if n.startswith(PROXY_PREFIX))
         elif landstal is not None and revise_quotas:
             # § 7 stk. 8-11 apply to the quotas in force: worked out once the ledger is open.
             new_landstal = gather(problems, lambda: parse_landstal(landstal))

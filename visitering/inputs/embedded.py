@@ -34,7 +34,8 @@ from visitering.formats import csvtext
 
 PROXY_NOTE = PROXY_PREFIX + (
     "I_k is approximated by all immigrants and descendants "
-    "(DST FOLK1E) and F_k = 0; supply the real figures with --inputs."
+    "(DST FOLK1E) and F_k = 0; supply the real figures as an inputs file (visitering quotas "
+    "--inputs, or inputs in the [data] of a scenario)."
 )
 
 

@@ -71,7 +71,7 @@ PROFILE_COLUMNS = (
 PROFILE_PROXY_NOTE = (
     "ILLUSTRATIVE PROFILES - treatment offers from a list of hospitals and specialist centres, "
     "employment prospects an index of density and population growth; no municipal wishes, "
-    "housing or occupation data. Supply real profiles with a profile file."
+    "housing or occupation data. Supply real profiles with visitering assign --profiles FILE."
 )
 
 _DWELLINGS = re.compile(r"dwellings_([1-9][0-9]{0,2})")

@@ -94,6 +94,13 @@ class Kvoteforbrug:
             f"{rules}. A landstal increase is re-computed on these (§ 7 stk. 9)."
         )
 
+    @property
+    def proxy_notes(self) -> list[str]:
+        """The proxy notice of the data the quotas were computed on, if recorded (none for
+        quotas from a file: the ledger does not know what they were computed on)."""
+        note = None if self.grundlag is None else self.grundlag.grundlag.proxy_note
+        return [] if note is None else [note]
+
     def totals(self) -> tuple[int, int, int, int]:
         """Quota, persons placed, cases placed and exception persons, all municipalities."""
         s = self.status
@@ -130,9 +137,11 @@ def rows(
 
 
 def header_lines(forbrug: Kvoteforbrug, title: str) -> list[str]:
-    """What the numbers are: the title, the batches behind them and every revision."""
+    """What the numbers are: the title, the proxy notice of the quotas' data, the batches
+    behind them and every revision."""
     return [
         title,
+        *forbrug.proxy_notes,
         f"Batches recorded: {forbrug.batches}. Persons placed under a § 11 stk. 3-4 exception "
         "count against the quota like any other (heraf_undtagelser_personer); counts only.",
         *(r.line for r in forbrug.revisions),
@@ -178,6 +187,7 @@ def json_document(forbrug: Kvoteforbrug, kommuner: Kommuner) -> dict[str, Any]:
             "foer_2018": g.before_2018,
         },
         "kvotegrundlag_ulaeseligt": forbrug.grundlag_ulaeseligt,
+        "proxy_note": next(iter(forbrug.proxy_notes), None),
         "revisions": [
             {"revision": r.number, "after_batch": r.after_batch, "reason": r.reason}
             for r in forbrug.revisions
@@ -198,6 +208,7 @@ def terminal_text(forbrug: Kvoteforbrug, kommuner: Kommuner) -> str:
     revisions."""
     lines = [
         forbrug.grundlag_line(),
+        *forbrug.proxy_notes,
         f"Batches recorded: {forbrug.batches}. Persons placed, of them under a § 11 stk. 3-4 "
         "exception, and cases:",
         _line("kode", "kommune", "kvote", "placeret", "undtag.", "sager", "rest"),
