@@ -369,6 +369,14 @@ def test_explain_case_in_plain_words(tmp_path, batch):
     neither = run("explain-case", "SYN-000001")
     assert neither.exit_code == 2
     assert "give exactly one of --ledger and --placements" in neither.stderr
+    # Regression (CLI audit, stop 26): the municipalities' file said "case ... is not in this
+    # file", which reads as "never placed".
+    wrong = run("explain-case", "SYN-000001", "--placements", str(out / "kommuner.csv"))
+    assert (wrong.exit_code, wrong.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {out / 'kommuner.csv'}: not a placeringer.csv export "
+        "(no column case_id, grundlag)\n",
+    )
     missing = run("explain-case", "NOBODY", "--ledger", str(ledger))
     assert missing.exit_code == 2
     assert missing.stderr == (

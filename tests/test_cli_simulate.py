@@ -128,6 +128,18 @@ def test_unreachable_scheduler_is_an_input_error():
     )
 
 
+@pytest.mark.parametrize("address", ["foo", "tcp://host", "tcp://a b:1"])
+def test_a_malformed_scheduler_address_is_an_input_error(address):
+    """Regression (CLI audit, stop 26): ``--scheduler foo`` ended in a Dask traceback
+    (missing port number), exit code 1, and a 20-second hang."""
+    code, out, err = _invoke(str(SINGLE), "--runs", "2", "--scheduler", address)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: 1 problem in the input:\n  --scheduler: {address!r} is not a scheduler address "
+        "(protocol://host:port, e.g. tcp://10.0.0.5:8786)\n"
+    )
+
+
 def test_negative_seed_is_an_input_error():
     """Regression: ``--seed -1`` was a numpy traceback (``expected non-negative integer``)."""
     code, out, err = _invoke(str(SINGLE), "--runs", "2", "--workers", "1", "--seed", "-1")

@@ -452,6 +452,10 @@ def test_an_infeasible_scenario_names_no_case_in_its_files(tmp_path):
         assert "respect_remaining_quota" in text
         assert "1 case(s) larger than any remaining quota" in text
         assert "BIG-7" not in text and "40 persons" not in text
+    # Regression (CLI audit, stop 26): Python's None for the objective and bound, and a map
+    # of persons placed when nobody was.
+    assert "0 persons placed; objective n/a, bound n/a\n" in result.stdout
+    assert not (out / "kort_placeret.png").exists()
 
 
 def test_a_decrease_scales_a_region_deviation_in_force():

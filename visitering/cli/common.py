@@ -54,8 +54,9 @@ DataYearOpt = Annotated[
     typer.Option(
         "--data-year",
         parser=whole_number,
-        help="Population vintage (1 January) of the embedded data (default: the newest; "
-        "without --landstal, the year before the latest landstal's).",
+        help="Population vintage (1 January) of the embedded data (default: the newest; for "
+        "the latest announced landstal, where a command computes it when --landstal is not "
+        "given, the year before it, which its quotas were computed on).",
     ),
 ]
 InputsOpt = Annotated[

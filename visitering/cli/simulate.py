@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,8 +14,12 @@ import typer
 from visitering.cli.app import app
 from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors, whole_number
 from visitering.errors import InputError, Problem
-from visitering.formats.csvtext import Dialect
+from visitering.formats.csvtext import Dialect, shown
 from visitering.inputs import embedded
+
+#: A Dask scheduler address: an optional protocol, a host and a port.  Regression (CLI audit,
+#: stop 26): ``--scheduler foo`` ended in a traceback from Dask and a 20-second hang.
+_SCHEDULER = re.compile(r"([a-z]+://)?[^\s/:]+:[0-9]{1,5}")
 
 
 @app.command()
@@ -61,6 +66,14 @@ def simulate(
     with input_errors():
         if seed is not None and seed < 0:
             raise InputError(Problem(f"must be a whole number ≥ 0, got {seed}", "--seed"))
+        if scheduler is not None and not _SCHEDULER.fullmatch(scheduler):
+            raise InputError(
+                Problem(
+                    f"{shown(scheduler)} is not a scheduler address (protocol://host:port, "
+                    "e.g. tcp://10.0.0.5:8786)",
+                    "--scheduler",
+                )
+            )
         parsed = load_simulation(file)
         spec = parsed.spec
         base_seed = seed if seed is not None else (parsed.seed or 0)

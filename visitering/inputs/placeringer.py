@@ -31,6 +31,11 @@ def read_placement(
     input: a kommunekode of ``kommuner`` (default: the embedded municipalities), a whole number
     of persons ≥ 1 and finite numbers, every problem with file, row and column.
     """
+    missing = [c for c in ("case_id", "kommunekode", "grundlag") if c not in table.columns]
+    if missing:  # e.g. kommuner.csv: "case X is not in this file" would read as "never placed"
+        raise InputError(
+            Problem(f"not a placeringer.csv export (no column {', '.join(missing)})", table.source)
+        )
     # The export guards an id against spreadsheet formulas ('+45...): read it as it was.
     row = next((r for r in table.rows if unguarded(r.cells.get("case_id", "")) == case_id), None)
     if row is None:

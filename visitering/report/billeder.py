@@ -99,7 +99,7 @@ def scenario_billedfiler(result: ScenarioResult) -> dict[str, bytes]:
             f"with the quotas in force at landstal {final} in their last column; "
             "kommunekvoter.csv holds every step of the landstal path."
         )
-    if result.batch is not None:
+    if result.batch is not None and result.batch.result.placements:  # none when infeasible
         placed = {kode: 0.0 for kode in first.kvoter}
         for p in result.batch.result.placements:
             placed[p.kommunekode] += p.persons

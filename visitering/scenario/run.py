@@ -365,11 +365,17 @@ def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
         p, c = info["placement"], info["cases"]
         lines.append(
             f"Placement of {c['cases']} cases ({c['persons']} persons, {c['source']}): "
-            f"{p['status']}; {p['placed_persons']} persons placed; objective {p['objective']}, "
-            f"bound {p['bound']}"
+            f"{p['status']}; {p['placed_persons']} persons placed; objective "
+            f"{_number(p['objective'])}, bound {_number(p['bound'])}"
         )
         if name_cases and result.batch is not None:
             lines += [f"  Diagnosis: {d}" for d in result.batch.result.diagnosis]
         else:
             lines += [f"  Diagnosis: {d}" for d in p["diagnosis"]]
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float | None) -> str:
+    """An objective or bound for the terminal; ``n/a`` when the solve has none (infeasible:
+    regression, CLI audit, stop 26, printed Python's ``None``)."""
+    return "n/a" if value is None else f"{value:,.1f}"
