@@ -300,6 +300,18 @@ def test_parse_refuses_zero_weeks_and_a_negative_seed():
     ]
 
 
+def test_a_one_week_year_has_no_week_for_a_revision():
+    """Regression (simulate audit, stop 26): with ``weeks = 1`` the revision was drawn for
+    week 1, which does not exist: it changed the reported quota, never the placement."""
+    assert _parse_problems("[simulering]\nweeks = 1\nrevision_probability = 0.5\n") == [
+        "s.toml, column simulering.weeks: 1 week leaves no week for a revision to take effect "
+        "in (a revision takes effect from a week after the first); set revision_probability "
+        "= 0 or weeks ≥ 2"
+    ]
+    text = "[simulering]\nweeks = 1\nrevision_probability = 0\n"
+    assert parse_simulation(text, "s.toml", HISTORY, PLACED).spec.weeks == 1
+
+
 def test_parse_bounds_the_years_and_lists_few_missing_ones():
     """Regression: ``years = [1, 100000]`` wrote every missing year into a 689 KB message."""
     assert _parse_problems("[simulering]\nyears = [1, 100000]\n") == [

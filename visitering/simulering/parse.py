@@ -180,6 +180,14 @@ def parse_simulation(
         d.bad("inputs", "simulations use the embedded data; give [data] year instead")
     data_year = _data_year(r, d, k)
     weeks = r.whole("weeks", 52)
+    if weeks == 1 and uncertainty.revision_probability > 0 and uncertainty.max_revisions > 0:
+        # Regression (simulate audit, stop 26): the revision was drawn for week 1, which a
+        # one-week year has not, so it changed the reported quota but never the placement.
+        r.bad(
+            "weeks",
+            "1 week leaves no week for a revision to take effect in (a revision takes effect "
+            "from a week after the first); set revision_probability = 0 or weeks ≥ 2",
+        )
     carry_over = r.flag("carry_over")
     seed = r.integer("seed")
     if seed is not None and seed < 0:
