@@ -523,7 +523,7 @@ def test_any_valid_cases_round_trip(cases_, dialect):
 def test_explain_case_shows_an_unprintable_id_escaped(tmp_path):
     """Regression: an id with an escape sequence was echoed raw to the terminal."""
     export = tmp_path / "placeringer.csv"
-    export.write_text("case_id;kommunekode;persons\nA;101;1\n", encoding="utf-8")
+    export.write_text("case_id;kommunekode;persons;grundlag\nA;101;1;quota\n", encoding="utf-8")
     table = csvtext.parse(export.read_text(encoding="utf-8"), str(export))
     with pytest.raises(InputError) as err:
         read_placement(table, "x\x1b[2J")
