@@ -183,9 +183,8 @@ def basis_detail(inst: Instance, i: int, basis: LegalBasis) -> str | None:
         return inst.problem.cases[i].special_circumstances
     if basis is LegalBasis.JOB_OFFER:
         work = int(inst.job[i])
-        commute = inst.commute_min[quota_pairs(inst, np.array([i]))[0], work]
-        known = commute[~np.isnan(commute)]
-        shortest = f"{known.min():.0f} min" if known.size else "unknown (no distance data)"
+        nearest = _nearest_quota_commute(inst, i, work)
+        shortest = "unknown (no distance data)" if nearest is None else f"{nearest:.0f} min"
         return (
             f"workplace {int(inst.codes[work])}, {inst.job_hours[i]:g} hours a week; shortest "
             f"daily commute from a municipality with quota room: {shortest} (limit "
@@ -234,13 +233,20 @@ def why_closed(inst: Instance, i: int, col: int, basis: Basis) -> str:
             f"§ 11 stk. 4 does not apply: {inst.job_hours[i]:g} hours a week, fewer than "
             f"{params.min_job_hours:g}"
         )
-    commute = inst.commute_min[quota_pairs(inst, np.array([i]))[0], col]
-    known = commute[~np.isnan(commute)]
-    nearest = f" ({known.min():.0f} min a day)" if known.size else ""
+    nearest = _nearest_quota_commute(inst, i, col)
+    minutes = "" if nearest is None else f" ({nearest:.0f} min a day)"
     return (
         "§ 11 stk. 4 does not apply: a municipality with quota room is within commuting reach "
-        f"of the workplace{nearest}, so the offer counted for employment (§ 12 stk. 1)"
+        f"of the workplace{minutes}, so the offer counted for employment (§ 12 stk. 1)"
     )
+
+
+def _nearest_quota_commute(inst: Instance, i: int, work: int) -> float | None:
+    """The shortest daily commute to ``work`` from a municipality that could take case ``i``
+    under its quota (the test of § 11 stk. 4); ``None`` without distance data."""
+    commute = inst.commute_min[quota_pairs(inst, np.array([i]))[0], work]
+    known = commute[~np.isnan(commute)]
+    return float(known.min()) if known.size else None
 
 
 def eligibility(inst: Instance) -> Matrix:

@@ -91,13 +91,14 @@ class _Moves:
     """Per case: the best other municipality that could take it (-1 if none) and the change of
     the whole objective if the case alone moved there; and a municipality where it alone
     would have cost less but whose quota the batch's other cases took (-1 if none), with
-    the saving; and per case and tie of :func:`ties`, the change of moving the case alone to
-    the tie's municipality (NaN without a tie) and whether that move was possible."""
+    the saving; and per case and tie of :func:`ties` (``ties``), the change of moving the case
+    alone to the tie's municipality (NaN without a tie) and whether that move was possible."""
 
     alternative: IntArray
     extra: FloatArray
     taken: IntArray
     saving: FloatArray
+    ties: IntArray
     tie_extra: FloatArray
     tie_open: np.ndarray
 
@@ -134,6 +135,7 @@ def _moves(
         np.full(inst.n, np.nan),
         np.full(inst.n, -1, dtype=np.int64),
         np.full(inst.n, np.nan),
+        tie,
         np.full(tie.shape, np.nan),
         np.zeros(tie.shape, dtype=bool),
     )
@@ -182,7 +184,7 @@ def _unused_ties(
     """Per case, its § 11 stk. 3-4 ties to municipalities other than its own
     (:class:`~visitering.assignment.result.Tie`), with the price of moving there alone or
     the reason it could not take the case."""
-    tie = ties(inst)
+    tie = moves.ties
     out: list[tuple[Tie, ...]] = [()] * inst.n
     for i in map(int, np.flatnonzero((tie != NONE).any(axis=1))):
         found = []
