@@ -282,6 +282,20 @@ def test_a_quota_refugee_is_placed_again_once_on_arrival(tmp_path):
     assert _placed(ledger) == 3  # nothing recorded
 
 
+def test_a_corrected_quota_refugee_can_still_be_placed_again_on_arrival(tmp_path):
+    """Regression (ledger audit, stop 26): a correction of a UN quota refugee's data was
+    recorded as the re-placement on arrival, so the real arrival was then refused."""
+    ledger, week2 = _two_weeks(tmp_path, "case_id;persons;quota_refugee\nQ;2;ja\n",
+                               "case_id;persons;quota_refugee\nQ;3;ja\n")  # fmt: skip
+    args = ("assign", "--cases", str(week2), "--ledger", str(ledger), "--json")
+    corrected = json.loads(run(*args, "--re-place", "Q").stdout)
+    assert corrected["re_placed"] == {"Q": "data_corrected"}
+    week2.write_text("case_id;persons;quota_refugee\nQ;3;ja\nB;1;nej\n", encoding="utf-8")
+    arrival = json.loads(run(*args, "--re-place", "Q").stdout)
+    assert arrival["re_placed"] == {"Q": "quota_refugee_arrival"}
+    assert _placed(ledger) == 3 + 1
+
+
 def test_re_place_refuses_what_the_ledger_cannot_ground(tmp_path):
     """Every case named is checked, and the errors are given together, with nothing recorded."""
     ledger, week2 = _two_weeks(

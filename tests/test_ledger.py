@@ -394,10 +394,12 @@ def test_a_re_placement_meanwhile_changes_the_snapshot(tmp_path):
     first.set_quotas({101: 10})
     first.record_batch("week-1", "OPTIMAL", "{}", [d("Q", 101, 2)])
     seen = first.snapshot(["Q"])
-    assert (seen.placed, seen.replaced_before) == ({"Q"}, frozenset())
+    assert (seen.placed, seen.arrived_before) == ({"Q"}, frozenset())
     assert seen.remaining_without(["Q"]) == {101: 10}
-    second.record_batch("other", "OPTIMAL", "{}", [d("Q", 101, 2)], replacing={"Q": "x"})
-    assert first.snapshot(["Q"]).replaced_before == {"Q"}
+    second.record_batch(
+        "other", "OPTIMAL", "{}", [d("Q", 101, 2)], replacing={"Q": "quota_refugee_arrival"}
+    )
+    assert first.snapshot(["Q"]).arrived_before == {"Q"}
     with pytest.raises(LedgerChanged):
         first.record_batch("mine", "OPTIMAL", "{}", [d("Q", 101, 2)], seen, {"Q": "x"})
 
@@ -422,7 +424,7 @@ def test_a_schema_1_ledger_is_read_as_it_is_and_upgraded_by_a_run_that_writes(tm
         [],
         [(1, 2, 10)],
     )
-    assert reader.snapshot(["A"]).replaced_before == frozenset()
+    assert reader.snapshot(["A"]).arrived_before == frozenset()
     assert reader.find_batch("week-1") is not None
     schema = "SELECT value FROM meta WHERE key = 'schema'"
     assert io.open_database(path).execute(schema).fetchone() == ("1",)  # reading wrote nothing

@@ -342,8 +342,9 @@ def start_ledger(
 def re_placement_grounds(inputs: BatchInputs, seen: Snapshot) -> dict[str, Genvisitering]:
     """The ground of each case that ``inputs`` names to place again, read against the ledger.
 
-    A case may be placed again only if it was placed before and either is a UN quota refugee
-    not yet placed again (on arrival), or its data differ from those its decision was made on.
+    A case may be placed again only if it was placed before and either its data differ from
+    those its decision was made on (a correction), or it is a UN quota refugee not yet placed
+    again on arrival.
     Any other decision stands (visitering decisions cannot be appealed, § 14).
 
     Raises
@@ -363,10 +364,13 @@ def re_placement_grounds(inputs: BatchInputs, seen: Snapshot) -> dict[str, Genvi
             problems.append(
                 InputProblem(f"case {shown} has no recorded decision to place again", RE_PLACE)
             )
-        elif case.quota_refugee and case_id not in seen.replaced_before:
-            grounds[case_id] = Genvisitering.QUOTA_REFUGEE_ARRIVAL
         elif decision.case_hash != case_hash(case):
+            # A correction first: it is a ground as often as data are corrected, so a UN quota
+            # refugee's correction does not use up the one re-placement on arrival (ledger
+            # audit, stop 26: a corrected quota refugee could no longer be placed on arrival).
             grounds[case_id] = Genvisitering.DATA_CORRECTED
+        elif case.quota_refugee and case_id not in seen.arrived_before:
+            grounds[case_id] = Genvisitering.QUOTA_REFUGEE_ARRIVAL
         else:
             why = (
                 "its re-placement on arrival is recorded already"

@@ -202,12 +202,13 @@ class QuotaChange:
 class Snapshot:
     """What a batch is placed against, read at one moment (:meth:`Ledger.snapshot`): quota use
     per municipality, the current decision of each of the batch's cases placed already, and
-    which of its cases were placed again before."""
+    which of its cases were placed again on arrival before (a UN quota refugee's one
+    re-placement on that ground)."""
 
     status: tuple[KvoteStatus, ...]
     case_ids: tuple[str, ...]
     decisions: Mapping[str, Decision]
-    replaced_before: frozenset[str] = frozenset()
+    arrived_before: frozenset[str] = frozenset()
     quota_change: QuotaChange | None = None
     """New quotas the batch is placed against, recorded with it; ``status`` shows them."""
 
@@ -526,7 +527,10 @@ class Ledger:
         decisions = {row[0]: Decision(*row) for row in self._select_in(query, ids)}
         replaced: frozenset[str] = frozenset()
         if self._has_replacements:
-            query = "SELECT DISTINCT case_id FROM genvisitering WHERE case_id IN ({})"
+            query = (
+                "SELECT DISTINCT case_id FROM genvisitering WHERE begrundelse = "
+                f"'{Genvisitering.QUOTA_REFUGEE_ARRIVAL}' AND case_id IN ({{}})"
+            )
             replaced = frozenset(row[0] for row in self._select_in(query, ids))
         return Snapshot(status, ids, decisions, replaced, change)
 
