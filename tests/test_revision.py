@@ -137,6 +137,26 @@ def test_cli_revise_text(tmp_path):
         assert f"{short} {row.gammel_regionskvote} -> {row.ny_regionskvote}" in text
 
 
+def test_cli_revise_refuses_a_folder_with_an_earlier_chain(tmp_path):
+    """Regression (CLI audit, stop 26): a second chain into the same --out left the first
+    chain's step files beside its own revision_regioner.csv, with no warning."""
+    out = tmp_path / "o"
+    first = ["revise", "--landstal", "600", "--new-landstal", "800", "--new-landstal", "500"]
+    assert runner.invoke(app, [*first, "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = runner.invoke(app, [*first, "--out", str(out)])  # the same chain: replaced
+    assert again.exit_code == 0
+    other = runner.invoke(app, ["revise", "--landstal", "600", "--new-landstal", "700",
+                                "--out", str(out)])  # fmt: skip
+    assert (other.exit_code, other.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {out}: holds revision_1_600_til_800.csv, "
+        "revision_2_800_til_500.csv of an earlier revise, which this chain would not replace; "
+        "remove them or choose another --out\n",
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_cli_revise_reports_all_bad_values():
     result = runner.invoke(app, ["revise", "--landstal", "x", "--new-landstal", "0"])
     assert result.exit_code == 2

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from visitering import io
 from visitering.cli.app import app
 from visitering.cli.common import (
     DataYearOpt,
@@ -74,10 +76,32 @@ def revise(
             raise InputError(problems)
         values = [n for n in chain if n is not None]
         result = revider(grundlag, first, values, method, offers, before_2018)
+        files = report.export_files(result, csv_dialect) if out is not None else {}
+        if out is not None:
+            _refuse_an_earlier_chain(out, files)
         emit(
             json,
             lambda: report.to_json(result),
             lambda: report.terminal_text(result),
             out,
-            lambda: report.export_files(result, csv_dialect),
+            lambda: files,
+        )
+
+
+def _refuse_an_earlier_chain(folder: Path, files: Mapping[str, bytes]) -> None:
+    """A folder holds one chain's revision files: those of an earlier chain that this one
+    would not replace would be read beside this chain's ``revision_regioner.csv`` as its steps
+    (regression, CLI audit, stop 26; ``scenario run`` refuses the same)."""
+    stale = [
+        name
+        for name in io.leftover_files(folder, files)
+        if name.startswith("revision_") and name.endswith(".csv")
+    ]
+    if stale:
+        raise InputError(
+            Problem(
+                f"holds {', '.join(stale)} of an earlier revise, which this chain would not "
+                "replace; remove them or choose another --out",
+                str(folder),
+            )
         )
