@@ -596,3 +596,13 @@ def test_case_hashes_recorded_before_special_circumstances_kommune_are_kept():
     assert case_hash(
         Case("C", 3, special_circumstances="safety", special_circumstances_kommune=101)
     ) != case_hash(Case("C", 3, special_circumstances="safety"))
+
+
+def test_a_header_below_note_lines_is_named_by_its_own_row():
+    """Regression (CLI audit, stop 26): a cases file from ``cases synth`` has a note on line 1
+    and its header on line 2, and a misspelt column was reported on "row 1" while a bad value
+    on line 5 said "row 5"."""
+    assert problems("# SYNTHETIC CASES\n# another note\ncase_id;persns\nA;1\n") == [
+        "sager.csv, row 3: required column 'persons' is missing (columns found: case_id, persns)",
+        "sager.csv, row 3, column persns: unknown column 'persns'; did you mean 'persons'?",
+    ]

@@ -68,6 +68,9 @@ class Table:
     encoding: str
     notes: tuple[str, ...] = ()
     """The text of the ``#`` note lines, in order (provenance an export or fetch recorded)."""
+    header_row: int = 1
+    """The line of the header, as a spreadsheet numbers it: below any note lines (a problem
+    with a column names this row; regression, CLI audit, stop 26: always row 1)."""
 
 
 #: A letter beyond ASCII as UTF-8 writes it; in Windows-1252 text such a pair or triple is an
@@ -158,6 +161,7 @@ def parse(
     aliases = aliases or {}
     problems: list[Problem] = []
     columns: list[str] | None = None
+    header_row = 1
     rows: list[Row] = []
     previous_line = 0
     try:
@@ -174,6 +178,7 @@ def parse(
                     notes[first_line] = _note_text(delimiter.join(record))
                     continue
                 columns = [aliases.get(c.strip().lower(), c.strip().lower()) for c in record]
+                header_row = first_line
                 if known is None or any(name in known for name in columns):
                     problems.extend(_repeated_columns(columns, source, first_line))
                     problems.extend(_mixed_separators(columns, delimiter, source, first_line))
@@ -203,7 +208,7 @@ def parse(
     if columns is None:
         raise InputError(Problem("the file is empty (no header row)", source))
     ordered_notes = tuple(notes[n] for n in sorted(notes))
-    return Table(source, tuple(columns), tuple(rows), encoding, ordered_notes)
+    return Table(source, tuple(columns), tuple(rows), encoding, ordered_notes, header_row)
 
 
 def _is_header_candidate(line: str) -> bool:
@@ -336,10 +341,16 @@ def require_columns(table: Table, required: Sequence[str]) -> None:
     found = ", ".join(table.columns) or "none"
     hint = delimiter_hint(table)
     if hint is not None:
-        raise InputError(Problem(f"{hint} (columns found: {found})", table.source, 1))
+        raise InputError(
+            Problem(f"{hint} (columns found: {found})", table.source, table.header_row)
+        )
     raise InputError(
         [
-            Problem(f"required column {c!r} is missing (columns found: {found})", table.source, 1)
+            Problem(
+                f"required column {c!r} is missing (columns found: {found})",
+                table.source,
+                table.header_row,
+            )
             for c in missing
         ]
     )

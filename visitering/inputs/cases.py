@@ -221,7 +221,7 @@ def _check_columns(table: Table, problems: list[Problem]) -> bool:
     """
     if not any(name in CASE_COLUMNS for name in table.columns):
         hint = csvtext.delimiter_hint(table)
-        problems.append(Problem(hint or HEADER_MISSING, table.source, 1))
+        problems.append(Problem(hint or HEADER_MISSING, table.source, table.header_row))
         return False
     try:
         require_columns(table, REQUIRED_COLUMNS)
@@ -232,9 +232,15 @@ def _check_columns(table: Table, problems: list[Problem]) -> bool:
             continue
         if not name:
             if any(row.cells.get(name) for row in table.rows):
-                problems.append(Problem("a column with values has no name", table.source, 1))
+                problems.append(
+                    Problem("a column with values has no name", table.source, table.header_row)
+                )
             continue
-        problems.append(Problem(unknown_column_message(name, CASE_COLUMNS), table.source, 1, name))
+        problems.append(
+            Problem(
+                unknown_column_message(name, CASE_COLUMNS), table.source, table.header_row, name
+            )
+        )
     return True
 
 

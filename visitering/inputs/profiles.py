@@ -123,7 +123,7 @@ def read_profiles(table: Table, kommuner: Kommuner) -> dict[int, KommuneProfil]:
                     f"unknown column {name!r}; dwellings columns are named dwellings_1, "
                     "dwellings_2, ... after the largest household the dwelling fits"
                 )
-            problems.append(Problem(message, table.source, 1, name))
+            problems.append(Problem(message, table.source, table.header_row, name))
     seen: dict[int, int] = {}
     found: dict[int, KommuneProfil] = {}
     order = {name: i for i, name in enumerate(table.columns)}
