@@ -274,6 +274,16 @@ def test_progress_counts_every_run_once(workers):
     assert sum(seen) == 13
 
 
+def test_without_a_data_year_a_year_is_simulated_on_the_data_of_the_year_before():
+    """§ 4: year Y's quotas are computed on the data of 1 January Y-1.  Regression (simulate
+    audit, stop 26): without a data year the newest vintage was used (2026 on 2026 data)."""
+    latest = max(HISTORY)
+    spec = parse_simulation("[simulering]\nseed = 1\n", "s.toml", HISTORY, PLACED).spec
+    assert spec.data_year == max(y for y in embedded.data_years() if y < latest)
+    chain = "[simulering]\nyears = [2015, 2016]\n"
+    assert parse_simulation(chain, "c.toml", HISTORY, PLACED).spec.data_year == 2011
+
+
 def test_parse_reads_the_data_section_of_the_scenario_format():
     text = "[data]\nyear = 2019\n[kvoter]\nlandstal = 1000\n[simulering]\n"
     assert parse_simulation(text, "s.toml", HISTORY, PLACED).spec.data_year == 2019

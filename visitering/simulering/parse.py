@@ -178,7 +178,7 @@ def parse_simulation(
     d = _Reader(data if isinstance(data, dict) else {}, "data", source)
     if "inputs" in d.section:
         d.bad("inputs", "simulations use the embedded data; give [data] year instead")
-    data_year = _data_year(r, d, k)
+    data_year = _data_year(r, d, k, years)
     weeks = r.whole("weeks", 52)
     if weeks == 1 and uncertainty.revision_probability > 0 and uncertainty.max_revisions > 0:
         # Regression (simulate audit, stop 26): the revision was drawn for week 1, which a
@@ -241,21 +241,26 @@ def _check_size(spec: SimulationSpec) -> None:
         )
 
 
-def _data_year(r: _Reader, d: _Reader, k: _Reader) -> int | None:
+def _data_year(r: _Reader, d: _Reader, k: _Reader, years: tuple[int, ...]) -> int | None:
     """``simulering.data_year``, else ``data.year``, else ``kvoter.data_year``: a year of the
-    embedded data (a problem of the key that gave it)."""
+    embedded data (a problem of the key that gave it).  Without one, the data a year's quotas
+    are computed on (§ 4: 1 January of the year before), for the first simulated year: the
+    newest embedded vintage not after that date.  Regression (simulate audit, stop 26): the
+    newest vintage was used, so 2026 was simulated on the population of 1 January 2026."""
     given = [
         (reader, key, reader.integer(key))
         for reader, key in ((r, "data_year"), (d, "year"), (k, "data_year"))
         if key in reader.section
     ]
-    if not given or given[0][2] is None:
+    vintages = embedded.data_years()
+    if not given:
+        return max((y for y in vintages if y < years[0]), default=min(vintages))
+    if given[0][2] is None:
         return None
     reader, key, year = given[0]
-    years = embedded.data_years()
-    if year not in years:
+    if year not in vintages:
         reader.bad(
-            key, f"expected one of the embedded years {', '.join(map(str, years))}, got {year}"
+            key, f"expected one of the embedded years {', '.join(map(str, vintages))}, got {year}"
         )
     return year
 

@@ -72,7 +72,8 @@ class SimulationSpec:
     landstal:
         The announced landstal of each year (same length as ``years``).
     data_year:
-        Embedded population vintage for the first year's quotas; ``None``: the newest.
+        Embedded population vintage for the first year's quotas (the parser's default: the
+        newest before the first simulated year, § 4); ``None``: the newest.
     method:
         Rounding method of the quotas.
     mode:
