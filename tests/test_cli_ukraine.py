@@ -197,3 +197,17 @@ def test_inputs_and_data_year_cannot_be_combined(tmp_path):
         "--data-year: --data-year selects embedded data; it cannot be combined with --inputs"
         in result.stderr
     )
+
+
+def test_a_block_too_large_for_a_divisor_method_is_refused():
+    """Regression (Ukraine audit, stop 26): a divisor method hands out one person at a time,
+    so --block-size 10000000 took 40 s and 10^9 would have taken hours; the quota engine
+    already refuses such a landstal."""
+    result = run("ukraine", "--block-size", "1000001", "--method", "sainte-lague")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  --block-size: the sainte-lague method hands out one "
+        "person at a time; a block above 1,000,000 is not supported with it (largest-remainder "
+        "has no such limit), got 1,000,001\n",
+    )
+    assert run("ukraine", "--block-size", "1000001", "--json").exit_code == 0

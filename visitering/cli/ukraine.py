@@ -26,6 +26,7 @@ from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
 from visitering.kvoter.apportionment import Method
+from visitering.kvoter.beregning import SEQUENTIAL_MAX_LANDSTAL
 from visitering.kvoter.ukraine import BLOCK_SIZE, Variant, VolunteerRule, beregn_blok
 from visitering.report import ukraine as report
 
@@ -93,6 +94,16 @@ def ukraine(
         if block_size <= 0:
             problems.append(
                 Problem(f"must be a positive whole number, got {block_size}", "--block-size")
+            )
+        elif method is not Method.LARGEST_REMAINDER and block_size > SEQUENTIAL_MAX_LANDSTAL:
+            # Regression (Ukraine audit, stop 26): 10,000,000 took 40 s, 10^9 would take hours.
+            problems.append(
+                Problem(
+                    f"the {method.value} method hands out one person at a time; a block above "
+                    f"{SEQUENTIAL_MAX_LANDSTAL:,} is not supported with it (largest-remainder "
+                    f"has no such limit), got {block_size:,}",
+                    "--block-size",
+                )
             )
         grundlag = gather(problems, lambda: load_grundlag(inputs, data_year))
         placed = _counts(placements, "placeret", problems)
