@@ -284,6 +284,31 @@ def test_without_a_data_year_a_year_is_simulated_on_the_data_of_the_year_before(
     assert parse_simulation(chain, "c.toml", HISTORY, PLACED).spec.data_year == 2011
 
 
+def test_what_a_simulation_would_not_apply_is_refused_not_ignored():
+    """Regression (simulate audit, stop 26): a KKR agreement and revisions in [kvoter], and
+    weights in [visitering], changed what scenario run computed but not the simulation, with
+    no word of it."""
+    text = (
+        "[kvoter]\nlandstal = 600\nrevisions = [{ landstal = 300 }]\n"
+        "agreements = [{ kommunekode = 851, kommunekvote = 23 }]\n"
+        '[visitering.weights]\nemployment = 4\n[simulering]\nmode = "visitering"\n'
+    )
+    unused = (
+        "simulate does not apply the agreements, deviations, volunteers or revisions of "
+        "[kvoter] (it draws the year's revisions itself); remove it, or use a file without it "
+        "for the simulation"
+    )
+    assert _parse_problems(text) == [
+        's.toml, column simulering.mode: mode = "visitering" places with the default weights '
+        "and parameters; the file's [visitering] section would not be used: remove it for the "
+        "simulation",
+        f"s.toml, column kvoter.agreements: {unused}",
+        f"s.toml, column kvoter.revisions: {unused}",
+    ]
+    quota_only = text.replace('mode = "visitering"', 'mode = "kvoter"')
+    assert len(_parse_problems(quota_only)) == 2  # the weights do not matter to the fast rule
+
+
 def test_parse_reads_the_data_section_of_the_scenario_format():
     text = "[data]\nyear = 2019\n[kvoter]\nlandstal = 1000\n[simulering]\n"
     assert parse_simulation(text, "s.toml", HISTORY, PLACED).spec.data_year == 2019

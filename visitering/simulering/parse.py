@@ -158,9 +158,24 @@ def parse_simulation(
     for key in sorted(set(section) - KNOWN):
         r.bad(key, f"unknown key {key!r}; known: {', '.join(sorted(KNOWN))}")
     k = _Reader(kvoter, "kvoter", source)
+    for key in sorted(set(kvoter) & UNUSED_KVOTER):
+        # Regression (simulate audit, stop 26): a KKR agreement in the file changed the
+        # quotas of scenario run but not those simulated, and nothing said so.
+        k.bad(
+            key,
+            "simulate does not apply the agreements, deviations, volunteers or revisions of "
+            "[kvoter] (it draws the year's revisions itself); remove it, or use a file without "
+            "it for the simulation",
+        )
     defaults = historical_uncertainty(dict(landstal_history), dict(placed_history))
 
     mode = _choice(r, "mode", Mode, Mode.KVOTER)
+    if mode is Mode.VISITERING and "visitering" in doc:
+        r.bad(
+            "mode",
+            'mode = "visitering" places with the default weights and parameters; the file\'s '
+            "[visitering] section would not be used: remove it for the simulation",
+        )
     method = _choice(r, "method", Method, _choice(k, "method", Method, Method.LARGEST_REMAINDER))
     years = _years(r, landstal_history)
     landstal = _landstal(r, k, years, landstal_history)
@@ -239,6 +254,10 @@ def _check_size(spec: SimulationSpec) -> None:
                 column="simulering",
             )
         )
+
+
+#: Keys of ``[kvoter]`` that change the quotas and that a simulation does not apply.
+UNUSED_KVOTER = frozenset({"agreements", "overrides", "volunteers", "revisions"})
 
 
 def _data_year(r: _Reader, d: _Reader, k: _Reader, years: tuple[int, ...]) -> int | None:
