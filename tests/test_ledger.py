@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visitering import io
+from visitering.batch import SOLVED_AGAIN
 from visitering.errors import InputError
 from visitering.ledger import Decision, Ledger, LedgerBusy
 
@@ -339,6 +340,8 @@ def test_a_ledger_started_meanwhile_by_another_run_is_placed_against(tmp_path):
     week, book = _start_while_another_run_starts(tmp_path, {101: 2, 147: 1})
     assert not isinstance(week, InputError)
     assert week.result.is_ok and week.batch_no == 2
+    # Regression (ledger audit, stop 26): it was solved again without the note saying so.
+    assert SOLVED_AGAIN in week.notes
     assert book.placed_case_ids(["A1", "A2", "B1"]) == {"A1", "A2", "B1"}
     assert sum(s.placeret for s in book.status()) == 3 and min(book.remaining().values()) == 0
 

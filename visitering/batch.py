@@ -133,6 +133,7 @@ def run_batch(
     revision: str | None = None,
     basis: str | None = None,
     revise: Revise | None = None,
+    solved_before: bool = False,
 ) -> Batch:
     """Place a batch; with a ledger, against its remaining quotas, and record the decisions.
 
@@ -152,6 +153,9 @@ def run_batch(
         out again at each attempt, so that a revision another run recorded meanwhile is
         revised from, not overdrawn; the batch is placed only against a ledger whose quotas
         are still those it was worked out from.
+    solved_before:
+        The batch was solved once already, against a ledger another run changed meanwhile
+        (:func:`start_ledger`): its notes say it was solved again.
 
     Raises
     ------
@@ -188,7 +192,8 @@ def run_batch(
                 # A re-run found recorded revised nothing: it tells of the quotas it ran on.
                 rerun_notes = (IN_FORCE_NOTE, *inputs.notes)
             seen = ledger.snapshot(ids, year_quota, revision, since, basis)
-            return _place_and_record(todo, ledger, seen, attempt > 0, rerun_notes)
+            again = attempt > 0 or solved_before
+            return _place_and_record(todo, ledger, seen, again, rerun_notes)
         except LedgerChanged:
             continue
     raise LedgerBusy(
@@ -335,8 +340,8 @@ def start_ledger(
     ledger = create()
     try:
         return _record(ledger, placed)  # checks, as it writes, that the ledger reads as seen
-    except LedgerChanged:
-        return run_batch(inputs, year_quota, ledger, basis=basis)
+    except LedgerChanged:  # another run started the ledger meanwhile (audit, stop 26: no note)
+        return run_batch(inputs, year_quota, ledger, basis=basis, solved_before=True)
 
 
 def re_placement_grounds(inputs: BatchInputs, seen: Snapshot) -> dict[str, Genvisitering]:
