@@ -23,6 +23,23 @@ def test_family_larger_than_any_remaining_quota_is_diagnosed() -> None:
     assert "larger than any remaining quota (largest: 5 persons" in diagnosis.message
 
 
+def test_the_shortfall_of_the_other_cases_is_named_with_the_oversized_ones() -> None:
+    """Regression (CLI audit, stop 26): with a family larger than any quota, only that family
+    was named; that the singles did not fit either (4 persons, 3 places) showed only after the
+    caseworker removed the family and ran again."""
+    cases = [Case("big", persons=7), *singles(4)]
+    result = solve(make_problem(cases, {101: 2, 102: 1}))
+    assert result.status is Status.INFEASIBLE
+    assert [(d.rule, set(d.case_ids)) for d in result.diagnosis] == [
+        ("respect_remaining_quota", {"big"}),
+        ("respect_remaining_quota", {"s0", "s1", "s2", "s3"}),
+    ]
+    assert result.diagnosis[1].message == (
+        "4 case(s) with 4 persons can only go to 2 municipalities whose remaining quotas hold 3 "
+        "persons (short by 1)"
+    )
+
+
 def test_all_rooms_forbidden_names_the_housing_rule() -> None:
     profiles = {k: KommuneProfil(kode=k, dwellings={2: 5}) for k in (101, 102)}
     result = solve(make_problem([Case("c", persons=3)], {101: 5, 102: 5}, profiles))

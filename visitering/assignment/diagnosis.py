@@ -78,17 +78,21 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
     return tuple(out)
 
 
-def quota_shortfall(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...]:
+def quota_shortfall(
+    inst: Instance, basis: np.ndarray, among: np.ndarray | None = None
+) -> tuple[Diagnosis, ...]:
     """A set of cases whose open quotas cannot hold them even with families split.
 
     Max flow from cases (supply = persons) through their quota pairs to the municipalities
     (capacity = remaining quota + tolerance); exception pairs need no quota.  The cases that
     reach, in the residual network, a case left with persons unsent form a Hall set: all the
-    municipalities open to them are full.
+    municipalities open to them are full.  ``among``: only these cases (a mask), e.g. those
+    :func:`unplaceable_cases` did not name already.
     """
     from ortools.graph.python import min_cost_flow
 
     n, k = inst.n, inst.k
+    persons = inst.persons if among is None else np.where(among, inst.persons, 0)
     quota = basis == Basis.QUOTA
     exception = (basis != Basis.CLOSED) & ~quota
     rows, cols = np.nonzero(quota)
@@ -97,7 +101,7 @@ def quota_shortfall(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...]:
     mcf.add_arcs_with_capacity_and_unit_cost(
         rows.astype(np.int64),
         (n + cols).astype(np.int64),
-        inst.persons[rows],
+        persons[rows],
         np.zeros(len(rows), dtype=np.int64),
     )
     ks = np.arange(k, dtype=np.int64)
@@ -106,18 +110,18 @@ def quota_shortfall(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...]:
     )
     ex = np.flatnonzero(exception.any(axis=1)).astype(np.int64)
     mcf.add_arcs_with_capacity_and_unit_cost(
-        ex, np.full(len(ex), sink), inst.persons[ex], np.zeros(len(ex), dtype=np.int64)
+        ex, np.full(len(ex), sink), persons[ex], np.zeros(len(ex), dtype=np.int64)
     )
     supply = np.zeros(n + k + 1, dtype=np.int64)
-    supply[:n] = inst.persons
-    supply[sink] = -int(inst.persons.sum())
+    supply[:n] = persons
+    supply[sink] = -int(persons.sum())
     mcf.set_nodes_supplies(np.arange(n + k + 1), supply)
     mcf.solve_max_flow_with_min_cost()
     flows = np.asarray(mcf.flows(np.arange(mcf.num_arcs())), dtype=np.int64)
     pair_flow = np.zeros((n, k), dtype=np.int64)
     pair_flow[rows, cols] = flows[: len(rows)]
-    sent = pair_flow.sum(axis=1) + np.where(exception.any(axis=1), inst.persons, 0)
-    short = sent < inst.persons
+    sent = pair_flow.sum(axis=1) + np.where(exception.any(axis=1), persons, 0)
+    short = sent < persons
     if not short.any():
         return ()
     reach_cases = short.copy()
@@ -129,7 +133,7 @@ def quota_shortfall(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...]:
             break
         reach_k, reach_cases = new_k, new_cases
     hall = np.flatnonzero(reach_cases)
-    persons = int(inst.persons[hall].sum())
+    needed = int(persons[hall].sum())
     room = int(np.maximum(inst.capacity[reach_k], 0).sum())
     return (
         Diagnosis(
@@ -138,9 +142,9 @@ def quota_shortfall(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...]:
             case_ids=tuple(inst.case_ids[i] for i in hall),
             kommuner=tuple(int(c) for c in inst.codes[reach_k]),
             message=(
-                f"{hall.size} case(s) with {persons} persons can only go to "
+                f"{hall.size} case(s) with {needed} persons can only go to "
                 f"{int(reach_k.sum())} municipalities whose remaining quotas hold {room} "
-                f"persons (short by {persons - room})"
+                f"persons (short by {needed - room})"
             ),
             listing=_listing(inst, hall),
         ),

@@ -39,8 +39,8 @@ import numpy as np
 
 from visitering.assignment.columns import cost_matrix
 from visitering.assignment.costs import Coupling, PairCosts, coupling
-from visitering.assignment.diagnosis import unplaceable_cases
-from visitering.assignment.eligibility import eligibility
+from visitering.assignment.diagnosis import quota_shortfall, unplaceable_cases
+from visitering.assignment.eligibility import Basis, eligibility
 from visitering.assignment.instance import Instance, compile_problem
 from visitering.assignment.placements import placements
 from visitering.assignment.problem import Problem
@@ -69,7 +69,11 @@ def _solve(problem: Problem) -> Result:
     basis = eligibility(inst)
     stuck = unplaceable_cases(inst, basis)
     if stuck:
-        return _without_placement(Status.INFEASIBLE, inst, stuck, clock)
+        # The other cases may not fit either: say so at once, not after these are removed
+        # (regression, CLI audit, stop 26: the shortfall showed only on the second run).
+        rest = (basis != Basis.CLOSED).any(axis=1)
+        shortfall = quota_shortfall(inst, basis, rest) if rest.any() else ()
+        return _without_placement(Status.INFEASIBLE, inst, (*stuck, *shortfall), clock)
     if inst.n == 0:
         return Result.nothing_to_place(clock.elapsed())
     pc = PairCosts(inst)
