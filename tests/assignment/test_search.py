@@ -26,7 +26,7 @@ from visitering.assignment.instance import compile_problem
 from visitering.assignment.lagrangian import SubgradientAscent
 from visitering.assignment.mip import MipData, MipSolution, MipStatus
 from visitering.assignment.placements import objective_of
-from visitering.assignment.problem import Parameters, Problem
+from visitering.assignment.problem import Parameters, Problem, Weights
 from visitering.assignment.result import Result, Status
 from visitering.batch import BatchInputs, run_batch
 from visitering.inputs import embedded, geography
@@ -266,3 +266,40 @@ def test_a_settled_guess_wins_a_tie_with_a_first_mip_cut_off_by_time() -> None:
         merged = rounds.merge_round(searched, None, first, 0)
         assert merged is not None and merged.objective == cost
         assert list(merged.cols) == list(cols[expected])
+
+
+def test_pair_floors_are_rounded_up_as_a_whole_not_bound_first(monkeypatch: pytest.MonkeyPatch):
+    """Regression (a Hypothesis example, stop 26): the relaxation bound 511 was rounded up to
+    the step (512) before each pair's reduced cost was added, so the pair of case c3 in 102,
+    with reduced cost 31, got the floor 543 where 542 is reachable.  The first MIP left it
+    out, and the search returned "optimal" 544 with the bound 544: a bound that a placement
+    beats.  The floors are now the bound plus the reduced cost, rounded up only as a whole."""
+    from visitering.cases import Case, Education, KommuneProfil
+
+    def profile(kode: int, none: int, basic: int) -> KommuneProfil:
+        scores = {Education.NONE: none, Education.BASIC: basic}
+        return KommuneProfil(kode=kode, employment={e: scores.get(e, 0) for e in Education})
+
+    def case(case_id: str, persons: int = 1, **fields: Any) -> Case:
+        fields.setdefault("education", Education.NONE)
+        return Case(case_id, persons, nationality="SY", **fields)
+
+    job = {"job_offer_kommune": 101, "job_offer_hours": 20.0}
+    cases = [
+        case("c0"),
+        case("c1", latest_stay_kommune=102, **job),
+        case("c2"),
+        case("c3", education=Education.BASIC, job_offer_kommune=101, job_offer_hours=10.0),
+        case("c4", 2, education=Education.BASIC, latest_stay_kommune=101, **job),
+    ]
+    problem = make_problem(
+        cases,
+        {101: 1, 102: 2, 103: 3},
+        {101: profile(101, 91, 0), 102: profile(102, 0, 95), 103: profile(103, 34, 0)},
+        Weights(even_distribution=0),
+        concentration_min_persons=1,
+        candidates_per_case=1,
+    )
+    monkeypatch.setattr(search, "FULL_MIP_PAIRS", 0)  # restrict, price and prove
+    result = solver.solve(problem)
+    assert (result.status, result.objective, result.bound) == (Status.OPTIMAL, 542.0, 542.0)

@@ -123,7 +123,11 @@ def minimise_cost(search: Search, relax: Relaxation) -> Best | tuple[Diagnosis, 
     round and the proof round, each stopping the search once the gap is closed."""
     lower = int(search.up(search.bound))  # every objective is a multiple of the step
     search.relax_has_prices = relax.potential is not None
-    floor = lower + search.keys(relax)
+    # A pair's floor is the relaxation's bound plus its reduced cost, rounded up only as a
+    # whole: rounding the bound up first and then adding overstated it by up to a step, and a
+    # pair the optimum used was left out with a floor above the optimum (regression, a
+    # Hypothesis example at stop 26: "optimal" 544, bound 544, where 542 was possible).
+    floor = search.bound + search.keys(relax)
     best = search.incumbent(relax, floor, lower)
     if best is not None and not search.worth_proving(best):
         search.bound = best.bound

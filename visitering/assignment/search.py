@@ -160,7 +160,8 @@ class Search:
         p = self.pairs
         outside = math.inf
         if self.columns:
-            outside = math.ceil(self.bound - 1e-6) + max(self.least_outside, 0.0)
+            # Rounded up only as a whole, where the bound is used (see minimise_cost).
+            outside = self.bound + max(self.least_outside, 0.0)
         if len(p.rows) <= FULL_MIP_PAIRS:
             return np.arange(len(p.rows)), outside
         order = np.lexsort((floor, p.rows))
