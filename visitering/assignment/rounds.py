@@ -127,7 +127,12 @@ def minimise_cost(search: Search, relax: Relaxation) -> Best | tuple[Diagnosis, 
     # whole: rounding the bound up first and then adding overstated it by up to a step, and a
     # pair the optimum used was left out with a floor above the optimum (regression, a
     # Hypothesis example at stop 26: "optimal" 544, bound 544, where 542 was possible).
-    floor = search.bound + search.keys(relax)
+    # ``pick`` (the rounded bound plus the reduced cost) only chooses the first MIP's pairs,
+    # as the floors did before: with the sound floors there, that MIP took pairs of reduced
+    # cost up to a step and the peak batch went from 0.048 % in 17-22 s to 0.08-0.21 % in
+    # 28 s, while choosing by the unrounded bound lost 5 weekly proofs of 40.
+    keys = search.keys(relax)
+    floor, pick = search.bound + keys, lower + keys
     best = search.incumbent(relax, floor, lower)
     if best is not None and not search.worth_proving(best):
         search.bound = best.bound
@@ -139,11 +144,12 @@ def minimise_cost(search: Search, relax: Relaxation) -> Best | tuple[Diagnosis, 
     if ascent is not None and best is not None:
         lag = ascent.run(best.objective, search.lagrangian_deadline(), LAGRANGIAN_ITERATIONS)
         best, floor = search.use_lagrangian(lag, best, floor)
+        pick = np.maximum(pick, floor)
         lower = max(lower, int(best.bound))
         if not search.worth_proving(best):
             search.bound = best.bound
             return best
-    first = first_round(search, relax, floor, lower, best, ascent)
+    first = first_round(search, relax, floor, lower, best, ascent, pick)
     best = merge_round(search, best, first, lower)
     if best is None:
         if first.sol.status is MipStatus.INFEASIBLE:
@@ -162,6 +168,7 @@ def first_round(
     lower: int,
     best: Best | None,
     ascent: SubgradientAscent | None,
+    pick: np.ndarray | None = None,
 ) -> Round:
     """Step 5: the first MIP, and beside it the guess and the Lagrangian ascent.
 
@@ -183,7 +190,7 @@ def first_round(
     pool: Executor = ThreadPoolExecutor(max_workers=1) if search.params.threads != 1 else _Inline()
     with pool:
         while True:
-            idx, left_out = search.candidates(relax, floor, per_case, lower, best)
+            idx, left_out = search.candidates(relax, floor, per_case, lower, best, pick=pick)
             proof = search.proof_possible(len(idx))
             cutoff = None if best is None else best.objective - search.step
             # Only placements strictly better than the incumbent are of interest (whole

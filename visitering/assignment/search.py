@@ -150,12 +150,15 @@ class Search:
         threshold: float,
         best: Best | None,
         support: bool = True,
+        pick: np.ndarray | None = None,
     ) -> tuple[IntArray, float]:
         """Candidate pair indices, and a bound on every placement that uses a left-out pair.
 
         ``floor`` is, per pair, a lower bound on the cost of any placement that uses it; pairs
         with ``floor ≤ threshold`` are kept, with each case's ``per_case`` lowest floors, the
-        incumbent's pairs and (with ``support``) the relaxation's support.
+        incumbent's pairs and (with ``support``) the relaxation's support.  ``pick``, if
+        given, ranks and selects the pairs instead of ``floor`` (a heuristic choice); the
+        bound on the left-out pairs always comes from ``floor``.
         """
         p = self.pairs
         outside = math.inf
@@ -164,11 +167,12 @@ class Search:
             outside = self.bound + max(self.least_outside, 0.0)
         if len(p.rows) <= FULL_MIP_PAIRS:
             return np.arange(len(p.rows)), outside
-        order = np.lexsort((floor, p.rows))
+        chooser = floor if pick is None else pick
+        order = np.lexsort((chooser, p.rows))
         starts = np.searchsorted(p.rows[order], p.rows[order], side="left")
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order)) - starts
-        keep = (rank < per_case) | (floor <= threshold + 1e-6)
+        keep = (rank < per_case) | (chooser <= threshold + 1e-6)
         if support:
             keep |= relax.flow > 0
         if best is not None:
