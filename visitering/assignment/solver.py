@@ -4,7 +4,8 @@
    municipality (else ``INFEASIBLE`` naming the cases and the rule).
 2. The flow relaxation (:mod:`.relaxation`; for large batches by column generation,
    :mod:`.columns`): the bound no placement can beat, a nearly integral placement, and node
-   prices that give every pair a *floor*, a lower bound on any placement using it.
+   prices that give every pair a *floor*, a lower bound on any placement using it: the bound
+   plus the pair's reduced cost, rounded up to the objective step only as a whole.
 3. An incumbent: the relaxation rounded and repaired, then improved by local search
    (:mod:`.rounding`).  Done if it is within ``relative_gap`` of the bound.
 4. For batches whose MIP must be restricted: the Lagrangian relaxation (:mod:`.lagrangian`),
@@ -12,7 +13,9 @@
    whole families.
 5. A first MIP (:mod:`.mip`; this step and the next are :mod:`.rounds`, over the primitives
    of :mod:`.search`) over the pairs the relaxation uses, each case's
-   ``candidates_per_case`` lowest floors and every pair at the bound, in a worker thread.
+   ``candidates_per_case`` lowest floors and every pair at the bound (chosen by the bound
+   rounded up plus the reduced cost; the bound on the pairs it leaves out comes from the
+   floors), in a worker thread.
    Beside it, this thread solves a *guess*: a MIP over every pair whose floor is within
    :data:`~.rounds.GUESS_STEPS` objective steps of the bound, for a placement within that
    threshold.
