@@ -1220,3 +1220,33 @@ def test_the_proxy_notice_goes_with_quotas_from_a_file_and_from_the_ledger(tmp_p
         == 0
     )
     assert PROXY_PREFIX not in run("ledger", "status", "--ledger", str(other)).stdout
+
+
+def test_an_export_says_which_decisions_were_placed_again_and_which_are_replaced(tmp_path):
+    """Regression (ledger audit, stop 26): explain-case on an earlier week's export showed a
+    decision a later batch had replaced as the one in force, and the re-placing batch's export
+    did not say that it placed the case again."""
+    ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;2\n", "case_id;persons\nA;3\n")
+    again = tmp_path / "again"
+    assert run("assign", "--cases", str(week2), "--ledger", str(ledger), "--re-place", "A",
+               "--out", str(again)).exit_code == 0  # fmt: skip
+    first = tmp_path / "first"
+    rerun = run("assign", "--cases", str(tmp_path / "w1.csv"), "--ledger", str(ledger),
+                "--out", str(first))  # fmt: skip
+    assert rerun.exit_code == 0, rerun.output
+    old = run("explain-case", "A", "--placements", str(first / "placeringer.csv")).stdout
+    assert old.splitlines()[1] == (
+        "A later batch placed the case again (genvisitering): this decision is replaced, and "
+        "the ledger holds the one in force."
+    )
+    new = run("explain-case", "A", "--placements", str(again / "placeringer.csv")).stdout
+    assert new.splitlines()[1] == (
+        "This decision placed the case again (genvisitering: data corrected since the "
+        "decision); the earlier decision stays in the ledger as replaced."
+    )
+    bad = tmp_path / "bad.csv"
+    text = (again / "placeringer.csv").read_text("utf-8-sig").replace(";data_corrected;", ";x;")
+    bad.write_text(text, encoding="utf-8")
+    refused = run("explain-case", "A", "--placements", str(bad))
+    assert refused.exit_code == 2
+    assert "column genvisitering: 'x' is not a ground (expected data_corrected, " in refused.stderr

@@ -329,6 +329,9 @@ def placement(**changes: str) -> csvtext.Table:
         kvote_optaget_kommunekode="",
         kvote_optaget_kommune="",
         kvote_optaget_besparelse="",
+        ubrugte_undtagelser="",
+        genvisitering="",
+        erstattet_senere="",
     )
     cells.update(changes)
     text = ";".join(PLACERING_COLUMNS) + "\n" + ";".join(cells[c] for c in PLACERING_COLUMNS)

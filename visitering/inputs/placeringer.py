@@ -12,6 +12,7 @@ from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Row, Table, parse_count, printable, shown, unguarded
 from visitering.inputs import embedded
 from visitering.inputs.tables import read_kommunekode
+from visitering.ledger import Genvisitering
 from visitering.report.placering import MOVE_PRICED, TERMS, TIE_SEPARATOR
 
 #: A column only exports that price the alternative in full have.
@@ -71,6 +72,26 @@ def read_placement(
     )
     if taken is not None:
         priced |= {"taken_kommune": taken, "taken_saving": numbers["kvote_optaget_besparelse"]}
+    if ground := row.cells.get("genvisitering", ""):
+        if ground in set(Genvisitering):
+            priced["re_placed_ground"] = ground
+        else:
+            expected = ", ".join(sorted(Genvisitering))
+            problems.append(
+                Problem(
+                    f"{shown(ground)} is not a ground (expected {expected})",
+                    table.source,
+                    row.number,
+                    "genvisitering",
+                )
+            )
+    if (later := row.cells.get("erstattet_senere", "")) not in ("", "ja"):
+        problems.append(
+            Problem(f"{shown(later)}: expected ja or empty", table.source, row.number,
+                    "erstattet_senere")
+        )  # fmt: skip
+    elif later:
+        priced["replaced_later"] = True
     if problems:
         raise InputError(problems)
     assert kode is not None and persons is not None

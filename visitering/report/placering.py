@@ -84,6 +84,8 @@ PLACERING_COLUMNS = (
     "kvote_optaget_kommune",
     "kvote_optaget_besparelse",
     "ubrugte_undtagelser",
+    "genvisitering",
+    "erstattet_senere",
 )
 #: Separates the sentences of ``ubrugte_undtagelser`` in one cell.
 TIE_SEPARATOR = " | "
@@ -150,6 +152,8 @@ def placement_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
                 kommuner[p.taken_kommune].navn if p.taken_kommune is not None else None,
                 _num(p.taken_saving),
                 TIE_SEPARATOR.join(tie_sentence(t, kommuner) for t in p.unused_ties) or None,
+                str(batch.re_placed[p.case_id]) if p.case_id in batch.re_placed else None,
+                "ja" if p.case_id in batch.replaced_later else None,
             ]
         )
     return rows
@@ -449,6 +453,7 @@ def explain_case(
         f"Case {case_id} ({persons} person{'s' if persons != 1 else ''}) was placed in "
         f"{k.kode} {k.navn} ({k.region.navn})"
         + (f", batch {batch_no}." if batch_no is not None else "."),
+        *_genvisitering_lines(record),
         f"Legal basis: {basis.paragraph}: {BASIS_WORDS[basis]}"
         + (f" ({record['basis_detail']})." if record.get("basis_detail") else "."),
         "",
@@ -475,6 +480,24 @@ def explain_case(
         lines += ["", TIES_HEADING, *(f"  - {s}." for s in sentences), ""]
     lines.append("Visitering decisions cannot be appealed (§ 14); this record is the reason.")
     return "\n".join(lines) + "\n"
+
+
+def _genvisitering_lines(record: Mapping[str, Any]) -> list[str]:
+    """What an export says of a decision and re-placements (*genvisitering*): the ledger shows
+    the earlier decisions themselves (:func:`replaced_lines`).  Regression (ledger audit, stop
+    26): an earlier week's export explained a since-replaced decision as the one in force."""
+    lines = []
+    if ground := record.get("re_placed_ground"):
+        lines.append(
+            f"This decision placed the case again (genvisitering: {Genvisitering(ground).words}); "
+            "the earlier decision stays in the ledger as replaced."
+        )
+    if record.get("replaced_later"):
+        lines.append(
+            "A later batch placed the case again (genvisitering): this decision is replaced, "
+            "and the ledger holds the one in force."
+        )
+    return lines
 
 
 #: How a decision record prices its alternative: the whole batch's cost of moving the case
