@@ -34,11 +34,17 @@ def whole_number(raw: str | int) -> int:
     Regression (CLI audit, stop 26): ``ukraine --block-size 10.000`` computed a block of 10."""
     if isinstance(raw, int):  # a default
         return raw
-    text = raw.strip().replace("_", "")
-    if not _LANDSTAL.fullmatch(text):
-        hint = " (write it without a thousands separator)" if re.search(r"[.,]", text) else ""
+    value = _digits(raw)
+    if value is None:
+        hint = " (write it without a thousands separator)" if re.search(r"[.,]", raw) else ""
         raise typer.BadParameter(f"{csvtext.shown(raw)} is not a whole number{hint}")
-    return int(text)
+    return value
+
+
+def _digits(raw: str) -> int | None:
+    """``raw`` as a whole number of ASCII digits (``_`` allowed as a separator), else None."""
+    text = raw.strip().replace("_", "")
+    return int(text) if _LANDSTAL.fullmatch(text) else None
 
 
 LandstalOpt = Annotated[
@@ -106,10 +112,9 @@ def parse_landstal(raw: str | None, option: str = "--landstal") -> int:
     """A landstal from the command line (a positive whole number); default the latest."""
     if raw is None:
         return embedded.latest_landstal()[1]
-    text = raw.strip().replace("_", "")
-    if not _LANDSTAL.fullmatch(text):
+    value = _digits(raw)
+    if value is None:
         raise InputError(Problem(f"{csvtext.shown(raw)} is not a whole number", option))
-    value = int(text)
     if value <= 0:
         raise InputError(Problem(f"must be a positive whole number, got {value}", option))
     return value

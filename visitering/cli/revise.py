@@ -76,8 +76,9 @@ def revise(
             raise InputError(problems)
         values = [n for n in chain if n is not None]
         result = revider(grundlag, first, values, method, offers, before_2018)
-        files = report.export_files(result, csv_dialect) if out is not None else {}
+        files: dict[str, bytes] = {}
         if out is not None:
+            files = report.export_files(result, csv_dialect)
             _refuse_an_earlier_chain(out, files)
         emit(
             json,

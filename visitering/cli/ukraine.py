@@ -26,7 +26,7 @@ from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect
 from visitering.inputs import embedded, tables
 from visitering.kvoter.apportionment import Method
-from visitering.kvoter.beregning import SEQUENTIAL_MAX_LANDSTAL
+from visitering.kvoter.beregning import sequential_limit
 from visitering.kvoter.ukraine import BLOCK_SIZE, Variant, VolunteerRule, beregn_blok
 from visitering.report import ukraine as report
 
@@ -95,16 +95,9 @@ def ukraine(
             problems.append(
                 Problem(f"must be a positive whole number, got {block_size}", "--block-size")
             )
-        elif method is not Method.LARGEST_REMAINDER and block_size > SEQUENTIAL_MAX_LANDSTAL:
+        elif too_many := sequential_limit(method, block_size, "a block", "--block-size"):
             # Regression (Ukraine audit, stop 26): 10,000,000 took 40 s, 10^9 would take hours.
-            problems.append(
-                Problem(
-                    f"the {method.value} method hands out one person at a time; a block above "
-                    f"{SEQUENTIAL_MAX_LANDSTAL:,} is not supported with it (largest-remainder "
-                    f"has no such limit), got {block_size:,}",
-                    "--block-size",
-                )
-            )
+            problems.append(too_many)
         grundlag = gather(problems, lambda: load_grundlag(inputs, data_year))
         placed = _counts(placements, "placeret", problems)
         offers = _counts(volunteers, "antal", problems)

@@ -31,6 +31,20 @@ from visitering.kvoter.fordelingsnoegle import KommuneNoegle, Noegle, beregn_noe
 SEQUENTIAL_MAX_LANDSTAL = 1_000_000
 
 
+def sequential_limit(metode: Method, persons: int, what: str, source: str) -> Problem | None:
+    """The problem with handing out ``persons`` by ``metode`` (``what`` names them, e.g. "a
+    landstal"), or None: a sequential method above :data:`SEQUENTIAL_MAX_LANDSTAL` would run
+    for hours."""
+    if metode is Method.LARGEST_REMAINDER or persons <= SEQUENTIAL_MAX_LANDSTAL:
+        return None
+    return Problem(
+        f"the {metode.value} method hands out one person at a time; {what} above "
+        f"{SEQUENTIAL_MAX_LANDSTAL:,} is not supported with it (largest-remainder has no such "
+        f"limit), got {persons:,}",
+        source,
+    )
+
+
 class Grundlag(StrEnum):
     """The legal basis of a quota as exported (column ``grundlag``)."""
 
@@ -154,15 +168,8 @@ def beregn_kvoter(
         For an invalid agreement or deviation, with every problem found; or for a landstal
         above :data:`SEQUENTIAL_MAX_LANDSTAL` with a sequential method.
     """
-    if metode is not Method.LARGEST_REMAINDER and landstal > SEQUENTIAL_MAX_LANDSTAL:
-        raise InputError(
-            Problem(
-                f"the {metode.value} method hands out one person at a time; a landstal "
-                f"above {SEQUENTIAL_MAX_LANDSTAL:,} is not supported with it (largest-remainder "
-                f"has no such limit), got {landstal:,}",
-                "landstal",
-            )
-        )
+    if (too_many := sequential_limit(metode, landstal, "a landstal", "landstal")) is not None:
+        raise InputError(too_many)
     noegle = beregn_noegle(grundlag, landstal)
     beregnet = apportion([k.fordelingstal for k in noegle.kommuner], landstal, metode)
     split = _Split(
