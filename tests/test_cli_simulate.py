@@ -26,7 +26,7 @@ def test_text_output_header_is_pinned():
     lines = out.splitlines()
     assert lines[:2] == [
         "Simulation of 2026 (announced landstal 600)",
-        "20 runs, seed 2026, quota-only, 52 weekly batches per year",
+        "20 runs, seed 2026, quota-only (midpoint rule), 52 weekly batches per year",
     ]
     assert lines[3].startswith("PROXY DATA - not official quotas")
     # Issue 5: every output names the data year and the source of each input column.
@@ -40,7 +40,48 @@ def test_text_output_header_is_pinned():
     assert lines[8].startswith("Persons arriving: ")
     assert lines[11].startswith("Rule dansk: mean total |placed - quota| ")
     assert lines[12].startswith("  against the quotas scaled to the persons who came: mean total ")
-    assert lines[13].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
+    # The same runs without uncertainty, beside the sweep (simulate audit, stop 26).
+    assert lines[13].startswith(
+        "  without uncertainty (landstal never revised, exactly the landstal arrives): "
+        "mean total |placed - quota| "
+    )
+    assert lines[13].endswith(" % of municipalities more than 10 % off")
+    assert lines[14].split() == ["kommune", "kvote", "5", "%", "50", "%", "95", "%", "P(>10", "%)"]
+
+
+def test_the_baseline_is_the_sweep_without_uncertainty_and_can_be_skipped(tmp_path):
+    from visitering.simulering.executor import run_simulation
+    from visitering.simulering.parse import load_simulation
+    from visitering.simulering.run import kommunekoder
+    from visitering.simulering.summary import summarise
+
+    code, out, _ = _invoke(str(SINGLE), "--runs", "12", "--workers", "1", "--json")
+    assert code == 0
+    rule = json.loads(out)["rules"][0]
+    # The baseline is exactly a sweep of the spec without uncertainty, same runs and seed.
+    spec = load_simulation(SINGLE).spec.without_uncertainty()
+    alone = summarise(spec, run_simulation(spec, 12, 2026, workers=1), 2026, kommunekoder(spec))
+    n = alone.rules[0].national
+    assert rule["uden_usikkerhed"] == {
+        "total_abs_afvigelse_middel": n.total_abs_afvigelse_middel,
+        "andel_kommuner_over_10pct": n.andel_kommuner_over_10pct,
+        "fordelingsafvigelse_middel": n.fordelingsafvigelse_middel,
+    }
+    assert rule["uden_usikkerhed"] != {k: rule[k] for k in rule["uden_usikkerhed"]}
+    code, out, _ = _invoke(str(SINGLE), "--runs", "12", "--workers", "1", "--no-baseline")
+    assert code == 0
+    assert "without uncertainty" not in out
+    # A simulation without uncertainty is its own baseline: the figures agree.
+    certain = tmp_path / "certain.toml"
+    certain.write_text(
+        "[kvoter]\nlandstal = 600\n[simulering]\nrevision_probability = 0\n"
+        "arrival_ratios = [1.0]\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _invoke(str(certain), "--runs", "5", "--workers", "1", "--json")
+    assert code == 0
+    rule = json.loads(out)["rules"][0]
+    assert rule["uden_usikkerhed"] == {k: rule[k] for k in rule["uden_usikkerhed"]}
 
 
 def test_exports_are_the_json_and_byte_identical_on_rerun(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -106,7 +108,7 @@ def test_summary_quantiles_are_ordered_and_shares_are_probabilities(seed, runs):
     summary = summarise(spec, run_simulation(spec, runs, seed, workers=1), seed, kommunekoder(spec))
     assert summary.arrivals[0] <= summary.arrivals[1] <= summary.arrivals[2]
     for rule in summary.rules:
-        assert 0 <= rule.andel_kommuner_over_10pct <= 1
+        assert 0 <= rule.national.andel_kommuner_over_10pct <= 1
         for k in rule.kommuner:
             assert k.placeret_p05 <= k.placeret_p50 <= k.placeret_p95
             assert k.placeret_p05 >= 0 and k.placeret_middel >= 0
@@ -114,9 +116,10 @@ def test_summary_quantiles_are_ordered_and_shares_are_probabilities(seed, runs):
 
 
 def test_quota_only_rule_by_hand():
-    # Targets 5, 3, 0, 10; six families of 2 and a single.  Least fill after placement among
-    # those with room (ties: lower index): 2/10 -> d; 2/5 = 4/10 -> a; 4/10 -> d; 6/10 -> d;
-    # 2/3 -> b; 4/5 = 8/10 -> a (b has no room for 2); 7/10 -> d.
+    # Targets 5, 3, 0, 10; six families of 2 and a single.  Least fill at the midpoint,
+    # (placed + persons/2) / target, among those with room (ties: lower index):
+    # 1/10 -> d; 1/5 -> a; 3/10 -> d (a 3/5, b 1/3); 1/3 -> b (d 5/10); 5/10 -> d (b has no
+    # room for 2); 3/5 -> a (d 7/10); the single: 6.5/10 -> d (a 4.5/5, b 2.5/3).
     targets = [(0, np.array([5, 3, 0, 10]))]
     sizes = np.array([2, 2, 2, 2, 2, 2, 1])
     none = np.full(7, -1)
@@ -127,13 +130,60 @@ def test_quota_only_rule_by_hand():
         7,
     ]
     # Close family opens the zero-quota municipality (§ 11 stk. 3); a revision from week 1
-    # replaces the targets; a family that fits nowhere goes where the fill is least (overshoot).
+    # replaces the targets; a family that fits nowhere goes where the midpoint fill is least
+    # (an overshoot).
     revised = [(0, np.array([5, 3, 0, 10])), (1, np.array([1, 1, 0, 1]))]
     placed = place_quota_only(
         revised, np.array([3, 2, 4]), np.array([0, 0, 1]), np.array([-1, 2, -1])
     )
-    # 3 -> d (3/10); 2 -> c (family); 4 fits nowhere: fills 4/1, 4/1, -, 7/1 -> a (tie, lower).
+    # 3 -> d (1.5/10); 2 -> c (family); 4 fits nowhere: 2/1, 2/1, -, 5/1 -> a (tie, lower).
     assert placed.tolist() == [4, 0, 2, 3]
+
+
+def test_a_family_goes_where_the_quota_fills_at_its_midpoint_not_after_it():
+    # Regression (simulate audit, stop 26): the rule was "least full after taking it", which
+    # sends a family to the large quota even where the small one is emptier: here 3 persons of
+    # close family already count in b.  A family of 4 at a (4 quota, 0 placed) fills it from 0
+    # to 1, at b (10, 3 placed) from 0.3 to 0.7: midpoints 0.5 and 0.5, the tie to a.  "After"
+    # (1 against 0.7) gave b, and a's quota waited for whoever came last.
+    targets = [(0, np.array([4, 10]))]
+    placed = place_quota_only(
+        targets, np.array([3, 4]), np.zeros(2, dtype=np.int64), np.array([1, -1])
+    )
+    assert placed.tolist() == [4, 3]
+
+
+def _sainte_lague(targets: list[int], seats: int) -> list[int]:
+    """Plain sequential Sainte-Laguë: each seat to the greatest target / (2 · seats + 1),
+    exact ties to the lower index."""
+    seats_of = [0] * len(targets)
+    for _ in range(seats):
+        best = max(
+            range(len(targets)),
+            key=lambda k: (Fraction(targets[k], 2 * seats_of[k] + 1), -k),
+        )
+        seats_of[best] += 1
+    return seats_of
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    targets=st.lists(st.integers(1, 40), min_size=1, max_size=12),
+    share=st.floats(0, 1),
+)
+def test_single_persons_follow_sainte_lague_at_every_point(targets, share):
+    # The midpoint rule is Sainte-Laguë's divisor rule for persons (placement.QUOTA_ONLY_RULE):
+    # after any number of single persons up to the targets' sum, each municipality has exactly
+    # its Sainte-Laguë apportionment of them, so the quotas fill at an even pace; room never
+    # binds, since a full municipality's priority is below every other's.
+    n = round(share * sum(targets))
+    placed = place_quota_only(
+        [(0, np.asarray(targets))],
+        np.ones(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.full(n, -1),
+    )
+    assert placed.tolist() == _sainte_lague(targets, n)
 
 
 def test_carry_over_reduces_cumulative_deviation():
@@ -147,6 +197,7 @@ def test_carry_over_reduces_cumulative_deviation():
     summary = summarise(spec, run_simulation(spec, 20, 9, workers=1), 9, kommunekoder(spec))
     danish, carry = summary.rules
     assert (danish.rule, carry.rule) == (Rule.DANISH, Rule.CARRY_OVER)
+    danish, carry = danish.national, carry.national
     assert carry.total_abs_afvigelse_middel < 0.6 * danish.total_abs_afvigelse_middel
     assert carry.andel_kommuner_over_10pct < danish.andel_kommuner_over_10pct
     assert carry.fordelingsafvigelse_middel < danish.fordelingsafvigelse_middel

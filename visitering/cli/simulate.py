@@ -49,6 +49,14 @@ def simulate(
             "--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://host:8786."
         ),
     ] = None,
+    no_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--no-baseline",
+            help="Skip the same runs without uncertainty (landstal never revised, exactly the "
+            "landstal arriving) that are reported beside the sweep; they double the time.",
+        ),
+    ] = False,
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="No progress bar (none when not a terminal).")
     ] = False,
@@ -81,9 +89,15 @@ def simulate(
         # Data year, the source of each input column and the proxy notice, as in every export.
         extra = [f"Quotas: {grundlag.kilde}", *grundlag_lines(grundlag)]
         show = not no_progress and sys.stderr.isatty()
-        with _progress(runs, show) as advance:
+        again = not (no_baseline or spec.certain)
+        with _progress(runs * (1 + again), show) as advance:
             results = run_simulation(spec, runs, base_seed, workers, scheduler, advance)
-        summary = summarise(spec, results, base_seed, kommunekoder(spec))
+            baseline = results if spec.certain else None
+            if again:
+                baseline = run_simulation(
+                    spec.without_uncertainty(), runs, base_seed, workers, scheduler, advance
+                )
+        summary = summarise(spec, results, base_seed, kommunekoder(spec), baseline)
         kommuner = embedded.kommuner()
         emit(
             json,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from visitering.errors import InputError, Problem
@@ -104,6 +104,23 @@ class SimulationSpec:
         problems = validate(self)
         if problems:
             raise InputError(problems)
+
+    @property
+    def certain(self) -> bool:
+        """Whether nothing about the numbers is uncertain: no landstal revision, and exactly
+        the landstal arrives."""
+        u = self.uncertainty
+        return u.revision_probability == 0 and set(u.arrival_ratios) == {1.0}
+
+    def without_uncertainty(self) -> SimulationSpec:
+        """This simulation with the landstal never revised and exactly the landstal arriving.
+
+        The family mix, the timing of arrivals and the close-family placements are still
+        drawn: what it leaves is the deviation the placement rule and the families' sizes
+        cause on their own, the baseline that ``visitering simulate`` reports beside a sweep.
+        """
+        u = replace(self.uncertainty, revision_probability=0.0, arrival_ratios=(1.0,))
+        return replace(self, uncertainty=u)
 
     @property
     def rules(self) -> tuple[Rule, ...]:

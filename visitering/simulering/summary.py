@@ -10,6 +10,11 @@ years (one year: that year's figures):
 * ``andel_over_10pct``: the share of runs with |placed − quota| > 10 % of the quota (for a
   quota of 0, any person placed).
 
+Per rule, the national figures (:class:`National`) also come *without uncertainty*: the same
+number of runs and seed of :meth:`~.spec.SimulationSpec.without_uncertainty`, the deviation
+the placement rule and the families' sizes cause on their own.  The part of a sweep's
+deviation that the uncertainty adds is read off against it.
+
 Every number is rounded to 4 decimals before rendering, so the same runs give the same bytes.
 """
 
@@ -25,6 +30,7 @@ import numpy.typing as npt
 from visitering.domain import Kommuner
 from visitering.formats import csvtext
 from visitering.simulering.draws import IntArray
+from visitering.simulering.placement import QUOTA_ONLY_RULE
 from visitering.simulering.run import RunResult
 from visitering.simulering.spec import Mode, Rule, SimulationSpec
 
@@ -58,9 +64,9 @@ class KommuneSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSummary:
-    rule: Rule
-    kommuner: tuple[KommuneSummary, ...]
+class National:
+    """One rule's national figures over the runs."""
+
     total_abs_afvigelse_middel: float
     """Mean over runs of Σ_k |placed_k − quota_k| (persons)."""
     andel_kommuner_over_10pct: float
@@ -69,7 +75,16 @@ class RuleSummary:
     """Mean over runs of Σ_k |placed_k − quota_k · P/Q| (P, Q: total placed and quota): the
     deviation left once the quotas are scaled to the persons who actually came, i.e. the part
     a distribution rule can change (no rule can house persons who did not arrive)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSummary:
+    rule: Rule
+    kommuner: tuple[KommuneSummary, ...]
+    national: National
     uplaceret_middel: float
+    uden_usikkerhed: National | None = None
+    """The same figures without uncertainty, when they were simulated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +109,22 @@ def _r(x: float | np.floating[Any]) -> float:
 
 
 def summarise(
-    spec: SimulationSpec, results: Sequence[RunResult], seed: int, codes: Sequence[int]
+    spec: SimulationSpec,
+    results: Sequence[RunResult],
+    seed: int,
+    codes: Sequence[int],
+    baseline: Sequence[RunResult] | None = None,
 ) -> Summary:
-    """The summary of ``results`` (module docstring); ``codes`` in the results' order."""
+    """The summary of ``results`` (module docstring); ``codes`` in the results' order.
+
+    ``baseline``: the runs of ``spec.without_uncertainty()`` under the same seed, if simulated.
+    """
     arrivals = np.asarray([sum(r.arrivals) for r in results])
     landstal = np.asarray([sum(r.landstal) for r in results])
     rules = []
     for rule in spec.rules:
-        kvote = np.stack([r.kvote[rule].sum(axis=0) for r in results])
-        placed = np.stack([r.placed[rule].sum(axis=0) for r in results])
-        off = np.abs(placed - kvote) * OFF_SHARE > kvote
+        kvote, placed = _totals(results, rule)
+        off = _off(placed, kvote)
         rows = tuple(
             KommuneSummary(
                 kommunekode=code,
@@ -121,10 +142,9 @@ def summarise(
             RuleSummary(
                 rule,
                 rows,
-                _r(np.abs(placed - kvote).sum(axis=1).mean()),
-                _r(off.mean()),
-                _r(_scaled_deviation(placed, kvote).mean()),
+                _national(kvote, placed),
                 _r(np.mean([sum(r.unplaced[rule]) for r in results])),
+                None if baseline is None else _national(*_totals(baseline, rule)),
             )
         )
     return Summary(
@@ -138,8 +158,28 @@ def summarise(
     )
 
 
+def _totals(results: Sequence[RunResult], rule: Rule) -> tuple[IntArray, IntArray]:
+    """Quota and persons placed, runs × municipalities, summed over the years."""
+    kvote = np.stack([r.kvote[rule].sum(axis=0) for r in results])
+    placed = np.stack([r.placed[rule].sum(axis=0) for r in results])
+    return kvote, placed
+
+
+def _off(placed: IntArray, kvote: IntArray) -> npt.NDArray[np.bool_]:
+    off: npt.NDArray[np.bool_] = np.abs(placed - kvote) * OFF_SHARE > kvote
+    return off
+
+
+def _national(kvote: IntArray, placed: IntArray) -> National:
+    return National(
+        _r(np.abs(placed - kvote).sum(axis=1).mean()),
+        _r(_off(placed, kvote).mean()),
+        _r(_scaled_deviation(placed, kvote).mean()),
+    )
+
+
 def _scaled_deviation(placed: IntArray, kvote: IntArray) -> npt.NDArray[np.float64]:
-    """Per run: Σ_k |placed_k − quota_k · P/Q| (:attr:`RuleSummary.fordelingsafvigelse_middel`)."""
+    """Per run: Σ_k |placed_k − quota_k · P/Q| (:attr:`National.fordelingsafvigelse_middel`)."""
     total_p = placed.sum(axis=1, keepdims=True)
     total_q = np.maximum(kvote.sum(axis=1, keepdims=True), 1)
     result: npt.NDArray[np.float64] = np.abs(placed - kvote * total_p / total_q).sum(axis=1)
@@ -154,7 +194,21 @@ def _period(spec: SimulationSpec) -> str:
 
 
 def _mode(spec: SimulationSpec) -> str:
-    return "quota-only" if spec.mode is Mode.KVOTER else "visitering (solver)"
+    if spec.mode is Mode.KVOTER:
+        return f"quota-only ({QUOTA_ONLY_RULE} rule)"
+    return "visitering (solver)"
+
+
+def baseline_sentence(baseline: National) -> str:
+    """The figures without uncertainty, in words."""
+    return (
+        f"without uncertainty ({WITHOUT_UNCERTAINTY}): mean total |placed - quota| "
+        f"{baseline.total_abs_afvigelse_middel:,.1f} persons, "
+        f"{100 * baseline.andel_kommuner_over_10pct:.1f} % of municipalities more than 10 % off"
+    )
+
+
+WITHOUT_UNCERTAINTY = "landstal never revised, exactly the landstal arrives"
 
 
 def notes(summary: Summary, extra: Sequence[str] = ()) -> list[str]:
@@ -164,6 +218,11 @@ def notes(summary: Summary, extra: Sequence[str] = ()) -> list[str]:
         f"Simulation of {_period(spec)}: {summary.runs} runs, seed {summary.seed}, "
         f"{_mode(spec)}, {spec.weeks} weekly batches per year",
         "Quota and placed are summed over the simulated years; see visitering/simulering/",
+        *(
+            f"Rule {rs.rule} {baseline_sentence(rs.uden_usikkerhed)}"
+            for rs in summary.rules
+            if rs.uden_usikkerhed is not None
+        ),
         *extra,
     ]
 
@@ -221,9 +280,10 @@ def payload(summary: Summary, kommuner: Kommuner, extra: Sequence[str] = ()) -> 
         "rules": [
             {
                 "rule": str(rs.rule),
-                "total_abs_afvigelse_middel": rs.total_abs_afvigelse_middel,
-                "andel_kommuner_over_10pct": rs.andel_kommuner_over_10pct,
-                "fordelingsafvigelse_middel": rs.fordelingsafvigelse_middel,
+                **_fields(rs.national),
+                "uden_usikkerhed": None
+                if rs.uden_usikkerhed is None
+                else _fields(rs.uden_usikkerhed),
                 "uplaceret_middel": rs.uplaceret_middel,
                 "kommuner": [
                     {"kommune": kommuner[k.kommunekode].navn, **_fields(k)} for k in rs.kommuner
@@ -234,8 +294,8 @@ def payload(summary: Summary, kommuner: Kommuner, extra: Sequence[str] = ()) -> 
     }
 
 
-def _fields(k: KommuneSummary) -> dict[str, Any]:
-    return {name: getattr(k, name) for name in KommuneSummary.__slots__}
+def _fields(k: KommuneSummary | National) -> dict[str, Any]:
+    return {name: getattr(k, name) for name in type(k).__slots__}
 
 
 def terminal_text(
@@ -255,14 +315,17 @@ def terminal_text(
     if len(spec.years) > 1:
         lines.append("Quota and placed below are sums over the years.")
     for rs in summary.rules:
+        n = rs.national
         lines += [
             "",
-            f"Rule {rs.rule}: mean total |placed - quota| {rs.total_abs_afvigelse_middel:,.1f} "
+            f"Rule {rs.rule}: mean total |placed - quota| {n.total_abs_afvigelse_middel:,.1f} "
             f"persons; municipalities more than 10 % off: "
-            f"{100 * rs.andel_kommuner_over_10pct:.1f} % on average",
+            f"{100 * n.andel_kommuner_over_10pct:.1f} % on average",
             f"  against the quotas scaled to the persons who came: mean total "
-            f"{rs.fordelingsafvigelse_middel:,.1f} persons",
+            f"{n.fordelingsafvigelse_middel:,.1f} persons",
         ]
+        if rs.uden_usikkerhed is not None:
+            lines.append(f"  {baseline_sentence(rs.uden_usikkerhed)}")
         if rs.uplaceret_middel:
             lines.append(f"  persons left unplaced: {rs.uplaceret_middel:,.1f} on average")
         worst = sorted(rs.kommuner, key=lambda k: (-k.andel_over_10pct, k.kommunekode))[:top]
