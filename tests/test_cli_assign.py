@@ -581,6 +581,35 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
     )
 
 
+def test_the_chart_shows_a_revision_recorded_alone_after_the_last_batch(tmp_path, batch):
+    # Regression (ledger audit, stop 26): the table showed the revision, the chart did not.
+    cases, quotas = batch
+    ledger = tmp_path / "l.sqlite"
+    first = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger))
+    assert first.exit_code == 0, first.output
+    empty = tmp_path / "none.csv"
+    empty.write_text("case_id;persons\n", encoding="utf-8")
+    alone = run(
+        "assign",
+        "--cases",
+        str(empty),
+        "--landstal",
+        "300",
+        "--ledger",
+        str(ledger),
+        "--revise-quotas",
+    )
+    assert alone.exit_code == 0, alone.output
+    charted = run("ledger", "status", "--ledger", str(ledger), "--plots", str(tmp_path / "p"))
+    assert charted.exit_code == 0, charted.output
+    book = Ledger(io.open_database(ledger))
+    forloeb = book.forloeb()
+    assert [q for _, _, q in forloeb] == [600] and book.kvote_i_kraft() == 300
+    assert (tmp_path / "p" / "kvote_mod_placeringer.png").read_bytes() == (
+        diagrammer.kvote_mod_placeringer_png(forloeb, i_kraft=300)
+    )
+
+
 def test_scenario_parameters_of_a_wrong_type_or_range_are_input_errors(tmp_path):
     """Regression: ``allow_overshoot = "no"`` switched the overshoot on, ``relative_gap = "0"``
     gave a raw Python message, and a bad seed, time limit or pace tiers a traceback."""
