@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pandas as pd
@@ -204,3 +205,27 @@ def test_a_decrease_with_the_region_tie_order_keeps_the_law(kvoter, regions, sha
     for k, q in in_force.items():
         exact = Fraction(q * landstal, old)
         assert exact.__floor__() <= after[k] <= exact.__ceil__()
+
+
+def test_volunteer_offers_no_increase_used_are_reported_not_ignored(tmp_path, real):
+    # Regression (CLI audit, stop 26): `revise --volunteers` on a decrease was ignored without
+    # a word.  Offers left after the chain's increases are named in every output.
+    assert revider(real, 1000, [500], frivillige={851: 150}).frivillige_ubrugte == {851: 150}
+    assert revider(real, 1000, [1100], frivillige={851: 150}).frivillige_ubrugte == {851: 50}
+    assert revider(real, 1000, [1300], frivillige={851: 150}).frivillige_ubrugte == {}
+    offers = tmp_path / "frivillige.csv"
+    offers.write_text("kommunekode;antal\n851;150\n", encoding="utf-8")
+    args = ["revise", "--landstal", "1000", "--new-landstal", "500", "--volunteers", str(offers)]
+    line = (
+        "Volunteer offers left unused (§ 7 stk. 9 serves them only on an increase, and no more "
+        "than it adds): Aalborg 150 persons"
+    )
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0, text.output
+    assert line in text.stdout.splitlines()
+    doc = runner.invoke(app, [*args, "--json"])
+    assert json.loads(doc.stdout)["frivillige_ubrugte"] == {"851": 150}
+    written = runner.invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert written.exit_code == 0, written.output
+    regions = (tmp_path / "out" / "revision_regioner.csv").read_text(encoding="utf-8-sig")
+    assert f"# {line}" in regions.splitlines()

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
@@ -69,6 +69,9 @@ class Revision:
 
     oprindelig: Kvoteberegning
     trin: tuple[Revisionstrin, ...]
+    frivillige_ubrugte: dict[int, int] = field(default_factory=dict)
+    """Persons offered by volunteer municipalities (§ 7 stk. 9) that no increase of the chain
+    used, per kommunekode: a decrease scales every quota and serves no offer."""
 
     @property
     def kvoter(self) -> dict[int, int]:
@@ -115,7 +118,7 @@ def revider(
             offers[code] -= extra  # offers are used up across chained increases
         steps.append(step)
         current = step.kvoter_efter
-    return Revision(oprindelig, tuple(steps))
+    return Revision(oprindelig, tuple(steps), {c: n for c, n in sorted(offers.items()) if n > 0})
 
 
 def nedsaettelse(

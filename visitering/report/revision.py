@@ -47,6 +47,22 @@ def _verdict(step: Revisionstrin) -> str:
     )
 
 
+def unused_offers_line(revision: Revision) -> str | None:
+    """What the volunteer municipalities offered and no increase of the chain used, or
+    ``None`` (regression, CLI audit, stop 26: ``--volunteers`` on a decrease was ignored
+    without a word)."""
+    if not revision.frivillige_ubrugte:
+        return None
+    names = {g.kommune.kode: g.kommune.navn for g in revision.oprindelig.grundlag.kommuner}
+    offers = ", ".join(
+        f"{names.get(code, code)} {n:,}" for code, n in revision.frivillige_ubrugte.items()
+    )
+    return (
+        "Volunteer offers left unused (§ 7 stk. 9 serves them only on an increase, and no "
+        f"more than it adds): {offers} persons"
+    )
+
+
 def _method_line(step: Revisionstrin) -> str:
     if step.retning == "nedsættelse":
         return (
@@ -121,6 +137,9 @@ def terminal_text(revision: Revision) -> str:
         "Agreed KKR splits lapse on a change unless they say otherwise; revisions start "
         "from the § 7 quotas."
     )
+    unused = unused_offers_line(revision)
+    if unused is not None:
+        out.append(unused)
     for number, step in enumerate(revision.trin, start=1):
         out += ["", f"Step {number}: {_verdict(step)}", _method_line(step)]
         out.append(
@@ -154,6 +173,9 @@ def export_files(revision: Revision, dialect: Dialect) -> dict[str, bytes]:
             csvtext.render(COLUMNS, step_rows(revision, step), dialect, notes)
         )
     notes = header_lines(revision.oprindelig, "Revision of the landstal: region totals")
+    unused = unused_offers_line(revision)
+    if unused is not None:
+        notes.append(unused)
     files["revision_regioner.csv"] = csvtext.render(
         REGION_COLUMNS, region_rows(revision), dialect, notes
     )
@@ -167,6 +189,7 @@ def to_json(revision: Revision) -> dict[str, Any]:
         "data": revision.oprindelig.grundlag.kilde,
         "proxy_note": revision.oprindelig.grundlag.proxy_note,
         **grundlag_json(revision.oprindelig.grundlag),
+        "frivillige_ubrugte": {str(c): n for c, n in revision.frivillige_ubrugte.items()},
         "trin": [
             {
                 "fra_landstal": s.fra_landstal,

@@ -88,7 +88,8 @@ def run_quotas(
         step, basis = basis.revider(kvoter, change.landstal)
         steps.append(step)
         kvoter = step.kvoter_efter
-    return result, Revision(result, tuple(steps))
+    unused = {c: n for c, n in sorted(basis.frivillige.items()) if n > 0}
+    return result, Revision(result, tuple(steps), unused)
 
 
 def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
