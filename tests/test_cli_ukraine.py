@@ -211,3 +211,28 @@ def test_a_block_too_large_for_a_divisor_method_is_refused():
         "has no such limit), got 1,000,001\n",
     )
     assert run("ukraine", "--block-size", "1000001", "--json").exit_code == 0
+
+
+def test_a_population_file_alone_is_enough_for_the_population_key(tmp_path):
+    # Regression (Ukraine audit, stop 26): --inputs needed I_k and F_k columns that the
+    # population key (BEK nr. 509/2022 § 3 stk. 2) never uses.
+    rows = "".join(f"{g.kommune.kode};{g.befolkning}\n" for g in embedded_grundlag(2025).kommuner)
+    population = write(tmp_path / "befolkning.csv", "kommunekode;befolkning\n" + rows)
+    own = run("ukraine", "--inputs", str(population), "--json")
+    assert own.exit_code == 0, own.output
+    embedded = run("ukraine", "--data-year", "2025", "--json")
+    assert json.loads(own.stdout)["kommuner"] == json.loads(embedded.stdout)["kommuner"]
+    text = run("ukraine", "--inputs", str(population)).stdout.splitlines()
+    assert text[4:7] == [
+        "Data: user inputs: befolkning.csv",
+        "Data year: not recorded in the inputs",
+        "P_k befolkning: user-supplied, column befolkning of befolkning.csv (proxy: no)",
+    ]
+    # The refugee key uses I_k: there the file must have it.
+    refused = run("ukraine", "--inputs", str(population), "--variant", "refugee-key")
+    assert refused.exit_code == 2
+    assert "required column 'indvandrere' is missing" in refused.stderr
+    # Other commands still need every column of the key.
+    quotas = run("quotas", "--landstal", "600", "--inputs", str(population))
+    assert quotas.exit_code == 2
+    assert "required column 'indvandrere' is missing" in quotas.stderr

@@ -129,9 +129,15 @@ def read_table(
 
 
 def load_grundlag(
-    inputs: Path | None, data_year: int | None, latest_landstal: bool = False
+    inputs: Path | None,
+    data_year: int | None,
+    latest_landstal: bool = False,
+    population_only: bool = False,
 ) -> Fordelingsgrundlag:
     """The user's inputs file if given, else the embedded proxy data for ``data_year``.
+
+    ``population_only``: the inputs file may hold the population alone
+    (:func:`~visitering.inputs.tables.read_fordelingsgrundlag`).
 
     Without either, the newest data (for the next year's quotas); or, for the latest announced
     landstal (``latest_landstal``: no --landstal given), the data its quotas are computed on,
@@ -149,7 +155,7 @@ def load_grundlag(
             )
         )
     grundlag = tables.read_fordelingsgrundlag(
-        read_table(inputs, tables.INPUT_ALIASES), embedded.kommuner()
+        read_table(inputs, tables.INPUT_ALIASES), embedded.kommuner(), population_only
     )
     for warning in grundlag.advarsler:
         typer.echo(f"warning: {warning}", err=True)

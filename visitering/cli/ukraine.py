@@ -98,7 +98,11 @@ def ukraine(
         elif too_many := sequential_limit(method, block_size, "a block", "--block-size"):
             # Regression (Ukraine audit, stop 26): 10,000,000 took 40 s, 10^9 would take hours.
             problems.append(too_many)
-        grundlag = gather(problems, lambda: load_grundlag(inputs, data_year))
+        # The population key needs nothing else: a file of the population alone will do.
+        population_only = variant is Variant.POPULATION
+        grundlag = gather(
+            problems, lambda: load_grundlag(inputs, data_year, population_only=population_only)
+        )
         placed = _counts(placements, "placeret", problems)
         offers = _counts(volunteers, "antal", problems)
         if problems or grundlag is None or placed is None or offers is None:

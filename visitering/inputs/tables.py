@@ -97,15 +97,26 @@ def _impossible(p: int | None, i: int | None, table: Table, row: Row) -> list[Pr
     return [Problem(text, table.source, row.number, column)]
 
 
-def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrundlag:
+def read_fordelingsgrundlag(
+    table: Table, kommuner: Kommuner, population_only: bool = False
+) -> Fordelingsgrundlag:
     """The key's inputs from a user file: one row per municipality, all 98 exactly once.
 
     ``familiesammenfoerte`` (F_k, § 4 stk. 3) may be left empty, as ``visitering data fetch``
     leaves it, since the figure is not public: an empty F_k is taken as 0, and the result says
     so in a warning and in its proxy notice.  Provenance recorded in the file's note lines
     (``data_year: 2025``, ``P_k befolkning: ...``) is carried into every output.
+
+    ``population_only``: for a key of population shares alone (the Ukraine kommunetal,
+    BEK nr. 509/2022), a file of ``kommunekode`` and ``befolkning`` is enough; I_k and F_k,
+    when their columns are missing, are 0 and said to be unused.
     """
-    require_columns(table, INPUT_COLUMNS)
+    unused: tuple[str, ...] = ()
+    if population_only and not {"indvandrere", "familiesammenfoerte"} & set(table.columns):
+        require_columns(table, ("kommunekode", "befolkning"))
+        unused = ("indvandrere", "familiesammenfoerte")
+    else:
+        require_columns(table, INPUT_COLUMNS)
     problems: list[Problem] = []
     seen: dict[int, int] = {}
     figures: dict[int, KommuneGrundlag] = {}
@@ -113,6 +124,10 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
     for row in table.rows:
         code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
         p = _count(row, "befolkning", table, problems)
+        if unused:
+            if code is not None and p is not None:
+                figures[code] = KommuneGrundlag(kommuner[code], p, 0, 0)
+            continue
         i = _count(row, "indvandrere", table, problems)
         f_empty = row.cells.get("familiesammenfoerte", "") == ""
         f = 0 if f_empty else _count(row, "familiesammenfoerte", table, problems)
@@ -133,11 +148,15 @@ def read_fordelingsgrundlag(table: Table, kommuner: Kommuner) -> Fordelingsgrund
         " (read as Windows-1252)" if table.encoding == "cp1252" else ""
     )
     recorded = _recorded_provenance(table.notes)
-    kolonner = (
-        _kolonne("P_k", "befolkning", recorded, name),
+    others: tuple[Kolonnekilde, ...] = tuple(
+        Kolonnekilde(symbol, column, f"not in {name}; the population key does not use it", False)
+        for symbol, column in (("I_k", "indvandrere"), ("F_k", "familiesammenfoerte"))
+        if column in unused
+    ) or (
         _kolonne("I_k", "indvandrere", recorded, name),
         _f_kolonne(empty_f, len(kommuner), name),
     )
+    kolonner = (_kolonne("P_k", "befolkning", recorded, name), *others)
     advarsler: tuple[str, ...] = ()
     if empty_f:
         shown = ", ".join(map(str, sorted(empty_f)[:5])) + (", ..." if len(empty_f) > 5 else "")
