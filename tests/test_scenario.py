@@ -6,6 +6,7 @@ import json
 import re
 import shlex
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -456,6 +457,25 @@ def test_an_infeasible_scenario_names_no_case_in_its_files(tmp_path):
     # of persons placed when nobody was.
     assert "0 persons placed; objective n/a, bound n/a\n" in result.stdout
     assert not (out / "kort_placeret.png").exists()
+
+
+def test_a_revision_after_a_deviation_is_judged_on_the_landstal_not_the_quota_sum():
+    """§ 2 stk. 5 is about the landstal.  Regression (scenario audit, stop 27): Hovedstaden
+    raised by 16 made the quotas sum to 616, and 600 → 360 was reported as 41.56 %,
+    mandatory, where the landstal changed by exactly 40 %, which is optional."""
+    text = (
+        'name = "x"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n'
+        'overrides = [ { kode = 1084, kvote = 130, begrundelse = "x" } ]\n'
+        "revisions = [ { landstal = 360 }, { landstal = 500 } ]\n"
+    )
+    result = run_scenario(parse_scenario(text, "x.toml", kommuner()), kommuner())
+    assert sum(result.beregning.kvoter.values()) == 616
+    assert result.revision is not None
+    down, up = result.revision.trin
+    assert (down.fra_landstal, down.til_landstal, down.aendring) == (600, 360, Fraction(2, 5))
+    assert not down.obligatorisk
+    assert sum(down.kvoter_efter.values()) == 360
+    assert (up.fra_landstal, up.aendring) == (360, Fraction(140, 360))
 
 
 def test_a_decrease_scales_a_region_deviation_in_force():

@@ -47,16 +47,27 @@ class Kvotegrundlag:
     lapses on the next change; ``None`` when the quotas in force are § 7 quotas."""
 
     def revider(
-        self, kvoter: Mapping[int, int], landstal: int
+        self, kvoter: Mapping[int, int], landstal: int, fra_landstal: int | None = None
     ) -> tuple[Revisionstrin, Kvotegrundlag]:
         """The quotas in force ``kvoter`` changed to ``landstal`` (§ 7 stk. 8-9), and the basis
         after it: the offers served in this step are used up, and an agreement has lapsed (the
-        change starts from the § 7 quotas).  An unchanged landstal changes nothing."""
+        change starts from the § 7 quotas).  An unchanged landstal changes nothing.
+
+        ``fra_landstal``: the landstal in force, when a § 4 stk. 6 deviation makes the quotas
+        sum to another figure (default: their sum); see :func:`revisionstrin`.
+        """
+        old = sum(kvoter.values()) if fra_landstal is None else fra_landstal
         start = kvoter
-        if self.paragraf7 is not None and landstal != sum(kvoter.values()):
+        if self.paragraf7 is not None and landstal != old:
             start = self.paragraf7
         trin = revisionstrin(
-            self.grundlag, start, landstal, self.metode, self.frivillige, self.before_2018
+            self.grundlag,
+            start,
+            landstal,
+            self.metode,
+            self.frivillige,
+            self.before_2018,
+            fra_landstal,
         )
         return trin, self.efter(trin, kvoter)
 

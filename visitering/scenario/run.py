@@ -84,10 +84,11 @@ def run_quotas(
     if not spec.revisions:
         return result, None
     basis, kvoter, steps = _first_basis(spec, result), result.kvoter, []
+    in_force = spec.landstal  # a § 4 stk. 6 deviation may make the quotas sum to another figure
     for change in spec.revisions:
-        step, basis = basis.revider(kvoter, change.landstal)
+        step, basis = basis.revider(kvoter, change.landstal, in_force)
         steps.append(step)
-        kvoter = step.kvoter_efter
+        kvoter, in_force = step.kvoter_efter, change.landstal
     unused = {c: n for c, n in sorted(basis.frivillige.items()) if n > 0}
     return result, Revision(result, tuple(steps), unused)
 
