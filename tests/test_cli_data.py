@@ -97,7 +97,7 @@ def test_every_quota_export_names_the_data_year_and_each_columns_source(tmp_path
     )
     assert result.exit_code == 0, result.output
     expected = [
-        "# Data year: 2023 (P_k and I_k on 1 January 2023)",
+        "# Data year: 2023 (P_k on 1 January 2023, each column's source and date below)",
         "# P_k befolkning: DST FOLK1AM 2023M01, population on 1 January 2023 (proxy: no)",
         "# I_k indvandrere: all immigrants and descendants, all origins, DST FOLK1E share on "
         "1 January 2022, applied to the population of 2023 (proxy: yes)",
@@ -149,7 +149,7 @@ def test_check_summarises_totals_shares_negative_a_k_and_the_comparison(tmp_path
         f"Inputs file {path}: valid, 98 municipalities\n"
         "PROXY DATA - not official quotas: F_k is empty for 98 of 98 municipalities and taken "
         "as 0.\n"
-        "Data year: 2026 (P_k and I_k on 1 January 2026)\n"
+        "Data year: 2026 (P_k on 1 January 2026, each column's source and date below)\n"
         f"P_k befolkning: user-supplied, column befolkning of {path.name} (proxy: no)\n"
     )
     for block in (
@@ -323,7 +323,10 @@ def test_provenance_survives_excel_saving_the_file_again(tmp_path):
     path.write_bytes(padded.encode("cp1252"))
     result = runner.invoke(app, ["data", "check", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Data year: 2024 (P_k and I_k on 1 January 2024)\n" in result.stdout
+    assert (
+        "Data year: 2024 (P_k on 1 January 2024, each column's source and date below)\n"
+        in result.stdout
+    )
     assert "P_k befolkning: DST FOLK1A, Tid 2024K1 (KØN=TOT) (proxy: no)\n" in result.stdout
     assert "befolkning is the same in all 98 municipalities." in result.stdout
 

@@ -31,7 +31,7 @@ def test_text_output_header_is_pinned():
     assert lines[3].startswith("PROXY DATA - not official quotas")
     # Issue 5: every output names the data year and the source of each input column.
     assert lines[4:8] == [
-        "Data year: 2025 (P_k and I_k on 1 January 2025)",
+        "Data year: 2025 (P_k on 1 January 2025, each column's source and date below)",
         "P_k befolkning: DST FOLK1AM 2025M01, population on 1 January 2025 (proxy: no)",
         "I_k indvandrere: all immigrants and descendants, all origins, DST FOLK1E share on "
         "1 January 2026, applied to the population of 2025 (proxy: yes)",

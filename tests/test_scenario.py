@@ -496,3 +496,34 @@ def test_a_decrease_scales_a_region_deviation_in_force():
     syd = [k.kommune.kode for k in result.beregning.kommuner if k.kommune.region.kode == 1083]
     assert sum(first[k] for k in syd) == 200
     assert abs(sum(result.kvoter[k] for k in syd) - 200 * 300 / sum(first.values())) < 3
+
+
+def test_a_revised_scenario_names_its_final_landstal_and_each_steps_rounding(tmp_path):
+    """Regression (scenario audit, stop 27): kommunekvoter.csv of 3,000 → 1,000 was titled
+    "landstal 3000" above quotas summing to 1,000, and said only "exact ties go to the lower
+    kommunekode" where the decrease breaks them by the region spread (§ 7 stk. 8).  The
+    placement's outputs, too, now say that it weighed the illustrative profiles."""
+    from html import escape
+
+    from visitering.inputs.profiles import PROFILE_PROXY_NOTE
+
+    out = tmp_path / "r18"
+    result = run("scenario", "run", str(ROOT / "scenarios" / "2018_nedjustering.toml"),
+                 "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    notes = (out / "kommunekvoter.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert notes[0].startswith(
+        "# Scenario: kommunekvoter, landstal 1000 in force (first announced 3000) (BEK nr."
+    )
+    step = (
+        "Step 1 (3000 -> 1000): Decrease: the quotas in force are scaled proportionally "
+        "(§ 4 stk. 7, § 7 stk. 8); exact ties are spread over the regions in proportion, then "
+        "go to the larger quota."
+    )
+    assert f"# {step.replace(';', ',')}" in notes
+    report = (out / "rapport.html").read_text(encoding="utf-8")
+    assert escape(step) in report
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["placement"]["profile_note"] == PROFILE_PROXY_NOTE
+    assert PROFILE_PROXY_NOTE in result.stdout.splitlines()
+    assert escape(PROFILE_PROXY_NOTE) in report

@@ -359,7 +359,7 @@ def test_fetch_writes_an_inputs_file_the_quota_engine_reads(statbank, tmp_path):
         "for 98 of 98 municipalities and taken as 0.\n",
         "I_k indvandrere: DST FOLK1E, Tid 2025K1 (KØN=TOT, ALDER=IALT, HERKOMST=25), immigrants "
         "from non-Western countries on 1 January 2025 (proxy: yes)\n",
-        "Data year: 2025 (P_k and I_k on 1 January 2025)\n",
+        "Data year: 2025 (P_k on 1 January 2025, each column's source and date below)\n",
         "P_k befolkning: DST FOLK1A, Tid 2025K1 (KØN=TOT, ALDER=IALT, CIVILSTAND=TOT), "
         "population on 1 January 2025 (proxy: no)\n",
         f"F_k familiesammenfoerte: empty for 98 of 98 municipalities in {out.name}, taken as 0 "

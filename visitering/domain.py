@@ -137,7 +137,8 @@ class Fordelingsgrundlag:
         ``None`` when the figures are the law's own inputs; otherwise one line saying which
         inputs are proxies.  Every output computed on proxy inputs repeats this line.
     data_aar:
-        The data year: P_k and I_k are counted on 1 January of it (``None`` if not recorded).
+        The data year: P_k is counted on 1 January of it, and I_k too unless its column says
+        otherwise (``None`` if not recorded).
     kolonner:
         The source of each input column (P_k, I_k, F_k), repeated in every output.
     advarsler:

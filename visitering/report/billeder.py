@@ -74,7 +74,7 @@ def scenario_billedfiler(result: ScenarioResult) -> dict[str, bytes]:
     description and landstal path.
     """
     from visitering.report import html, kort
-    from visitering.scenario.run import terminal_text
+    from visitering.scenario.run import revision_lines, terminal_text
 
     first = result.beregning
     files: dict[str, bytes] = dict(kort.kort_filer(first))
@@ -99,6 +99,7 @@ def scenario_billedfiler(result: ScenarioResult) -> dict[str, bytes]:
             f"with the quotas in force at landstal {final} in their last column; "
             "kommunekvoter.csv holds every step of the landstal path."
         )
+        report_notes += revision_lines(result)
     if result.batch is not None and result.batch.result.placements:  # none when infeasible
         placed = {kode: 0.0 for kode in first.kvoter}
         for p in result.batch.result.placements:

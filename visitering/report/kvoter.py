@@ -51,10 +51,11 @@ REGION_COLUMNS = (
 )
 
 
-def header_lines(result: Kvoteberegning, title: str) -> list[str]:
-    """The lines every output starts with: what, how, from which data, and the proxy notice."""
+def header_lines(result: Kvoteberegning, title: str, landstal: str | None = None) -> list[str]:
+    """The lines every output starts with: what, how, from which data, and the proxy notice.
+    ``landstal``: how to name the landstal in the title (default: the result's)."""
     lines = note_lines(
-        f"{title}, landstal {result.landstal} (BEK nr. 550/2022 §§ 4 og 7)",
+        f"{title}, landstal {landstal or result.landstal} (BEK nr. 550/2022 §§ 4 og 7)",
         result.metode,
         result.grundlag.kilde,
         None,  # the proxy notice opens grundlag_lines
@@ -88,7 +89,10 @@ def grundlag_lines(grundlag: Fordelingsgrundlag) -> list[str]:
     """The proxy notice, the data year, the source of each input column, and any warnings."""
     lines = [grundlag.proxy_note] if grundlag.proxy_note else []
     lines.append(
-        f"Data year: {grundlag.data_aar} (P_k and I_k on 1 January {grundlag.data_aar})"
+        # Not "P_k and I_k on ...": the embedded I_k of 2023-2025 is a share of another year
+        # (regression, scenario audit, stop 27); each column's line gives its own date.
+        f"Data year: {grundlag.data_aar} (P_k on 1 January {grundlag.data_aar}, each column's "
+        "source and date below)"
         if grundlag.data_aar is not None
         else "Data year: not recorded in the inputs"
     )

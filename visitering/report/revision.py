@@ -63,7 +63,8 @@ def unused_offers_line(revision: Revision) -> str | None:
     )
 
 
-def _method_line(step: Revisionstrin) -> str:
+def method_line(step: Revisionstrin) -> str:
+    """How the step changed the quotas, and how its exact ties were broken."""
     if step.retning == "nedsættelse":
         return (
             "Decrease: the quotas in force are scaled proportionally (§ 4 stk. 7, § 7 stk. 8); "
@@ -141,7 +142,7 @@ def terminal_text(revision: Revision) -> str:
     if unused is not None:
         out.append(unused)
     for number, step in enumerate(revision.trin, start=1):
-        out += ["", f"Step {number}: {_verdict(step)}", _method_line(step)]
+        out += ["", f"Step {number}: {_verdict(step)}", method_line(step)]
         out.append(
             f"  {'kode':<5} {'kommune':<18} {'region':<12} {'old':>7} {'new':>7} {'diff':>6}"
         )
@@ -168,7 +169,7 @@ def export_files(revision: Revision, dialect: Dialect) -> dict[str, bytes]:
     files = {}
     for number, step in enumerate(revision.trin, start=1):
         notes = header_lines(revision.oprindelig, "Revision of the landstal")
-        notes += [_verdict(step), _method_line(step)]
+        notes += [_verdict(step), method_line(step)]
         files[f"revision_{number}_{step.fra_landstal}_til_{step.til_landstal}.csv"] = (
             csvtext.render(COLUMNS, step_rows(revision, step), dialect, notes)
         )

@@ -25,6 +25,7 @@ from visitering.domain import Fordelingsgrundlag, Kommuner
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
+from visitering.inputs.profiles import PROFILE_PROXY_NOTE
 from visitering.kvoter.aarsgrundlag import Kvotegrundlag
 from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
 from visitering.kvoter.revision import Revision
@@ -133,7 +134,7 @@ def run_scenario(scenario: Scenario, kommuner: Kommuner) -> ScenarioResult:
         return result
     from visitering.batch import BatchInputs, run_batch
     from visitering.inputs import geography
-    from visitering.inputs.profiles import PROFILE_PROXY_NOTE, embedded_profiles
+    from visitering.inputs.profiles import embedded_profiles
 
     spec = scenario.cases
     if spec.cases is not None:
@@ -187,13 +188,33 @@ def _path_text(scenario: Scenario) -> str:
 
 
 def _header(result: ScenarioResult, title: str) -> list[str]:
+    """The notes of a scenario's quota file.  After revisions, the title names the landstal
+    of the final column (the first one's is in the path), and each step says how it rounded:
+    a decrease breaks exact ties otherwise than the first computation (regression, scenario
+    audit, stop 27: 2018's 3,000 → 1,000 said "ties go to the lower kommunekode" above quotas
+    rounded by the region spread of § 7 stk. 8)."""
     from visitering.report.kvoter import header_lines
 
-    lines = header_lines(result.beregning, title)
+    first = result.beregning.landstal
+    final = result.revision.trin[-1].til_landstal if result.revision is not None else first
+    named = f"{final} in force (first announced {first})" if final != first else None
+    lines = header_lines(result.beregning, title, named)
     lines.insert(
         1, f"Scenario: {result.scenario.name}; landstal path {_path_text(result.scenario)}"
     )
+    lines[3:3] = revision_lines(result)
     return lines
+
+
+def revision_lines(result: ScenarioResult) -> list[str]:
+    """One line per revision step: the change and how it changed and rounded the quotas."""
+    from visitering.report.revision import method_line
+
+    steps = result.revision.trin if result.revision is not None else ()
+    return [
+        f"Step {i} ({s.fra_landstal} -> {s.til_landstal}): {method_line(s)}"
+        for i, s in enumerate(steps, start=1)
+    ]
 
 
 def quota_files(result: ScenarioResult, dialect: Dialect) -> dict[str, bytes]:
@@ -310,6 +331,9 @@ def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]
             "counts": dict(r.counts),
             "diagnosis": [d.aggregate for d in r.diagnosis],  # counts: no case named in files
             "overshoot": {str(k): v for k, v in sorted(r.overshoot.items())},
+            # The placement weighed the embedded illustrative profiles (regression, data
+            # audit, stop 27: only placeringer.csv and kommuner.csv said so).
+            "profile_note": PROFILE_PROXY_NOTE,
         }
     return out
 
@@ -370,6 +394,7 @@ def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
             f"{p['status']}; {p['placed_persons']} persons placed; objective "
             f"{_number(p['objective'])}, bound {_number(p['bound'])}"
         )
+        lines.append(p["profile_note"])
         if name_cases and result.batch is not None:
             lines += [f"  Diagnosis: {d}" for d in result.batch.result.diagnosis]
         else:
