@@ -201,3 +201,25 @@ def test_data_year_without_data_names_its_key(tmp_path):
         f"error: 1 problem in the input:\n  {scenario}, column data.year: expected one of the "
         "embedded years 2008, "
     )
+
+
+def test_visitering_mode_says_it_weighed_the_illustrative_profiles(tmp_path):
+    # Regression (data audit, stop 27): the solver weighs the embedded profiles, and no output
+    # of a visitering-mode simulation said so.
+    from visitering.inputs.profiles import PROFILE_PROXY_NOTE
+
+    spec = tmp_path / "v.toml"
+    spec.write_text(
+        '[kvoter]\nlandstal = 40\n[simulering]\nmode = "visitering"\nweeks = 2\n'
+        "revision_probability = 0\narrival_ratios = [1.0]\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _invoke(str(spec), "--runs", "1", "--workers", "1", "--out", str(tmp_path / "o"))
+    assert code == 0
+    assert PROFILE_PROXY_NOTE in out.splitlines()
+    written = (tmp_path / "o" / "simulering.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert f"# {PROFILE_PROXY_NOTE.replace(';', ',')}" in written  # Danish notes
+    doc = json.loads((tmp_path / "o" / "simulering.json").read_text(encoding="utf-8"))
+    assert PROFILE_PROXY_NOTE in doc["notes"]
+    code, out, _ = _invoke(str(SINGLE), "--runs", "2", "--workers", "1")
+    assert PROFILE_PROXY_NOTE not in out  # quota-only: no profile is weighed

@@ -65,10 +65,12 @@ def simulate(
     csv_dialect: DialectOpt = Dialect.DANISH,
 ) -> None:
     """Draw landstal revisions and arrivals many times; placed versus quota per municipality."""
+    from visitering.inputs.profiles import PROFILE_PROXY_NOTE
     from visitering.report.kvoter import grundlag_lines
     from visitering.simulering.executor import run_simulation
     from visitering.simulering.parse import load_simulation
     from visitering.simulering.run import kommunekoder
+    from visitering.simulering.spec import Mode
     from visitering.simulering.summary import csv_bytes, payload, summarise, terminal_text
 
     with input_errors():
@@ -88,6 +90,8 @@ def simulate(
         grundlag = embedded.embedded_grundlag(spec.data_year)
         # Data year, the source of each input column and the proxy notice, as in every export.
         extra = [f"Quotas: {grundlag.kilde}", *grundlag_lines(grundlag)]
+        if spec.mode is Mode.VISITERING:  # the solver weighs the embedded profiles
+            extra.append(PROFILE_PROXY_NOTE)
         show = not no_progress and sys.stderr.isatty()
         again = not (no_baseline or spec.certain)
         with _progress(runs * (1 + again), show) as advance:
