@@ -87,6 +87,14 @@ def test_comparison_maps_b_minus_a():
         compare(replace(a, placed=None), b, kommuner())
     )
     assert list(quotas_only) == [billeder.SAMMENLIGNING]
+    # Regression (scenario audit, stop 27): a side on proxy data says so on the maps too.
+    proxied = billeder.sammenligning_billedfiler(
+        compare(replace(a, proxy_note="PROXY DATA - x"), b, kommuner())
+    )
+    assert proxied[billeder.SAMMENLIGNING] == kort.forskel_png(
+        a.kvoter, b.kvoter, "Kommunekvote, B − A", ["A: A", "A: PROXY DATA - x", "B: B"]
+    )
+    assert proxied[billeder.SAMMENLIGNING] != files[billeder.SAMMENLIGNING]
 
 
 def test_compare_cli_writes_the_difference_map(tmp_path):

@@ -136,7 +136,9 @@ def sammenligning_billedfiler(comparison: Comparison) -> dict[str, bytes]:
     from visitering.report import kort
 
     a, b = comparison.a, comparison.b
-    notes = [f"A: {a.label}", f"B: {b.label}"]
+    # With each side's proxy notice (regression, scenario audit, stop 27: the maps alone of
+    # a comparison's outputs lacked it).
+    notes = [*a.lines("A"), *b.lines("B")]
     files: dict[str, bytes] = {
         SAMMENLIGNING: kort.forskel_png(a.kvoter, b.kvoter, "Kommunekvote, B − A", notes)
     }
