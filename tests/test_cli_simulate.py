@@ -42,7 +42,8 @@ def test_text_output_header_is_pinned():
     assert lines[12].startswith("  against the quotas scaled to the persons who came: mean total ")
     # The same runs without uncertainty, beside the sweep (simulate audit, stop 26).
     assert lines[13].startswith(
-        "  without uncertainty (landstal never revised, exactly the landstal arrives): "
+        "  without uncertainty (landstal never revised, arrivals = landstal to within the last "
+        "family): "
         "mean total |placed - quota| "
     )
     assert lines[13].endswith(" % of municipalities more than 10 % off")

@@ -53,8 +53,8 @@ def simulate(
         bool,
         typer.Option(
             "--no-baseline",
-            help="Skip the same runs without uncertainty (landstal never revised, exactly the "
-            "landstal arriving) that are reported beside the sweep; they double the time.",
+            help="Skip the same runs without uncertainty (landstal never revised, arrivals equal "
+            "to it) that are reported beside the sweep; they double the time.",
         ),
     ] = False,
     no_progress: Annotated[
@@ -67,7 +67,7 @@ def simulate(
     """Draw landstal revisions and arrivals many times; placed versus quota per municipality."""
     from visitering.inputs.profiles import PROFILE_PROXY_NOTE
     from visitering.report.kvoter import grundlag_lines
-    from visitering.simulering.executor import run_simulation
+    from visitering.simulering.executor import run_with_baseline
     from visitering.simulering.parse import load_simulation
     from visitering.simulering.run import kommunekoder
     from visitering.simulering.spec import Mode
@@ -95,12 +95,9 @@ def simulate(
         show = not no_progress and sys.stderr.isatty()
         again = not (no_baseline or spec.certain)
         with _progress(runs * (1 + again), show) as advance:
-            results = run_simulation(spec, runs, base_seed, workers, scheduler, advance)
-            baseline = results if spec.certain else None
-            if again:
-                baseline = run_simulation(
-                    spec.without_uncertainty(), runs, base_seed, workers, scheduler, advance
-                )
+            results, baseline = run_with_baseline(
+                spec, runs, base_seed, workers, scheduler, advance, not no_baseline
+            )
         summary = summarise(spec, results, base_seed, kommunekoder(spec), baseline)
         kommuner = embedded.kommuner()
         emit(

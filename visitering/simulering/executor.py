@@ -82,6 +82,28 @@ def run_simulation(
     return _on_processes(spec, runs, seed, n_workers, done)
 
 
+def run_with_baseline(
+    spec: SimulationSpec,
+    runs: int,
+    seed: int,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    baseline: bool = True,
+) -> tuple[list[RunResult], list[RunResult] | None]:
+    """The runs of ``spec``, and the same runs of ``spec.without_uncertainty()`` under the
+    same seed, the baseline that ``visitering simulate`` reports beside a sweep (``None``
+    without ``baseline``).  A spec without uncertainty is its own baseline: its runs are
+    not repeated."""
+    results = run_simulation(spec, runs, seed, workers, scheduler, progress)
+    if spec.certain:
+        return results, results
+    if not baseline:
+        return results, None
+    certain = spec.without_uncertainty()
+    return results, run_simulation(certain, runs, seed, workers, scheduler, progress)
+
+
 def _on_processes(
     spec: SimulationSpec, runs: int, seed: int, workers: int, done: Progress
 ) -> list[RunResult]:

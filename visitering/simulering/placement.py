@@ -42,7 +42,8 @@ Measured against two other pace rules and two packing rules by ``bench/bench_quo
 600, and of ``simulering_2015_2019.toml``, 2015, landstal 4,000).  Per rule: Σ|placed − quota
 scaled to the arrivals| in persons, then the share of municipalities more than 10 % off, then
 the mean distance from an even pace during the year (0 to 1).  "Uncertain" is the shipped
-uncertainty; "certain" has the landstal never revised and exactly the landstal arriving:
+uncertainty; "certain" has the landstal never revised and arrivals equal to it (to within
+the last family):
 
 =============================  ===============  ===============  ================  ===============
 rule                           600, uncertain   600, certain     4,000, uncertain  4,000, certain

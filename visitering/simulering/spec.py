@@ -113,7 +113,8 @@ class SimulationSpec:
         return u.revision_probability == 0 and set(u.arrival_ratios) == {1.0}
 
     def without_uncertainty(self) -> SimulationSpec:
-        """This simulation with the landstal never revised and exactly the landstal arriving.
+        """This simulation with the landstal never revised and the landstal's persons arriving
+        (arrivals are drawn until they reach it, so the last family may pass it).
 
         The family mix, the timing of arrivals and the close-family placements are still
         drawn: what it leaves is the deviation the placement rule and the families' sizes

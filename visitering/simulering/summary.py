@@ -208,7 +208,7 @@ def baseline_sentence(baseline: National) -> str:
     )
 
 
-WITHOUT_UNCERTAINTY = "landstal never revised, exactly the landstal arrives"
+WITHOUT_UNCERTAINTY = "landstal never revised, arrivals = landstal to within the last family"
 
 
 def notes(summary: Summary, extra: Sequence[str] = ()) -> list[str]:
