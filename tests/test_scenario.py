@@ -527,3 +527,37 @@ def test_a_revised_scenario_names_its_final_landstal_and_each_steps_rounding(tmp
     assert summary["placement"]["profile_note"] == PROFILE_PROXY_NOTE
     assert PROFILE_PROXY_NOTE in result.stdout.splitlines()
     assert escape(PROFILE_PROXY_NOTE) in report
+
+
+def test_an_agreement_that_a_change_ends_is_said_to_have_lapsed(tmp_path):
+    """rules.md § 1: an agreement lapses on a change unless it says otherwise.  Regression
+    (scenario audit, stop 27): it lapsed without a word, Aalborg 24 → 23 under "aftale"."""
+    text = (
+        'name = "x"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n'
+        "agreements = { 773 = 3, 787 = 6, 810 = 5, 813 = 8, 820 = 5, 825 = 0, 840 = 5, "
+        "846 = 6, 849 = 6, 851 = 24, 860 = 13 }\nrevisions = [ { landstal = 500 } ]\n"
+    )
+    scenario = tmp_path / "agr.toml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "agr"
+    result = run("scenario", "run", str(scenario), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    line = (
+        "KKR agreements (§§ 5-6) lapsed with the change 600 -> 500: Region Nordjylland; from "
+        "it on the quotas follow § 7 (the grundlag_trin_0 column describes the first "
+        "announcement only)"
+    )
+    assert line in result.stdout.splitlines()
+    assert (
+        f"# {line.replace(';', ',')}"
+        in (out / "kommunekvoter.csv").read_text(encoding="utf-8-sig").splitlines()
+    )
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["kvoter"]["agreements_lapsed"] == [line]
+    from html import escape
+
+    assert (out / "rapport.html").read_text(encoding="utf-8").count(escape(line)) == 1
+    # Without a change of the landstal nothing lapses.
+    scenario.write_text(text.replace("revisions = [ { landstal = 500 } ]\n", ""), "utf-8")
+    unchanged = run("scenario", "run", str(scenario), "--out", str(tmp_path / "b"))
+    assert "lapsed" not in unchanged.stdout

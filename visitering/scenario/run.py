@@ -202,7 +202,7 @@ def _header(result: ScenarioResult, title: str) -> list[str]:
     lines.insert(
         1, f"Scenario: {result.scenario.name}; landstal path {_path_text(result.scenario)}"
     )
-    lines[3:3] = revision_lines(result)
+    lines[3:3] = [*revision_lines(result), *lapse_lines(result)]
     return lines
 
 
@@ -214,6 +214,25 @@ def revision_lines(result: ScenarioResult) -> list[str]:
     return [
         f"Step {i} ({s.fra_landstal} -> {s.til_landstal}): {method_line(s)}"
         for i, s in enumerate(steps, start=1)
+    ]
+
+
+def lapse_lines(result: ScenarioResult) -> list[str]:
+    """The agreements a change of the landstal ended.  rules.md § 1: an agreement lapses on a
+    change unless it says how to handle one; a scenario's agreement cannot say so, so the
+    first change starts from the § 7 quotas (regression, scenario audit, stop 27: the
+    agreement lapsed without a word, and its municipalities kept the label "aftale §§ 5-6"
+    beside quotas it never gave)."""
+    spec = _kvoter(result.scenario)
+    steps = result.revision.trin if result.revision is not None else ()
+    change = next((s for s in steps if s.til_landstal != s.fra_landstal), None)
+    if change is None or not spec.agreements:
+        return []
+    regions = ", ".join(sorted({a.region.navn for a in spec.agreements}))
+    return [
+        f"KKR agreements (§§ 5-6) lapsed with the change {change.fra_landstal} -> "
+        f"{change.til_landstal}: {regions}; from it on the quotas follow § 7 (the "
+        "grundlag_trin_0 column describes the first announcement only)"
     ]
 
 
@@ -306,6 +325,7 @@ def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]
             "total": sum(final.values()),
             "regioner": by_region,
             "agreements": sum(len(a.kvoter) for a in spec.agreements),
+            "agreements_lapsed": lapse_lines(result),
             "overrides": len(spec.overrides),
             "advarsler": list(result.beregning.advarsler),
         },
@@ -383,6 +403,7 @@ def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
         if i > 0:
             what += ", mandatory" if step["obligatorisk"] else ", optional"
         lines.append(f"  landstal {step['landstal']:>6}{when}: {what}")
+    lines += lapse_lines(result)
     lines.append("Final quotas per region:")
     for region, total in info["kvoter"]["regioner"].items():
         lines.append(f"  {region:<20} {total:>6}")
