@@ -119,6 +119,12 @@ def test_municipal_deviation_is_recorded_and_changes_the_total(tiny):
     assert result.advarsler == (
         "The recorded deviations make the quotas sum to 92, +2 against the landstal 90.",
     )
+    # Its region's quota is the sum with the deviation, and says so (regression, scenario
+    # audit, stop 27: it was labelled § 4 stk. 1 alone); the other region is unchanged.
+    region_y, region_x = result.regioner[1], result.regioner[0]
+    assert region_y.grundlag is Grundlag.BEREGNET_REGION_MED_AFVIGELSE
+    assert region_y.regionskvote == 6 + result.kvote(22).kommunekvote
+    assert region_x.grundlag is Grundlag.BEREGNET_REGION
 
 
 def test_region_deviation_resplits_the_region_by_section_7(tiny):

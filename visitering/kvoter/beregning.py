@@ -53,6 +53,9 @@ class Grundlag(StrEnum):
     AFTALE = "aftale §§ 5-6"
     AFVIGELSE = "afvigelse § 7 stk. 6"
     BEREGNET_REGION = "§ 4 stk. 1"
+    BEREGNET_REGION_MED_AFVIGELSE = "§ 4 stk. 1 og afvigelse § 7 stk. 6"
+    """The sum of the region's municipal quotas, one or more of which a § 7 stk. 6 deviation
+    set: not the § 4 stk. 1 figure alone."""
     AFVIGELSE_REGION = "afvigelse § 4 stk. 6"
 
 
@@ -278,15 +281,24 @@ def _region_quota(
     kommuner: tuple[Kommunekvote, ...],
     override: Afvigelse | None,
 ) -> Regionskvote:
-    """§ 4 stk. 1: the exact Σ t_k of the region, and the sum of its municipal quotas."""
+    """§ 4 stk. 1: the exact Σ t_k of the region, and the sum of its municipal quotas.  The
+    basis says when a § 7 stk. 6 deviation of one of them moved that sum (regression, scenario
+    audit, stop 27: Syddanmark 150 of an exact 137.7 was labelled § 4 stk. 1)."""
+    members = [q for q in kommuner if q.kommune.region == region]
+    if override:
+        basis = Grundlag.AFVIGELSE_REGION
+    elif any(q.grundlag is Grundlag.AFVIGELSE for q in members):
+        basis = Grundlag.BEREGNET_REGION_MED_AFVIGELSE
+    else:
+        basis = Grundlag.BEREGNET_REGION
     return Regionskvote(
         region=region,
         fordelingstal=sum(
             (k.fordelingstal for k in noegle.kommuner if k.grundlag.kommune.region == region),
             Fraction(0),
         ),
-        regionskvote=sum(q.kommunekvote for q in kommuner if q.kommune.region == region),
-        grundlag=Grundlag.AFVIGELSE_REGION if override else Grundlag.BEREGNET_REGION,
+        regionskvote=sum(q.kommunekvote for q in members),
+        grundlag=basis,
         begrundelse=override.begrundelse if override else "",
     )
 
