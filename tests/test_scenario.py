@@ -561,3 +561,19 @@ def test_an_agreement_that_a_change_ends_is_said_to_have_lapsed(tmp_path):
     scenario.write_text(text.replace("revisions = [ { landstal = 500 } ]\n", ""), "utf-8")
     unchanged = run("scenario", "run", str(scenario), "--out", str(tmp_path / "b"))
     assert "lapsed" not in unchanged.stdout
+
+
+def test_a_landstal_too_large_for_a_sequential_method_is_named_by_its_key():
+    """Regression (scenario audit, stop 27): the quota engine's message named neither the
+    file nor the key."""
+    text = (
+        'name = "x"\n[kvoter]\nlandstal = 2000000\nmethod = "dhondt"\n'
+        "revisions = [ { landstal = 600 }, { landstal = 3000000 } ]\n"
+    )
+    with pytest.raises(InputError) as err:
+        parse_scenario(text, "big.toml", kommuner())
+    shown = [str(p) for p in err.value.problems]
+    assert [s.split(": the dhondt method")[0] for s in shown] == [
+        "big.toml: kvoter.landstal",
+        "big.toml: kvoter.revisions[1].landstal",
+    ]
