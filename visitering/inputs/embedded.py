@@ -15,6 +15,7 @@ share the nearest year's share is applied to that year's population (ties: the e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -44,27 +45,99 @@ def _table(name: str) -> csvtext.Table:
     return csvtext.parse(text, f"data/{name}", encoding=encoding)
 
 
+# The embedded files are checked as they are read, as a user's files are: someone adding a
+# vintage to data/ gets the file, row and column of a bad figure, never a traceback or a
+# silently wrong quota (regression, data audit, stop 27: a negative population gave a zero
+# quota with exit 0, a duplicated row replaced the real one, a missing one a KeyError).
+
+
+def _whole(table: csvtext.Table, row: csvtext.Row, column: str, least: int = 0) -> int:
+    value = csvtext.ascii_int(row.cells.get(column, ""))
+    if value is None or value < least:
+        raise InputError(
+            Problem(
+                f"must be a whole number ≥ {least}, got {row.cells.get(column, '')!r}",
+                table.source,
+                row.number,
+                column,
+            )
+        )
+    return value
+
+
+def _year(table: csvtext.Table, row: csvtext.Row) -> int:
+    """The year of the row's ``dato`` (``2025-01-01``)."""
+    text = row.cells.get("dato", "")
+    year = csvtext.ascii_int(text[:4])
+    if year is None or year < 1000 or text[4:5] not in ("", "-"):
+        raise InputError(Problem(f"not a date, got {text!r}", table.source, row.number, "dato"))
+    return year
+
+
+def _every_kommune_once(
+    table: csvtext.Table,
+    by_year: Mapping[int, Mapping[int, object]],
+    rows: Mapping[tuple[int, int], int],
+) -> None:
+    """Each year of ``by_year`` has every municipality of :func:`kommuner`, and no other."""
+    codes = set(kommuner())
+    for year, figures in sorted(by_year.items()):
+        missing = sorted(codes - set(figures))
+        unknown = sorted(set(figures) - codes)
+        if missing or unknown:
+            problem = (
+                f"{year} lacks kommunekode {', '.join(map(str, missing))}"
+                if missing
+                else f"{year} has kommunekode {unknown[0]}, which is not a municipality"
+            )
+            row = rows.get((year, unknown[0])) if unknown else None
+            raise InputError(Problem(problem, table.source, row, "kommunekode"))
+
+
+def _code(
+    table: csvtext.Table, row: csvtext.Row, year: int, seen: dict[tuple[int, int], int]
+) -> int:
+    code = _whole(table, row, "kommunekode", 1)
+    if (year, code) in seen:
+        raise InputError(
+            Problem(
+                f"a second row for kommunekode {code} in {year} (the first is row "
+                f"{seen[(year, code)]})",
+                table.source,
+                row.number,
+                "kommunekode",
+            )
+        )
+    seen[(year, code)] = row.number
+    return code
+
+
 @cache
 def kommuner() -> Kommuner:
     """The 98 municipalities with their regions (``data/kommuner.csv``)."""
     table = _table("kommuner.csv")
     regions: dict[int, Region] = {}
     items = []
+    seen: dict[tuple[int, int], int] = {}
     for row in table.rows:
         c = row.cells
-        code = int(c["regionskode"])
+        code = _whole(table, row, "regionskode", 1)
         region = regions.setdefault(code, Region(code, c["region_navn"]))
-        items.append(Kommune(int(c["kommunekode"]), c["kommune_navn"], region))
+        items.append(Kommune(_code(table, row, 0, seen), c["kommune_navn"], region))
     return Kommuner(items)
 
 
 @cache
 def _population() -> dict[int, dict[int, int]]:
-    """year → kommunekode → population on 1 January."""
+    """year → kommunekode → population on 1 January (every municipality, each once, > 0)."""
+    table = _table("befolkning_kommuner.csv")
     out: dict[int, dict[int, int]] = {}
-    for row in _table("befolkning_kommuner.csv").rows:
-        year = int(row.cells["dato"][:4])
-        out.setdefault(year, {})[int(row.cells["kommunekode"])] = int(row.cells["folketal"])
+    seen: dict[tuple[int, int], int] = {}
+    for row in table.rows:
+        year = _year(table, row)
+        code = _code(table, row, year, seen)
+        out.setdefault(year, {})[code] = _whole(table, row, "folketal", 1)
+    _every_kommune_once(table, out, seen)
     return out
 
 
@@ -80,12 +153,33 @@ def _population_table() -> dict[int, str]:
 @cache
 def _immigrant_share() -> dict[int, dict[int, Fraction]]:
     """year → kommunekode → share (%) of immigrants and descendants, all origins."""
+    table = _table("indvandrere_efterkommere_andel.csv")
     out: dict[int, dict[int, Fraction]] = {}
-    for row in _table("indvandrere_efterkommere_andel.csv").rows:
-        year = int(row.cells["dato"][:4])
-        share = Fraction(row.cells["andel_indv_efterk_pct"])
-        out.setdefault(year, {})[int(row.cells["kommunekode"])] = share
+    seen: dict[tuple[int, int], int] = {}
+    for row in table.rows:
+        year = _year(table, row)
+        code = _code(table, row, year, seen)
+        out.setdefault(year, {})[code] = _percent(table, row, "andel_indv_efterk_pct")
+    _every_kommune_once(table, out, seen)
     return out
+
+
+def _percent(table: csvtext.Table, row: csvtext.Row, column: str) -> Fraction:
+    text = row.cells.get(column, "")
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        value = Fraction(-1)
+    if not 0 <= value <= 100:
+        raise InputError(
+            Problem(
+                f"must be a percentage from 0 to 100, got {text!r}",
+                table.source,
+                row.number,
+                column,
+            )
+        )
+    return value
 
 
 def data_years() -> list[int]:
@@ -188,13 +282,14 @@ def latest_landstal() -> tuple[int, int]:
 
     For a year revised more than once, the last figure in the file is the one in force.
     """
+    table = _table("landstal_historik.csv")
     latest: tuple[int, int] | None = None
-    for row in _table("landstal_historik.csv").rows:
+    for row in table.rows:
         if row.cells["niveau"] != "landstal":
             continue
-        year = int(row.cells["aar"])
+        year = _whole(table, row, "aar", 1000)
         if latest is None or year >= latest[0]:
-            latest = (year, int(row.cells["antal"]))
+            latest = (year, _whole(table, row, "antal", 1))
     if latest is None:
         raise InputError(Problem("no landstal rows", "data/landstal_historik.csv"))
     return latest
@@ -211,18 +306,22 @@ def latest_landstal_data_year() -> int | None:
 def landstal_history() -> dict[int, tuple[int, ...]]:
     """year → the landstal figures announced for it, in the order of the file (first = the
     original announcement, then each revision), from ``data/landstal_historik.csv``."""
+    table = _table("landstal_historik.csv")
     out: dict[int, list[int]] = {}
-    for row in _table("landstal_historik.csv").rows:
+    for row in table.rows:
         if row.cells["niveau"] == "landstal":
-            out.setdefault(int(row.cells["aar"]), []).append(int(row.cells["antal"]))
+            out.setdefault(_whole(table, row, "aar", 1000), []).append(
+                _whole(table, row, "antal", 1)
+            )
     return {year: tuple(figures) for year, figures in sorted(out.items())}
 
 
 def placed_history() -> dict[int, int]:
     """year → persons actually housed (rounded as the source gives them), from the
     ``faktisk boligplaceret`` rows of ``data/landstal_historik.csv``."""
+    table = _table("landstal_historik.csv")
     return {
-        int(row.cells["aar"]): int(row.cells["antal"])
-        for row in _table("landstal_historik.csv").rows
+        _whole(table, row, "aar", 1000): _whole(table, row, "antal")
+        for row in table.rows
         if row.cells["niveau"].startswith("faktisk boligplaceret")
     }
