@@ -231,22 +231,36 @@ def test_municipal_figures_must_add_up_to_the_answers_own_totals(edit, problem):
 
 
 def test_the_totals_hold_with_christiansoe_in_region_hovedstaden():
-    """DST counts Christiansø (411, in no kommune) in Hele landet and in Region Hovedstaden;
-    without those rows the figures are taken as they are (the totals are checked where given)."""
+    """DST counts Christiansø (411, in no kommune) in Hele landet and in Region Hovedstaden."""
     counts = parse_bulk(FOLK1A_TEXT.encode(), BEFOLKNING, 2025, KOMMUNER)
     assert sum(counts.values()) + 90 == 5_992_734
+
+
+def test_an_answer_without_its_totals_is_refused():
+    """An answer for OMRÅDE=* has the country's and the regions' totals.  Regression (data
+    audit, stop 27): without them the totals check was skipped, and an answer whose last
+    figure was cut (Hjørring 63311 → 6331) was written."""
     bare = "".join(
         line for line in FOLK1A_TEXT.splitlines(keepends=True)
         if not line.startswith(("000;", "081;", "082;", "083;", "084;", "085;", "411;"))
     )  # fmt: skip
-    assert parse_bulk(bare.encode(), BEFOLKNING, 2025, KOMMUNER) == counts
+    cut = bare.rstrip("\r\n")[:-1] + "\r\n"
+    for text in (bare, cut):
+        with pytest.raises(FetchError) as caught:
+            parse_bulk(text.encode(), BEFOLKNING, 2025, KOMMUNER)
+        assert str(caught.value) == (
+            "FOLK1A 2025K1: the answer lacks the totals of 000, 081, 082, 083, 084, 085, which "
+            "an answer for every area has: it may have been cut off"
+        )
 
 
 def test_more_immigrants_than_inhabitants_is_refused(statbank, tmp_path):
     folk1e = (FIXTURES / "folk1e_2025K1_herkomst25.csv").read_text(encoding="utf-8")
-    folk1e = "".join(
-        line for line in folk1e.splitlines(keepends=True) if not line.startswith(("000;", "084;"))
-    )
+    # København raised to 700,000, and the country's and Hovedstaden's totals with it.
+    old = int(re.search(r"\n101;.*;(\d+)", folk1e).group(1))
+    for area in ("000", "084"):
+        total = int(re.search(rf"\n{area};.*;(\d+)", folk1e).group(1))
+        folk1e = re.sub(rf"\n{area};(.*);\d+", rf"\n{area};\g<1>;{total + 700_000 - old}", folk1e)
     folk1e = re.sub(r"\n101;(.*);\d+", r"\n101;\1;700000", folk1e)
     statbank.answer("FOLK1E", Answer(body=folk1e.encode()))
     result = fetch(statbank, tmp_path / "g.csv")

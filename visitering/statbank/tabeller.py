@@ -11,8 +11,8 @@ Requests use the ``BULK`` format with ``valuePresentation = Code``: semicolon-se
 header names the variables (``OMRÅDE;KØN;ALDER;…;TID;INDHOLD``) and whose cells are codes, so an
 area is its kommunekode.  Every answer is checked in full before it is used: its columns, the
 period, the fixed variables, one whole number per municipality and all 98 municipalities, and
-that they add up to the answer's own totals for the country and the regions (where it gives
-them); across the two tables, no municipality may count more immigrants than inhabitants.  Any
+that they add up to the answer's own totals for the country and the regions (which an answer
+for every area must have); across the two tables, no municipality may count more immigrants than inhabitants.  Any
 difference is reported as a :class:`~visitering.statbank.http.FetchError` naming every problem.
 """
 
@@ -181,10 +181,19 @@ def parse_bulk(data: bytes, valg: Tabelvalg, year: int, kommuner: Kommuner) -> d
 def _check_totals(
     counts: dict[int, int], totals: dict[str, int | None], kommuner: Kommuner
 ) -> list[str]:
-    """The municipal figures against the answer's own totals, where it has them: Hele landet
+    """The municipal figures against the answer's own totals, which it must have: Hele landet
     (000) is every municipality plus Christiansø (411), and each region (081-085) is its
     municipalities (Hovedstaden with Christiansø).  A body cut off in transit ends with a
     shortened figure that every other check accepts; the totals do not."""
+    # The request asks for OMRÅDE=*, so a whole answer has the country's and every region's
+    # total: without them the check below would pass a cut-off answer (regression, data
+    # audit, stop 27: an answer without 000 and 081-085, its last figure cut, was written).
+    lacking = [a for a in (HELE_LANDET, *_region_areas(kommuner)) if a not in totals]
+    if lacking:
+        return [
+            f"the answer lacks the totals of {', '.join(lacking)}, which an answer for every "
+            "area has: it may have been cut off"
+        ]
     extra = totals.get(CHRISTIANSOE) or 0
     sums: dict[str, int] = {HELE_LANDET: sum(counts.values()) + extra}
     names = {HELE_LANDET: "Hele landet (000)"}
@@ -204,6 +213,11 @@ def _check_totals(
                 "a figure is wrong or was cut off"
             )
     return wrong
+
+
+def _region_areas(kommuner: Kommuner) -> list[str]:
+    """The DST area codes of the regions (081-085)."""
+    return sorted({f"{k.region.kode - 1000:03d}" for k in kommuner.values()})
 
 
 def _check_fixed(cell: dict[str, str], valg: Tabelvalg, period: str, line: int) -> list[str]:
