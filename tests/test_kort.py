@@ -135,3 +135,17 @@ def test_maps_show_inline_in_notebooks(result):
     """IPython displays any object with ``_repr_png_``; the bytes are the file's bytes."""
     shown = kort.kvote_kort(result)
     assert shown._repr_png_() == bytes(shown) == kort.kort_filer(result)["kort_kommunekvote.png"]
+
+
+def test_a_municipality_without_a_value_is_hatched_and_explained_in_the_legend(result):
+    # Regression (notebook audit, stop 27): the hatching had no legend entry.
+    values = {k: float(q) for k, q in result.kvoter.items() if q > 0}
+    colours = kort.farver(values, kort.skala(values))
+    figure = kort.kort_figur(colours, "t", missing_label="zero quota (no ratio)")
+    legend = figure.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["zero quota (no ratio)"]
+    (patch,) = legend.get_patches()
+    assert patch.get_hatch() == "///"
+    # Every municipality with a value: no such entry.
+    full = {k: float(q) for k, q in result.kvoter.items()}
+    assert kort.kort_figur(kort.farver(full, kort.skala(full)), "t").axes[0].get_legend() is None

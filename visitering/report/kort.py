@@ -44,6 +44,8 @@ ZERO_LABEL = "quota 0"
 """Not just nul-kvote-kommuner (v_k ≤ 0): a small positive t_k can also round to 0."""
 MISSING_COLOUR = "#ffffff"
 """A municipality without a value (hatched as well)."""
+MISSING_LABEL = "no value"
+"""The legend's default words for a hatched municipality."""
 EDGE_COLOUR = "#4d4d4d"
 SEQUENTIAL = "YlGnBu"
 DIVERGING = "RdBu_r"
@@ -151,12 +153,15 @@ def kort_figur(
     scale: Farveskala | None = None,
     legend: Sequence[tuple[str, str]] = (),
     notes: Sequence[str] = (),
+    missing_label: str = MISSING_LABEL,
 ) -> Figure:
     """The map as a matplotlib :class:`~matplotlib.figure.Figure` (not attached to pyplot).
 
     The municipalities are one :class:`~matplotlib.collections.PatchCollection` with ``gid``
     ``"kommuner"``: one compound path per municipality, in kommunekode order.  A kommune
-    missing from ``colours`` is drawn white and hatched.  ``scale`` adds a colour bar,
+    missing from ``colours`` is drawn white and hatched, and the legend says what that means
+    (``missing_label``; regression, notebook audit, stop 27: the hatching was unexplained).
+    ``scale`` adds a colour bar,
     ``legend`` adds (label, colour) boxes, ``notes`` are printed under the map (the boundaries'
     attribution is always added).
     """
@@ -182,9 +187,16 @@ def kort_figur(
         bar.set_label(scale.label, fontsize=9)
     if scale is not None and scale.zero_distinct:
         legend = [*legend, (scale.zero_label, ZERO_COLOUR)]
-    if legend:
+    handles = [LegendPatch(facecolor=c, edgecolor=EDGE_COLOUR, label=t) for t, c in legend]
+    if missing:
+        handles.append(
+            LegendPatch(
+                facecolor=MISSING_COLOUR, edgecolor=EDGE_COLOUR, hatch="///", label=missing_label
+            )
+        )
+    if handles:
         axes.legend(
-            handles=[LegendPatch(facecolor=c, edgecolor=EDGE_COLOUR, label=t) for t, c in legend],
+            handles=handles,
             loc="upper left",
             frameon=False,
             fontsize=9,
@@ -274,13 +286,18 @@ def choropleth_png(
     zero_distinct: bool = False,
     zero_label: str = ZERO_LABEL,
     notes: Sequence[str] = (),
+    missing_label: str = MISSING_LABEL,
 ) -> PNG:
-    """A choropleth of ``values`` (kommunekode → number) as PNG bytes; see :func:`skala`."""
+    """A choropleth of ``values`` (kommunekode → number) as PNG bytes; see :func:`skala`.
+    A municipality without a value is hatched and named in the legend by ``missing_label``."""
     scale = skala(
         values, diverging=diverging, zero_distinct=zero_distinct, label=label, zero_label=zero_label
     )
     with mpl.style.context("default"):
-        return png(kort_figur(farver(values, scale), title, scale=scale, notes=notes))
+        figure = kort_figur(
+            farver(values, scale), title, scale=scale, notes=notes, missing_label=missing_label
+        )
+        return png(figure)
 
 
 def _notes(result: Kvoteberegning) -> list[str]:
