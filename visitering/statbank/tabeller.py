@@ -12,8 +12,9 @@ header names the variables (``OMRÅDE;KØN;ALDER;…;TID;INDHOLD``) and whose ce
 area is its kommunekode.  Every answer is checked in full before it is used: its columns, the
 period, the fixed variables, one whole number per municipality and all 98 municipalities, and
 that they add up to the answer's own totals for the country and the regions (which an answer
-for every area must have); across the two tables, no municipality may count more immigrants than inhabitants.  Any
-difference is reported as a :class:`~visitering.statbank.http.FetchError` naming every problem.
+for every area must have); across the two tables, no municipality may count more immigrants
+than inhabitants.  Any difference is reported as a
+:class:`~visitering.statbank.http.FetchError` naming every problem.
 """
 
 from __future__ import annotations
