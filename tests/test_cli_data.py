@@ -189,8 +189,20 @@ def test_check_without_a_recorded_year_compares_only_when_asked(tmp_path):
     assert "Data year: not recorded in the inputs\n" in plain.stdout
     asked = runner.invoke(app, ["data", "check", str(path), "--data-year", "2019"])
     assert "befolkning is the same in all 98 municipalities." in asked.stdout
+    # A year asked for by name without data is a mistake, as on every other command
+    # (regression, CLI audit, stop 26: a note and exit code 0).
     other = runner.invoke(app, ["data", "check", str(path), "--data-year", "2020"])
-    assert other.stdout.endswith(
+    assert (other.exit_code, other.stdout) == (2, "")
+    assert other.stderr == (
+        "error: 1 problem in the input:\n  --data-year: no embedded data for 2020; available "
+        "years: 2008, 2011, 2015, 2019, 2022, 2023, 2024, 2025, 2026\n"
+    )
+    # A year recorded in the file without embedded data only skips the comparison.
+    later = write_inputs(tmp_path / "r.csv", 2019)
+    later.write_text(later.read_text(encoding="utf-8").replace("2019", "2020", 1), "utf-8")
+    recorded = runner.invoke(app, ["data", "check", str(later)])
+    assert recorded.exit_code == 0
+    assert recorded.stdout.endswith(
         "No embedded data for 2020 to compare with (embedded years: 2008, 2011, 2015, 2019, "
         "2022, 2023, 2024, 2025, 2026).\n"
     )
