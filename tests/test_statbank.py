@@ -314,14 +314,29 @@ def test_bom_and_plain_line_ends_are_accepted():
 
 
 def test_a_year_before_the_tables_begin_is_refused_without_asking(statbank, tmp_path):
+    out = str(tmp_path / "g.csv")
     result = runner.invoke(
-        app, ["data", "fetch", "--year", "2007", "--api-url", statbank.url, "--out", str(tmp_path)]
+        app, ["data", "fetch", "--year", "2007", "--api-url", statbank.url, "--out", out]
     )
     assert result.exit_code == 2
     assert result.stderr == (
         "error: 1 problem in the input:\n"
         "  --year: FOLK1A and FOLK1E start on 1 January 2008, got 2007\n"
     )
+    assert statbank.requests == []
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_before_asking(statbank, tmp_path):
+    # Regression (CLI audit, stop 26): `--out /tmp` was refused only after both downloads.
+    result = fetch(statbank, tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {tmp_path}: is a directory; give a file name to write\n"
+    )
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = fetch(statbank, tmp_path / "file" / "g.csv")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'file'}: is a file, not a directory" in result.stderr
     assert statbank.requests == []
 
 

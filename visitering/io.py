@@ -78,6 +78,18 @@ def check_output_directory(path: Path) -> None:
         return
 
 
+def check_output_file(path: Path) -> None:
+    """Refuse, before any work is done, an output file that cannot be written: a directory
+    in its place, or a directory it cannot be written to (:func:`check_output_directory`)."""
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:
+        raise InputError(Problem(f"cannot be an output file ({exc.strerror})", str(path))) from None
+    if is_dir:
+        raise InputError(Problem("is a directory; give a file name to write", str(path)))
+    check_output_directory(path.parent)
+
+
 def leftover_files(directory: Path, names: Iterable[str]) -> list[str]:
     """Visible files in ``directory`` other than ``names`` (none if it does not exist)."""
     if not directory.is_dir():

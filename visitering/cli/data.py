@@ -83,6 +83,9 @@ def fetch_command(
     target = out if out is not None else Path(f"grundlag_{year}.csv")
     with input_errors(), fetch_errors():
         _check_fetch_options(api_url, timeout)
+        # Before the network: a bad --out would fail only after the download (regression,
+        # CLI audit, stop 26: `--out /tmp` was refused after both tables were fetched).
+        io.check_output_file(target)
         kommuner = embedded.kommuner()
         hentning = hent(StatbankClient(api_url, timeout=timeout), year, kommuner)
         content = grundlagsfil.render(hentning, kommuner, csv_dialect)
