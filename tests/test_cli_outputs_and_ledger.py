@@ -219,6 +219,8 @@ def test_a_ledger_on_a_read_only_share_is_still_read(tmp_path, one_case, ledger,
         return real(path, immutable)
 
     monkeypatch.setattr(io, "_connect_read_only", cannot_share)
+    # The read-write connection a reader tries first fails the same way there.
+    monkeypatch.setattr(io, "_connect_for_reading", lambda path: cannot_share(path, False))
     expected = run("ledger", "status", "--ledger", str(ledger))
     assert expected.exit_code == 0, expected.output
     assert opened == [False, True]
@@ -232,6 +234,24 @@ def test_a_ledger_on_a_read_only_share_is_still_read(tmp_path, one_case, ledger,
         "l.sqlite-wal beside it may hold batches the file does not; copy the ledger with "
         "l.sqlite-wal to a directory you may write to\n",
     )
+
+
+def test_reading_a_ledger_leaves_no_write_ahead_log_and_changes_nothing(ledger):
+    """Regression (ledger audit, stop 26): after `ledger status`, the last reader, the ledger's
+    -wal and -shm files stayed beside it.  A reader now cleans up as a writer does, and its
+    connection cannot change the data (query_only)."""
+    from visitering import io
+
+    before = ledger.read_bytes()
+    for args in (["ledger", "status"], ["explain-case", "A"]):
+        result = run(*args, "--ledger", str(ledger))
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in ledger.parent.glob("l.sqlite*")) == ["l.sqlite"]
+    assert ledger.read_bytes() == before
+    connection = io.open_database(ledger, create=False)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        connection.execute("DELETE FROM placering")
+    connection.close()
 
 
 def test_a_lost_table_is_reported_not_recreated(ledger):

@@ -262,7 +262,7 @@ def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, isolation_level=None)
         else:
-            connection = _connect_read_only(path, immutable=False)
+            connection = _connect_for_reading(path)
         _read_header(connection, path)
     except sqlite3.OperationalError as exc:
         wal = path.with_name(f"{path.name}-wal")
@@ -305,6 +305,24 @@ def check_ledger_writable(path: Path) -> None:
     else:
         return
     raise InputError(Problem(f"cannot record in this ledger: {what}", str(path)))
+
+
+def _connect_for_reading(path: Path) -> sqlite3.Connection:
+    """A connection that reads the ledger and cannot change its data (``query_only``).
+
+    Opened read-write where the file allows it, so that, as the last connection to close, it
+    checkpoints the write-ahead log and removes ``-wal`` and ``-shm`` as a writer does: a
+    read-only connection leaves them beside the ledger (regression, ledger audit, stop 26:
+    after ``ledger status`` a copy of the ledger file alone could look incomplete).  A file
+    this user may not write is opened read-only, as before.
+    """
+    uri = path.resolve().as_uri()
+    try:
+        connection = sqlite3.connect(uri + "?mode=rw", uri=True, isolation_level=None)
+    except sqlite3.OperationalError:
+        return _connect_read_only(path, immutable=False)
+    connection.execute("PRAGMA query_only = ON")
+    return connection
 
 
 def _connect_read_only(path: Path, immutable: bool) -> sqlite3.Connection:
