@@ -11,9 +11,9 @@ For the first simulated year of each scenario given, on the same draws for every
   P/T| / 2P with P placed so far and T the targets' sum (0: every municipality at the same
   share of its target; 1: everyone in the wrong place).
 
-The shipped rule is :func:`visitering.simulering.placement.place_quota_only`; the others are
-written out here, for the comparison only.  The script checks that its own copy of the
-shipped rule places exactly as the package does.  Prints the table of
+The shipped rule is :func:`visitering.simulering.placement.place_quota_only`; the rules are
+written out here, for the comparison, and the script checks that its copies of the three the
+package offers (``quota_rule``) place exactly as the package does.  Prints the table of
 :data:`visitering.simulering.placement.QUOTA_ONLY_RULE`.
 """
 
@@ -30,7 +30,7 @@ from visitering.simulering.draws import YearDraw, draw_run
 from visitering.simulering.parse import load_simulation
 from visitering.simulering.placement import place_quota_only
 from visitering.simulering.run import _base_quota_steps, _context
-from visitering.simulering.spec import SimulationSpec
+from visitering.simulering.spec import QuotaRule, SimulationSpec
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -73,10 +73,20 @@ RULES: dict[str, Choice] = {
     "best fit": _best_fit,
     "best fit, widening late": _late_best_fit,
 }
+#: The rules the package offers (``quota_rule``), checked against the copies above.
+PACKAGE = {
+    "least full after taking it": QuotaRule.AFTER,
+    "least full before taking it": QuotaRule.BEFORE,
+    "midpoint (shipped)": QuotaRule.MIDPOINT,
+}
 
 
-def place(draw: YearDraw, steps: list[IntArray], choose: Choice) -> tuple[IntArray, float]:
-    """Persons placed per municipality, and the mean distance from an even pace over the weeks."""
+def place(
+    draw: YearDraw, steps: list[IntArray], choose: Choice, overshoot: float = 0.5
+) -> tuple[IntArray, float]:
+    """Persons placed per municipality, and the mean distance from an even pace over the weeks.
+    A family that fits nowhere goes where (placed + ``overshoot`` · persons) / target is least,
+    as the package's rules do with their own share."""
     starts = (0, *draw.revision_weeks)
     k = len(steps[0])
     placed = np.zeros(k, dtype=np.int64)
@@ -99,7 +109,7 @@ def place(draw: YearDraw, steps: list[IntArray], choose: Choice) -> tuple[IntArr
         if fits.any():
             chosen = choose(placed, target, s, fits, taken)
         else:
-            chosen = _least((placed + s / 2) / np.maximum(target, 1), positive)
+            chosen = _least((placed + overshoot * s) / np.maximum(target, 1), positive)
         placed[chosen] += s
     return placed, float(np.mean(distances)) if distances else 0.0
 
@@ -113,11 +123,14 @@ def measure(spec: SimulationSpec, runs: int, seed: int) -> dict[str, FloatArray]
         steps = _base_quota_steps(spec.data_year, spec.method, draw.landstal)
         quota = steps[-1]
         for name, choose in RULES.items():
-            placed, pace = place(draw, steps, choose)
-            if name == "midpoint (shipped)":
+            share = PACKAGE[name].offset if name in PACKAGE else 0.5
+            placed, pace = place(draw, steps, choose, share)
+            if name in PACKAGE:
                 targets = list(zip(starts_of(draw), steps, strict=True))
-                shipped = place_quota_only(targets, draw.sizes, draw.weeks, draw.close_family)
-                assert np.array_equal(placed, shipped), "the copy differs from the package"
+                package = place_quota_only(
+                    targets, draw.sizes, draw.weeks, draw.close_family, PACKAGE[name]
+                )
+                assert np.array_equal(placed, package), f"{name}: the copy differs"
             scaled = np.abs(placed - quota * placed.sum() / quota.sum()).sum()
             off = np.mean(np.abs(placed - quota) * 10 > quota)
             rows[name].append((float(scaled), float(off), pace))

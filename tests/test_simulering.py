@@ -455,3 +455,42 @@ def test_parse_bounds_the_time_limit():
         "s.toml, column simulering.time_limit_s: must be at most 604800 seconds (7 days), "
         "got 1e+300"
     ]
+
+
+def test_the_quota_rule_can_be_chosen_to_see_how_much_it_matters():
+    # The same family of 4 and the same close family as in the regression above: "after"
+    # sends it to the large quota, "before" and the midpoint to the empty small one.
+    from visitering.simulering.spec import QuotaRule
+
+    targets = [(0, np.array([4, 10]))]
+    args = (np.array([3, 4]), np.zeros(2, dtype=np.int64), np.array([1, -1]))
+    chosen = {rule: place_quota_only(targets, *args, rule).tolist() for rule in QuotaRule}
+    assert chosen == {
+        QuotaRule.MIDPOINT: [4, 3],
+        QuotaRule.BEFORE: [4, 3],
+        QuotaRule.AFTER: [0, 7],
+    }
+    parsed = parse_simulation(
+        '[kvoter]\nlandstal = 600\n[simulering]\nquota_rule = "before"\n', "s.toml", HISTORY, PLACED
+    )
+    assert parsed.spec.quota_rule is QuotaRule.BEFORE
+    runs = run_simulation(parsed.spec, 3, 1, workers=1)
+    summary = summarise(parsed.spec, runs, 1, kommunekoder(parsed.spec))
+    notes = csv_bytes(summary, embedded.kommuner(), Dialect.DANISH).decode("utf-8-sig")
+    assert "quota-only (before rule)" in notes.splitlines()[0]
+    default = parse_simulation(
+        "[kvoter]\nlandstal = 600\n[simulering]\n", "s.toml", HISTORY, PLACED
+    ).spec
+    placed = [r.placed[Rule.DANISH] for r in run_simulation(default, 3, 1, workers=1)]
+    assert any(  # the rule changes where the persons go
+        not np.array_equal(a, r.placed[Rule.DANISH]) for a, r in zip(placed, runs, strict=True)
+    )
+    for text, problem in [
+        ('quota_rule = "best"', "unknown quota_rule 'best'; one of midpoint, before, after"),
+        (
+            'mode = "visitering"\nquota_rule = "before"',
+            'applies to mode = "kvoter"; the solver places in visitering mode',
+        ),
+    ]:
+        shown = _parse_problems(f"[kvoter]\nlandstal = 600\n[simulering]\n{text}\n")
+        assert shown == [f"s.toml, column simulering.quota_rule: {problem}"]

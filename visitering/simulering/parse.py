@@ -8,6 +8,7 @@
 
     [simulering]
     mode = "kvoter"               # or "visitering" (synthetic cases through the solver)
+    quota_rule = "midpoint"       # quota-only: or "before", "after" (see .spec.QuotaRule)
     years = [2015, 2019]          # first and last year of a chain (default: one year)
     carry_over = true             # also run the carry-over rule on the same draws
     weeks = 52
@@ -48,11 +49,18 @@ from visitering.inputs import embedded
 from visitering.kvoter.apportionment import Method
 from visitering.scenario.settings import TOP_KEYS
 from visitering.simulering.draws import MAX_PERSONS, most_persons
-from visitering.simulering.spec import Mode, SimulationSpec, Uncertainty, historical_uncertainty
+from visitering.simulering.spec import (
+    Mode,
+    QuotaRule,
+    SimulationSpec,
+    Uncertainty,
+    historical_uncertainty,
+)
 
 KNOWN = frozenset(
     {
         "mode",
+        "quota_rule",
         "years",
         "landstal",
         "data_year",
@@ -170,6 +178,9 @@ def parse_simulation(
     defaults = historical_uncertainty(dict(landstal_history), dict(placed_history))
 
     mode = _choice(r, "mode", Mode, Mode.KVOTER)
+    quota_rule = _choice(r, "quota_rule", QuotaRule, QuotaRule.MIDPOINT)
+    if "quota_rule" in r.section and mode is Mode.VISITERING:
+        r.bad("quota_rule", 'applies to mode = "kvoter"; the solver places in visitering mode')
     if mode is Mode.VISITERING and "visitering" in doc:
         r.bad(
             "mode",
@@ -233,6 +244,7 @@ def parse_simulation(
             carry_over=carry_over,
             time_limit_s=time_limit_s,
             relative_gap=relative_gap,
+            quota_rule=quota_rule,
             source=source,
         )
     except InputError as exc:

@@ -130,7 +130,9 @@ def _chain(
             steps = [np.maximum(q + gap, 0) for q in steps]
         targets = list(zip((0, *draw.revision_weeks), steps, strict=True))
         if spec.mode is Mode.KVOTER:
-            placed[i] = place_quota_only(targets, draw.sizes, draw.weeks, draw.close_family)
+            placed[i] = place_quota_only(
+                targets, draw.sizes, draw.weeks, draw.close_family, spec.quota_rule
+            )
             unplaced.append(0)
         else:
             counts = np.bincount(draw.weeks, minlength=spec.weeks).tolist()

@@ -35,6 +35,25 @@ class Mode(StrEnum):
     """Synthetic cases through the real batch pipeline and solver, weekly, on a ledger."""
 
 
+class QuotaRule(StrEnum):
+    """How the quota-only mode chooses a municipality for a case (:mod:`.placement`): among
+    those with room for the family, the least full relative to its target, measured ..."""
+
+    MIDPOINT = "midpoint"
+    """... halfway through taking it, (placed + persons/2) / target: Sainte-Laguë's rule for
+    persons in families, the default (:data:`.placement.QUOTA_ONLY_RULE` says why)."""
+    BEFORE = "before"
+    """... before taking it, placed / target."""
+    AFTER = "after"
+    """... after taking it, (placed + persons) / target: the rule used until November 2026,
+    kept to reproduce earlier sweeps."""
+
+    @property
+    def offset(self) -> float:
+        """The share of the family's persons counted in the fill: 1/2, 0 or 1."""
+        return {"midpoint": 0.5, "before": 0.0, "after": 1.0}[self.value]
+
+
 class Rule(StrEnum):
     """How one year's quota relates to the previous year's placements."""
 
@@ -86,6 +105,8 @@ class SimulationSpec:
         Also run the carry-over rule (:class:`Rule`) on the same draws, for comparison.
     time_limit_s, relative_gap:
         Solver limits per weekly batch (visitering mode).
+    quota_rule:
+        How quota-only mode places a case (:class:`QuotaRule`).
     """
 
     years: tuple[int, ...]
@@ -98,6 +119,7 @@ class SimulationSpec:
     carry_over: bool = False
     time_limit_s: float = 10.0
     relative_gap: float = 0.0
+    quota_rule: QuotaRule = QuotaRule.MIDPOINT
     source: str = field(default="simulering", compare=False)
 
     def __post_init__(self) -> None:

@@ -30,7 +30,6 @@ import numpy.typing as npt
 from visitering.domain import Kommuner
 from visitering.formats import csvtext
 from visitering.simulering.draws import IntArray
-from visitering.simulering.placement import QUOTA_ONLY_RULE
 from visitering.simulering.run import RunResult
 from visitering.simulering.spec import Mode, Rule, SimulationSpec
 
@@ -195,7 +194,7 @@ def _period(spec: SimulationSpec) -> str:
 
 def _mode(spec: SimulationSpec) -> str:
     if spec.mode is Mode.KVOTER:
-        return f"quota-only ({QUOTA_ONLY_RULE} rule)"
+        return f"quota-only ({spec.quota_rule} rule)"
     return "visitering (solver)"
 
 
@@ -261,6 +260,7 @@ def payload(summary: Summary, kommuner: Kommuner, extra: Sequence[str] = ()) -> 
             "data_year": spec.data_year,
             "method": str(spec.method),
             "mode": str(spec.mode),
+            "quota_rule": str(spec.quota_rule),
             "weeks": spec.weeks,
             "carry_over": spec.carry_over,
             "runs": summary.runs,
