@@ -100,6 +100,29 @@ def test_job_offer_far_from_every_quota_municipality_opens_workplace_or_neighbou
     )
 
 
+def test_without_any_quota_room_a_job_offer_is_no_exception_but_an_overshoot() -> None:
+    """§ 11 stk. 4 compares the commute from the quota municipality; with no municipality that
+    could take the family under its quota there is none.  Regression (year audit, stop 27):
+    the test passed on the empty set, so the case was placed under § 11 stk. 4 with the reason
+    "commute unknown (no distance data)", and a batch that needed an overshoot was optimal."""
+    from visitering.assignment import Parameters, Status
+    from visitering.assignment.eligibility import why_closed
+
+    nowhere = {k: 0 for k in WEST_ONLY}
+    case = Case("c", persons=2, job_offer_kommune=105, job_offer_hours=20)
+    inst = compile_problem(make_problem([case], nowhere))
+    assert Basis.JOB_OFFER not in eligibility(inst)[0].tolist()
+    assert why_closed(inst, 0, 4, Basis.JOB_OFFER) == (
+        "§ 11 stk. 4 does not apply: no municipality has quota room for the family, so there "
+        "is no quota municipality to commute from"
+    )
+    problem = make_problem([case], nowhere, employment(105, sorted(nowhere)), PAIR_TERMS_ONLY)
+    assert solve(problem).status is Status.INFEASIBLE
+    overshoot = replace(problem, parameters=Parameters(allow_overshoot=True))
+    placement = solve(overshoot).placement_of("c")
+    assert placement.legal_basis is not LegalBasis.JOB_OFFER
+
+
 @pytest.mark.parametrize(
     ("kind", "opens"),
     [(None, True), (JobOfferKind.PERMANENT, True), (JobOfferKind.IGU, True),

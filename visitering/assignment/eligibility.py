@@ -136,6 +136,10 @@ class Eligibility:
         not known before the placement, so the test uses the nearest one that could be: if even
         that is beyond reach, every quota placement would be.  With a quota municipality in
         reach the case stays under the quota, and the offer counts for employment (§ 12 stk. 1).
+        With no municipality that could take the family under its quota, there is no quota
+        municipality to commute from, and the exception is not established: placing the case is
+        an overshoot (regression, year audit, stop 27: the test passed on an empty set, and the
+        decision was recorded as "commute unknown (no distance data)").
         A neighbour as far from the job as the quota municipalities would defeat the exception's
         purpose, so it stays closed (audit, stop 25: a family was placed under § 11 stk. 4 in
         Jammerbugt, 216 minutes a day from the job in Thisted).
@@ -154,7 +158,7 @@ class Eligibility:
         for i in rows:
             work = inst.job[i]
             commute = inst.commute_min[quota_open[i], work]
-            if np.all(commute > self.params.commute_threshold_min):
+            if commute.size and np.all(commute > self.params.commute_threshold_min):
                 within = inst.commute_min[:, work] <= self.params.commute_threshold_min
                 cols = np.flatnonzero(inst.near[work] & within)
                 self._open(np.full(cols.size, i), cols, Basis.JOB_OFFER)
@@ -232,6 +236,11 @@ def why_closed(inst: Instance, i: int, col: int, basis: Basis) -> str:
         return (
             f"§ 11 stk. 4 does not apply: {inst.job_hours[i]:g} hours a week, fewer than "
             f"{params.min_job_hours:g}"
+        )
+    if not quota_pairs(inst, np.array([i]))[0].any():
+        return (
+            "§ 11 stk. 4 does not apply: no municipality has quota room for the family, so "
+            "there is no quota municipality to commute from"
         )
     nearest = _nearest_quota_commute(inst, i, col)
     minutes = "" if nearest is None else f" ({nearest:.0f} min a day)"
