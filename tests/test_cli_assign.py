@@ -1279,3 +1279,40 @@ def test_an_export_says_which_decisions_were_placed_again_and_which_are_replaced
     refused = run("explain-case", "A", "--placements", str(bad))
     assert refused.exit_code == 2
     assert "column genvisitering: 'x' is not a ground (expected data_corrected, " in refused.stderr
+
+
+def test_kommuner_csv_rest_agrees_with_the_ledger_after_exceptions_beyond_a_quota(tmp_path):
+    """Regression (year audit, stop 27): kvote_foer stopped at 0, so after close-family cases
+    beyond København's quota its rest read -1 where the ledger said -2."""
+    quotas = tmp_path / "q.csv"
+    quotas.write_text(
+        "kommunekode;kommunekvote\n"
+        + "".join(f"{k};{2 if k == 101 else 5}\n" for k in embedded.kommuner()),
+        encoding="utf-8",
+    )
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(
+        "case_id;persons;close_family_kommune\nA;1;101\nB;1;101\nC;1;101\n", encoding="utf-8"
+    )
+    second.write_text("case_id;persons;close_family_kommune\nD;1;101\n", encoding="utf-8")
+    ledger = tmp_path / "l.sqlite"
+    assert run("assign", "--cases", str(first), "--quotas", str(quotas), "--ledger",
+               str(ledger)).exit_code == 0  # fmt: skip
+    out = tmp_path / "ob"
+    result = run("assign", "--cases", str(second), "--ledger", str(ledger), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split(";")[0]: line.split(";")
+        for line in (out / "kommuner.csv").read_text(encoding="utf-8-sig").splitlines()
+        if not line.startswith("#")
+    }
+    assert rows["101"][4:] == ["-1", "1", "1", "1", "-2"]  # kvote_foer ... rest
+    status = {r["kommunekode"]: r for r in _status_rows(ledger)}
+    assert status[101]["rest"] == -2
+    # Shown again from the ledger, the batch keeps its figures.
+    again = run("assign", "--cases", str(second), "--ledger", str(ledger), "--out", str(out))
+    assert again.exit_code == 0
+    assert (out / "kommuner.csv").read_text(encoding="utf-8-sig").count("\n101;") == 1
+    assert "\n101;København;1084;Region Hovedstaden;-1;1;1;1;-2\n" in (
+        out / "kommuner.csv"
+    ).read_text(encoding="utf-8-sig")

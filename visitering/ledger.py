@@ -227,14 +227,17 @@ class Snapshot:
         """Remaining quota per municipality (never below 0)."""
         return self.remaining_without(())
 
-    def remaining_without(self, case_ids: Sequence[str]) -> dict[int, int]:
-        """Remaining quota per municipality (never below 0) once the decisions of ``case_ids``
-        (cases placed again) no longer count."""
+    def remaining_without(self, case_ids: Sequence[str], signed: bool = False) -> dict[int, int]:
+        """Remaining quota per municipality once the decisions of ``case_ids`` (cases placed
+        again) no longer count: never below 0 (what a batch may still place under the quota),
+        or, ``signed``, negative where exceptions placed persons beyond it (what the ledger and
+        its exports show as ``rest``)."""
         back: dict[int, int] = {}
         for case_id in case_ids:
             d = self.decisions[case_id]
             back[d.kommunekode] = back.get(d.kommunekode, 0) + d.persons
-        return {s.kommunekode: max(s.rest + back.get(s.kommunekode, 0), 0) for s in self.status}
+        rest = {s.kommunekode: s.rest + back.get(s.kommunekode, 0) for s in self.status}
+        return rest if signed else {k: max(r, 0) for k, r in rest.items()}
 
 
 class LedgerChanged(Exception):

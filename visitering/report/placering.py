@@ -122,6 +122,10 @@ class Batch:
     #: A batch with nothing to place recorded the quotas it was given (the year's first, or
     #: a revision): the ledger changed though no batch was recorded.
     quotas_recorded: bool = False
+    #: The ledger's remaining quota before the batch, negative where exceptions placed persons
+    #: beyond a quota (``remaining_before`` stops at 0: what the batch could place under it);
+    #: ``None`` without a ledger, or for a batch recorded before stop 27.
+    rest_before: Mapping[int, int] | None = None
 
 
 def _num(value: float | None) -> Cell:
@@ -209,8 +213,12 @@ def kommune_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
         if p.legal_basis.is_exception:
             exceptions[p.kommunekode] = exceptions.get(p.kommunekode, 0) + p.persons
     rows: list[list[Cell]] = []
+    # The ledger's own remaining, so that ``rest`` agrees with `ledger status` and the KKR
+    # files (regression, year audit, stop 27: clamped at 0, København showed rest -17 where
+    # the ledger said -73).
+    shown = batch.rest_before if batch.rest_before is not None else batch.remaining_before
     for kode, k in kommuner.items():
-        before = batch.remaining_before.get(kode, 0)
+        before = shown.get(kode, 0)
         placed = persons.get(kode, 0)
         rows.append(
             [
