@@ -1316,3 +1316,35 @@ def test_kommuner_csv_rest_agrees_with_the_ledger_after_exceptions_beyond_a_quot
     assert "\n101;København;1084;Region Hovedstaden;-1;1;1;1;-2\n" in (
         out / "kommuner.csv"
     ).read_text(encoding="utf-8-sig")
+
+
+def test_an_earlier_week_run_again_after_a_revision_shows_its_decisions(tmp_path):
+    """Regression (year audit, stop 27): the inputs' hash holds the quotas in force, so after
+    a revision an earlier week's re-run placed nobody and wrote an empty placeringer.csv over
+    the week's own.  It now shows the batch that placed exactly those cases, as recorded."""
+    from visitering.batch import RERUN_SINCE_CHANGED
+
+    ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;2\nB;1\n", "case_id;persons\nC;1\n")
+    week1 = tmp_path / "w1.csv"
+    out = tmp_path / "o1"
+    shown = run("assign", "--cases", str(week1), "--ledger", str(ledger), "--out", str(out))
+    assert shown.exit_code == 0, shown.output
+    before = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    revised = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--landstal",
+                  "800", "--revise-quotas")  # fmt: skip
+    assert revised.exit_code == 0, revised.output
+    again = run("assign", "--cases", str(week1), "--ledger", str(ledger), "--out", str(out),
+                "--json")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    doc = json.loads(again.stdout)
+    assert (doc["batch_no"], doc["already_recorded"]) == (1, True)
+    after = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    rows = [line for line in after.splitlines() if not line.startswith("#")]
+    assert rows == [line for line in before.splitlines() if not line.startswith("#")]
+    assert f"# {RERUN_SINCE_CHANGED}" in after.splitlines()  # no ";" to turn into ","
+    assert _placed(ledger) == 4  # nothing placed twice
+    # A file of some of the week's cases only is not that batch: nothing to place, as before.
+    part = tmp_path / "part.csv"
+    part.write_text("case_id;persons\nA;2\n", encoding="utf-8")
+    partial = run("assign", "--cases", str(part), "--ledger", str(ledger), "--json")
+    assert json.loads(partial.stdout)["batch_no"] is None

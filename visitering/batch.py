@@ -242,6 +242,10 @@ def _place(
     recorded = ledger.find_batch(key)
     if recorded is not None:
         return _from_record(recorded, inputs.notes if rerun_notes is None else rerun_notes)
+    earlier = _same_cases_recorded(inputs, ledger, seen)
+    if earlier is not None:
+        notes = inputs.notes if rerun_notes is None else rerun_notes
+        return _from_record(earlier, (*notes, RERUN_SINCE_CHANGED))
     grounds = re_placement_grounds(inputs, seen)
     skipped = seen.placed - set(grounds)
     _refuse_a_revision_by_a_rerun(inputs, seen, skipped)
@@ -267,6 +271,26 @@ def _place(
     if not batch.result.placements and seen.quota_change is None:
         return batch
     return _Placed(seen, key, todo, grounds, batch)
+
+
+#: The note of an earlier batch shown again although its inputs' hash has changed since.
+RERUN_SINCE_CHANGED = (
+    "A re-run of an earlier batch: its decisions are shown as recorded, nothing was placed "
+    "(the quotas, weights or parameters have changed since)"
+)
+
+
+def _same_cases_recorded(inputs: BatchInputs, ledger: Ledger, seen: Snapshot) -> BatchRecord | None:
+    """The recorded batch of exactly these cases, unchanged, when the batch would place none of
+    them (no quota change to record, nothing to place again).  Regression (year audit, stop
+    27): after a revision the inputs' hash of an earlier week changed with the quotas, so its
+    re-run placed nobody and wrote an empty export over the week's own."""
+    ids = {c.case_id for c in inputs.cases}
+    if not ids or inputs.re_place or seen.quota_change is not None or seen.placed != ids:
+        return None
+    if any(seen.decisions[c.case_id].case_hash != case_hash(c) for c in inputs.cases):
+        return None  # changed data: the batch says so, and how to place them again
+    return ledger.batch_of_cases(ids)
 
 
 def _refuse_a_revision_by_a_rerun(

@@ -563,8 +563,30 @@ class Ledger:
             "WHERE inputs_hash = ?",
             (inputs_hash,),
         ).fetchone()
-        if row is None:
+        return None if row is None else self._batch_record(row)
+
+    def batch_of_cases(self, case_ids: Collection[str]) -> BatchRecord | None:
+        """The committed batch that placed exactly the cases ``case_ids``, if any: an earlier
+        week's file run again after its inputs' hash changed (the quotas were revised since,
+        say), found by its cases.  Decisions replaced since count for the batch that made
+        them."""
+        wanted = set(case_ids)
+        members: dict[int, set[str]] = {}
+        tables = ("placering", "genvisitering") if self._has_replacements else ("placering",)
+        for table in tables:
+            for case_id, batch_no in self._db.execute(f"SELECT case_id, batch_no FROM {table}"):
+                members.setdefault(batch_no, set()).add(case_id)
+        found = next((b for b, ids in sorted(members.items()) if ids == wanted), None)
+        if found is None:
             return None
+        row = self._db.execute(
+            "SELECT batch_no, inputs_hash, status, cases, persons, summary FROM batch "
+            "WHERE batch_no = ?",
+            (found,),
+        ).fetchone()
+        return self._batch_record(row)
+
+    def _batch_record(self, row: tuple[Any, ...]) -> BatchRecord:
         decisions = [
             Decision(*d)
             for d in self._db.execute(
