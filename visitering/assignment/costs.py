@@ -13,8 +13,10 @@ municipality in the models, as convex piecewise-linear costs in persons:
   cost rising points per person (:attr:`Parameters.pace_tiers`).  Every person counts, whatever
   the legal basis: a person placed under a § 11 stk. 3-4 exception uses up the quota like any
   other (the ledger counts them all), and one beyond the quota costs the top tier's price, as
-  an overshoot does.  So an exception is used only for the persons the quota cannot hold, and
-  a quota case is not crowded into a municipality that an exception case fills;
+  an overshoot does.  So an exception is priced to carry only the persons the quota cannot
+  hold, and a quota case is priced out of a municipality that an exception case fills.  A
+  price, not a rule: a large family that costs more anywhere else (beyond every other share
+  of the batch) can keep the place (year audit, stop 27);
 * concentration — persons of one nationality (language) group placed under the quota beyond a
   soft limit in a municipality cost :data:`CONCENTRATION_POINTS` per person.
 
