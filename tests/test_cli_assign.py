@@ -412,6 +412,12 @@ def test_infeasible_batch_is_diagnosed_and_overshoot_places_everyone(tmp_path):
     assert result.exit_code == 3
     assert "Status: infeasible\n" in result.stdout
     assert "Diagnosis: " in result.stdout and "BIG-1" in result.stdout
+    # The lawful route first, then the overshoot (what the caseworker can do next).
+    assert result.stdout.splitlines()[-1] == (
+        "What now: if more refugees are expected than the landstal, record its change on the "
+        "ledger (--revise-quotas --landstal N; § 2 stk. 5-6, § 7 stk. 8-9); to place everyone "
+        "now with the least total overshoot, run again with --allow-overshoot."
+    )
     assert not out.exists()
     result = run(
         "assign", "--cases", str(cases), "--quotas", str(quotas), "--allow-overshoot", "--json",

@@ -333,6 +333,16 @@ def summary(batch: Batch) -> dict[str, Any]:
     }
 
 
+#: The rule a quota shortfall binds (:func:`visitering.assignment.diagnosis.quota_shortfall`).
+QUOTA_RULE = "respect_remaining_quota"
+#: What a caseworker can do when the quotas cannot hold the batch: the lawful route first.
+QUOTA_SHORT_NEXT = (
+    "What now: if more refugees are expected than the landstal, record its change on the "
+    "ledger (--revise-quotas --landstal N; § 2 stk. 5-6, § 7 stk. 8-9); to place everyone now "
+    "with the least total overshoot, run again with --allow-overshoot."
+)
+
+
 def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
     r = batch.result
     out = [*batch.notes]
@@ -374,6 +384,8 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         out.append(counts_line(r.counts))
     for d in r.diagnosis:
         out.append(f"Diagnosis: {d}")
+    if any(d.rule == QUOTA_RULE for d in r.diagnosis):
+        out.append(QUOTA_SHORT_NEXT)
     if r.overshoot:
         out.append(
             "Overshoot (persons beyond remaining quota): "
