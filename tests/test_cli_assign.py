@@ -538,11 +538,17 @@ def test_quotas_from_the_engine(tmp_path):
     assert "PROXY DATA - not official quotas" in result.stdout
 
 
-def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch):
+def _first_batch(tmp_path: Path, batch: tuple[Path, Path]) -> Path:
+    """A ledger with the synthetic batch recorded against its quota file."""
     cases, quotas = batch
     ledger = tmp_path / "l.sqlite"
     first = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger))
     assert first.exit_code == 0, first.output
+    return ledger
+
+
+def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch):
+    ledger = _first_batch(tmp_path, batch)
     week2 = tmp_path / "week2.csv"
     week2.write_text("case_id;persons\nNEW-1;2\n", encoding="utf-8")
     refused = run("assign", "--cases", str(week2), "--landstal", "300", "--ledger", str(ledger))
@@ -589,10 +595,7 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
 
 def test_the_chart_shows_a_revision_recorded_alone_after_the_last_batch(tmp_path, batch):
     # Regression (ledger audit, stop 26): the table showed the revision, the chart did not.
-    cases, quotas = batch
-    ledger = tmp_path / "l.sqlite"
-    first = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--ledger", str(ledger))
-    assert first.exit_code == 0, first.output
+    ledger = _first_batch(tmp_path, batch)
     empty = tmp_path / "none.csv"
     empty.write_text("case_id;persons\n", encoding="utf-8")
     alone = run(
