@@ -83,3 +83,24 @@ def test_a_damaged_record_names_the_ledger(damage):
     assert [str(p) for p in err.value.problems] == [
         "l.sqlite: damaged ledger: the basis of the year's quotas cannot be read"
     ]
+
+
+def test_the_landstal_in_force_is_kept_with_the_basis_and_judges_the_next_change():
+    """§ 2 stk. 5 is about the landstal.  Regression (review, stop 27): a ledger begun from a
+    scenario whose deviation made the quotas sum to 616 on a landstal of 600 judged 600 → 360
+    on 616 (41.56 %, mandatory); the basis now carries the landstal through the record."""
+    from fractions import Fraction
+
+    grundlag = embedded_grundlag(2025)
+    quotas = dict(beregn_kvoter(grundlag, 600).kvoter)
+    quotas[101] += 16
+    basis = Kvotegrundlag(grundlag, landstal=600)
+    read = Kvotegrundlag.from_text(basis.to_text(), kommuner(), "l.sqlite")
+    assert read.landstal == 600
+    trin, after = read.revider(quotas, 360)
+    assert (trin.fra_landstal, trin.aendring, trin.obligatorisk) == (600, Fraction(2, 5), False)
+    assert after.landstal == 360
+    # A record made before the landstal was kept judges on the quotas' sum, as it did.
+    old = Kvotegrundlag.from_text(Kvotegrundlag(grundlag).to_text(), kommuner(), "l.sqlite")
+    assert old.landstal is None
+    assert old.revider(quotas, 360)[0].fra_landstal == 616

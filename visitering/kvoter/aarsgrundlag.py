@@ -45,18 +45,19 @@ class Kvotegrundlag:
     paragraf7: Mapping[int, int] | None = None
     """The § 7 quotas that the quotas in force deviate from by an agreement (§ 7 stk. 6), which
     lapses on the next change; ``None`` when the quotas in force are § 7 quotas."""
+    landstal: int | None = None
+    """The landstal in force, which a § 4 stk. 6 or § 7 stk. 6 deviation makes the quotas sum
+    to another figure than; ``None``: their sum (records made before stop 27)."""
 
     def revider(
-        self, kvoter: Mapping[int, int], landstal: int, fra_landstal: int | None = None
+        self, kvoter: Mapping[int, int], landstal: int
     ) -> tuple[Revisionstrin, Kvotegrundlag]:
         """The quotas in force ``kvoter`` changed to ``landstal`` (§ 7 stk. 8-9), and the basis
         after it: the offers served in this step are used up, and an agreement has lapsed (the
-        change starts from the § 7 quotas).  An unchanged landstal changes nothing.
-
-        ``fra_landstal``: the landstal in force, when a § 4 stk. 6 deviation makes the quotas
-        sum to another figure (default: their sum); see :func:`revisionstrin`.
+        change starts from the § 7 quotas).  An unchanged landstal changes nothing.  The change
+        is that of the landstal in force (:attr:`landstal`; see :func:`revisionstrin`).
         """
-        old = sum(kvoter.values()) if fra_landstal is None else fra_landstal
+        old = sum(kvoter.values()) if self.landstal is None else self.landstal
         start = kvoter
         if self.paragraf7 is not None and landstal != old:
             start = self.paragraf7
@@ -67,14 +68,15 @@ class Kvotegrundlag:
             self.metode,
             self.frivillige,
             self.before_2018,
-            fra_landstal,
+            self.landstal,
         )
         return trin, self.efter(trin, kvoter)
 
     def efter(self, trin: Revisionstrin, kvoter: Mapping[int, int]) -> Kvotegrundlag:
         """The basis after the step ``trin`` from the quotas in force ``kvoter``: the offers it
-        served are used up, and an agreement lapses if the quotas changed (§ 7 stk. 8-11)."""
-        after = self.used([trin])
+        served are used up, the landstal is the step's, and an agreement lapses if the quotas
+        changed (§ 7 stk. 8-11)."""
+        after = replace(self.used([trin]), landstal=trin.til_landstal)
         return after if trin.kvoter_efter == dict(kvoter) else replace(after, paragraf7=None)
 
     def used(self, trin: Iterable[Revisionstrin]) -> Kvotegrundlag:
@@ -103,6 +105,7 @@ class Kvotegrundlag:
             "paragraf7": None
             if self.paragraf7 is None
             else {str(k): v for k, v in sorted(self.paragraf7.items())},
+            **({} if self.landstal is None else {"landstal": self.landstal}),
         }
         return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -145,7 +148,15 @@ class Kvotegrundlag:
             paragraf7 = {int(k): _count(v) for k, v in paragraf7.items()}
             if sorted(paragraf7) != sorted(kommuner):
                 raise ValueError("paragraf7")
-        return cls(grundlag, Method(record["metode"]), frivillige, before_2018, paragraf7)
+        landstal = record.get("landstal")  # recorded since stop 27
+        return cls(
+            grundlag,
+            Method(record["metode"]),
+            frivillige,
+            before_2018,
+            paragraf7,
+            None if landstal is None else _count(landstal),
+        )
 
 
 def _text(value: Any) -> str:

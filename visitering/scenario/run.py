@@ -85,13 +85,11 @@ def run_quotas(
     if not spec.revisions:
         return result, None
     basis, kvoter, steps = _first_basis(spec, result), result.kvoter, []
-    in_force = spec.landstal  # a § 4 stk. 6 deviation may make the quotas sum to another figure
     for change in spec.revisions:
-        step, basis = basis.revider(kvoter, change.landstal, in_force)
+        step, basis = basis.revider(kvoter, change.landstal)
         steps.append(step)
-        kvoter, in_force = step.kvoter_efter, change.landstal
-    unused = {c: n for c, n in sorted(basis.frivillige.items()) if n > 0}
-    return result, Revision(result, tuple(steps), unused)
+        kvoter = step.kvoter_efter
+    return result, Revision(result, tuple(steps), dict(sorted(basis.frivillige.items())))
 
 
 def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
@@ -112,7 +110,11 @@ def _first_basis(spec: KvoteSpec, first: Kvoteberegning) -> Kvotegrundlag:
     § 1): the § 7 quotas keep a § 4 stk. 6 deviation, so a decrease scales the deviated
     quotas in force; an increase re-computes on the data, without it."""
     grundlag = first.grundlag
-    basis = Kvotegrundlag(grundlag, spec.method, spec.volunteers, spec.before_2018)
+    # The landstal itself: a § 4 stk. 6 or § 7 stk. 6 deviation may make the quotas sum to
+    # another figure, and a change is judged on the landstal (§ 2 stk. 5).
+    basis = Kvotegrundlag(
+        grundlag, spec.method, spec.volunteers, spec.before_2018, landstal=spec.landstal
+    )
     paragraf7 = beregn_kvoter(grundlag, spec.landstal, spec.method, [], spec.overrides).kvoter
     return basis if paragraf7 == first.kvoter else replace(basis, paragraf7=paragraf7)
 
