@@ -15,7 +15,7 @@ from visitering.cli import app
 from visitering.inputs import embedded
 
 CACHED = (embedded.kommuner, embedded._population, embedded._population_table,
-          embedded._immigrant_share)  # fmt: skip
+          embedded._immigrant_share, embedded._history)  # fmt: skip
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_duplicated_or_missing_municipality_is_refused(damaged):
     damaged("befolkning_kommuner.csv", lambda _t: twice)
     result = CliRunner().invoke(app, ["quotas"])
     assert result.exit_code == 2
-    assert f"a second row for kommunekode 151 in 2025 (the first is row {i + 1})" in result.stderr
+    assert f"kommunekode 151 appears again (first in row {i + 1})" in result.stderr
     without = "".join(line for line in lines if not line.startswith("825,Læsø,1081,2025-01-01,"))
     damaged("befolkning_kommuner.csv", lambda _t: without)
     result = CliRunner().invoke(app, ["quotas"])
@@ -92,7 +92,7 @@ def test_a_bad_landstal_and_a_duplicated_municipality_code(damaged):
     damaged("kommuner.csv", lambda t: t + t.splitlines(keepends=True)[1])
     result = CliRunner().invoke(app, ["quotas", "--landstal", "600"])
     assert result.exit_code == 2
-    assert "data/kommuner.csv, row 100, column kommunekode: a second row for kommunekode" in (
+    assert "data/kommuner.csv, row 100, column kommunekode: kommunekode 101 appears again" in (
         result.stderr
     )
 

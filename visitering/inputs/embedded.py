@@ -15,10 +15,11 @@ share the nearest year's share is applied to that year's population (ties: the e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
+from typing import TypeVar
 
 from visitering import io
 from visitering.domain import (
@@ -33,6 +34,8 @@ from visitering.domain import (
 from visitering.errors import InputError, Problem
 from visitering.formats import csvtext
 
+_V = TypeVar("_V")
+
 PROXY_NOTE = PROXY_PREFIX + (
     "I_k is approximated by all immigrants and descendants "
     "(DST FOLK1E) and F_k = 0; supply the real figures as an inputs file (visitering quotas "
@@ -46,99 +49,96 @@ def _table(name: str) -> csvtext.Table:
 
 
 # The embedded files are checked as they are read, as a user's files are: someone adding a
-# vintage to data/ gets the file, row and column of a bad figure, never a traceback or a
+# vintage to data/ gets the file, row and column of every bad figure, never a traceback or a
 # silently wrong quota (regression, data audit, stop 27: a negative population gave a zero
 # quota with exit 0, a duplicated row replaced the real one, a missing one a KeyError).
 
 
-def _whole(table: csvtext.Table, row: csvtext.Row, column: str, least: int = 0) -> int:
-    value = csvtext.ascii_int(row.cells.get(column, ""))
-    if value is None or value < least:
-        raise InputError(
-            Problem(
-                f"must be a whole number ≥ {least}, got {row.cells.get(column, '')!r}",
-                table.source,
-                row.number,
-                column,
-            )
+def _count(
+    table: csvtext.Table, row: csvtext.Row, column: str, problems: list[Problem], least: int = 0
+) -> int | None:
+    """A whole number ≥ ``least`` (:func:`csvtext.parse_count`, digits only), or ``None``."""
+    raw = row.cells.get(column, "")
+    value = csvtext.parse_count(raw, problems, table.source, row.number, column, plain=True)
+    if value is not None and value < least:
+        problems.append(
+            Problem(f"must be at least {least}, got {value}", table.source, row.number, column)
         )
+        return None
     return value
 
 
-def _year(table: csvtext.Table, row: csvtext.Row) -> int:
-    """The year of the row's ``dato`` (``2025-01-01``)."""
+def _year(table: csvtext.Table, row: csvtext.Row, problems: list[Problem]) -> int | None:
+    """The year of the row's ``dato`` (``2025-01-01``), or ``None``."""
     text = row.cells.get("dato", "")
     year = csvtext.ascii_int(text[:4])
     if year is None or year < 1000 or text[4:5] not in ("", "-"):
-        raise InputError(Problem(f"not a date, got {text!r}", table.source, row.number, "dato"))
+        problems.append(Problem(f"not a date, got {text!r}", table.source, row.number, "dato"))
+        return None
     return year
 
 
-def _every_kommune_once(
-    table: csvtext.Table,
-    by_year: Mapping[int, Mapping[int, object]],
-    rows: Mapping[tuple[int, int], int],
-) -> None:
-    """Each year of ``by_year`` has every municipality of :func:`kommuner`, and no other."""
-    codes = set(kommuner())
-    for year, figures in sorted(by_year.items()):
-        missing = sorted(codes - set(figures))
-        unknown = sorted(set(figures) - codes)
-        if missing or unknown:
-            problem = (
-                f"{year} lacks kommunekode {', '.join(map(str, missing))}"
-                if missing
-                else f"{year} has kommunekode {unknown[0]}, which is not a municipality"
-            )
-            row = rows.get((year, unknown[0])) if unknown else None
-            raise InputError(Problem(problem, table.source, row, "kommunekode"))
+def _by_year(table: csvtext.Table, read: Callable[..., _V | None]) -> dict[int, dict[int, _V]]:
+    """year → kommunekode → ``read(table, row, problems)`` of a file with one row per
+    municipality and year: every municipality once a year (:func:`tables.read_kommunekode`),
+    every problem of the file raised together."""
+    from visitering.inputs import tables
 
-
-def _code(
-    table: csvtext.Table, row: csvtext.Row, year: int, seen: dict[tuple[int, int], int]
-) -> int:
-    code = _whole(table, row, "kommunekode", 1)
-    if (year, code) in seen:
-        raise InputError(
-            Problem(
-                f"a second row for kommunekode {code} in {year} (the first is row "
-                f"{seen[(year, code)]})",
-                table.source,
-                row.number,
-                "kommunekode",
-            )
+    problems: list[Problem] = []
+    seen: dict[int, dict[int, int]] = {}
+    out: dict[int, dict[int, _V]] = {}
+    for row in table.rows:
+        year = _year(table, row, problems)
+        if year is None:
+            continue
+        code = tables.read_kommunekode(
+            row, "kommunekode", kommuner(), table, problems, seen.setdefault(year, {})
         )
-    seen[(year, code)] = row.number
-    return code
+        value = read(table, row, problems)
+        if code is not None and value is not None:
+            out.setdefault(year, {})[code] = value
+    for year, codes in sorted(seen.items()):
+        if missing := [str(k) for k in kommuner() if k not in codes]:
+            problems.append(
+                Problem(f"{year} lacks kommunekode {', '.join(missing)}", table.source, None,
+                        "kommunekode")
+            )  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 @cache
 def kommuner() -> Kommuner:
     """The 98 municipalities with their regions (``data/kommuner.csv``)."""
     table = _table("kommuner.csv")
+    problems: list[Problem] = []
     regions: dict[int, Region] = {}
-    items = []
-    seen: dict[tuple[int, int], int] = {}
+    items: dict[int, Kommune] = {}
     for row in table.rows:
         c = row.cells
-        code = _whole(table, row, "regionskode", 1)
-        region = regions.setdefault(code, Region(code, c["region_navn"]))
-        items.append(Kommune(_code(table, row, 0, seen), c["kommune_navn"], region))
-    return Kommuner(items)
+        code = _count(table, row, "kommunekode", problems, 1)
+        region_code = _count(table, row, "regionskode", problems, 1)
+        if code in items:
+            problems.append(
+                Problem(f"kommunekode {code} appears again", table.source, row.number,
+                        "kommunekode")
+            )  # fmt: skip
+        elif code is not None and region_code is not None:
+            region = regions.setdefault(region_code, Region(region_code, c["region_navn"]))
+            items[code] = Kommune(code, c["kommune_navn"], region)
+    if problems:
+        raise InputError(problems)
+    return Kommuner(list(items.values()))
 
 
 @cache
 def _population() -> dict[int, dict[int, int]]:
     """year → kommunekode → population on 1 January (every municipality, each once, > 0)."""
-    table = _table("befolkning_kommuner.csv")
-    out: dict[int, dict[int, int]] = {}
-    seen: dict[tuple[int, int], int] = {}
-    for row in table.rows:
-        year = _year(table, row)
-        code = _code(table, row, year, seen)
-        out.setdefault(year, {})[code] = _whole(table, row, "folketal", 1)
-    _every_kommune_once(table, out, seen)
-    return out
+    return _by_year(
+        _table("befolkning_kommuner.csv"),
+        lambda table, row, problems: _count(table, row, "folketal", problems, 1),
+    )
 
 
 @cache
@@ -153,25 +153,18 @@ def _population_table() -> dict[int, str]:
 @cache
 def _immigrant_share() -> dict[int, dict[int, Fraction]]:
     """year → kommunekode → share (%) of immigrants and descendants, all origins."""
-    table = _table("indvandrere_efterkommere_andel.csv")
-    out: dict[int, dict[int, Fraction]] = {}
-    seen: dict[tuple[int, int], int] = {}
-    for row in table.rows:
-        year = _year(table, row)
-        code = _code(table, row, year, seen)
-        out.setdefault(year, {})[code] = _percent(table, row, "andel_indv_efterk_pct")
-    _every_kommune_once(table, out, seen)
-    return out
+    return _by_year(_table("indvandrere_efterkommere_andel.csv"), _percent)
 
 
-def _percent(table: csvtext.Table, row: csvtext.Row, column: str) -> Fraction:
+def _percent(table: csvtext.Table, row: csvtext.Row, problems: list[Problem]) -> Fraction | None:
+    column = "andel_indv_efterk_pct"
     text = row.cells.get(column, "")
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):
         value = Fraction(-1)
     if not 0 <= value <= 100:
-        raise InputError(
+        problems.append(
             Problem(
                 f"must be a percentage from 0 to 100, got {text!r}",
                 table.source,
@@ -179,6 +172,7 @@ def _percent(table: csvtext.Table, row: csvtext.Row, column: str) -> Fraction:
                 column,
             )
         )
+        return None
     return value
 
 
@@ -282,17 +276,11 @@ def latest_landstal() -> tuple[int, int]:
 
     For a year revised more than once, the last figure in the file is the one in force.
     """
-    table = _table("landstal_historik.csv")
-    latest: tuple[int, int] | None = None
-    for row in table.rows:
-        if row.cells["niveau"] != "landstal":
-            continue
-        year = _whole(table, row, "aar", 1000)
-        if latest is None or year >= latest[0]:
-            latest = (year, _whole(table, row, "antal", 1))
-    if latest is None:
+    history = landstal_history()
+    if not history:
         raise InputError(Problem("no landstal rows", "data/landstal_historik.csv"))
-    return latest
+    year, figures = max(history.items())
+    return year, figures[-1]
 
 
 def latest_landstal_data_year() -> int | None:
@@ -306,22 +294,35 @@ def latest_landstal_data_year() -> int | None:
 def landstal_history() -> dict[int, tuple[int, ...]]:
     """year → the landstal figures announced for it, in the order of the file (first = the
     original announcement, then each revision), from ``data/landstal_historik.csv``."""
-    table = _table("landstal_historik.csv")
     out: dict[int, list[int]] = {}
-    for row in table.rows:
-        if row.cells["niveau"] == "landstal":
-            out.setdefault(_whole(table, row, "aar", 1000), []).append(
-                _whole(table, row, "antal", 1)
-            )
+    for niveau, year, antal in _history():
+        if niveau == "landstal":
+            out.setdefault(year, []).append(antal)
     return {year: tuple(figures) for year, figures in sorted(out.items())}
 
 
 def placed_history() -> dict[int, int]:
     """year → persons actually housed (rounded as the source gives them), from the
     ``faktisk boligplaceret`` rows of ``data/landstal_historik.csv``."""
-    table = _table("landstal_historik.csv")
     return {
-        _whole(table, row, "aar", 1000): _whole(table, row, "antal")
-        for row in table.rows
-        if row.cells["niveau"].startswith("faktisk boligplaceret")
+        year: antal
+        for niveau, year, antal in _history()
+        if niveau.startswith("faktisk boligplaceret")
     }
+
+
+@cache
+def _history() -> tuple[tuple[str, int, int], ...]:
+    """(niveau, year, antal) of every row of ``data/landstal_historik.csv``, checked."""
+    table = _table("landstal_historik.csv")
+    problems: list[Problem] = []
+    rows = []
+    for row in table.rows:
+        niveau = row.cells.get("niveau", "")
+        year = _count(table, row, "aar", problems, 1000)
+        antal = _count(table, row, "antal", problems, 1 if niveau == "landstal" else 0)
+        if year is not None and antal is not None:
+            rows.append((niveau, year, antal))
+    if problems:
+        raise InputError(problems)
+    return tuple(rows)
