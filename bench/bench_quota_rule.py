@@ -87,7 +87,7 @@ def place(
     """Persons placed per municipality, and the mean distance from an even pace over the weeks.
     A family that fits nowhere goes where (placed + ``overshoot`` · persons) / target is least,
     as the package's rules do with their own share."""
-    starts = (0, *draw.revision_weeks)
+    starts = starts_of(draw)
     k = len(steps[0])
     placed = np.zeros(k, dtype=np.int64)
     distances: list[float] = []

@@ -613,7 +613,7 @@ def test_the_chart_shows_a_revision_recorded_alone_after_the_last_batch(tmp_path
     assert charted.exit_code == 0, charted.output
     book = Ledger(io.open_database(ledger))
     forloeb = book.forloeb()
-    assert [q for _, _, q in forloeb] == [600] and book.kvote_i_kraft() == 300
+    assert [q for _, _, q in forloeb] == [600] and book.landstal_forloeb()[-1] == 300
     assert (tmp_path / "p" / "kvote_mod_placeringer.png").read_bytes() == (
         diagrammer.kvote_mod_placeringer_png(forloeb, i_kraft=300)
     )

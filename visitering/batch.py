@@ -259,12 +259,11 @@ def _place(
     ]
     batch = _solve(
         todo,
-        seen.remaining_without(sorted(grounds)),
+        seen.remaining_without(sorted(grounds), signed=True),
         seen.year,
         sorted(skipped),
         sorted(changed),
         grounds,
-        seen.remaining_without(sorted(grounds), signed=True),
     )
     if not batch.result.is_ok:
         return batch
@@ -426,13 +425,12 @@ def _solve(
     skipped: Sequence[str] | None,
     changed: Sequence[str] = (),
     re_placed: Mapping[str, Genvisitering] | None = None,
-    rest: Mapping[int, int] | None = None,
 ) -> Batch:
-    """Solve ``inputs`` against ``remaining``; ``rest``: the ledger's signed remaining quota,
-    when it differs (exceptions beyond a quota), for the exports."""
+    """Solve ``inputs`` against ``remaining`` (the ledger's, negative where exceptions placed
+    persons beyond a quota: the solver is given them floored at 0)."""
     problem = Problem(
         cases=tuple(inputs.cases),
-        remaining_quota=dict(remaining),
+        remaining_quota={k: max(r, 0) for k, r in remaining.items()},
         profiles=inputs.profiles,
         neighbours=inputs.neighbours,
         distance_km=inputs.distance_km,
@@ -448,7 +446,6 @@ def _solve(
         skipped_case_ids=tuple(skipped or ()),
         changed_case_ids=tuple(changed),
         re_placed=dict(sorted((re_placed or {}).items())),
-        rest_before=None if rest is None else dict(rest),
     )
 
 
@@ -471,11 +468,6 @@ def _totals(batch: Batch) -> dict[str, Any]:
         "bound": r.bound,
         "counts": dict(r.counts),
         "remaining_before": {str(k): v for k, v in sorted(batch.remaining_before.items())},
-        **(
-            {}
-            if batch.rest_before is None
-            else {"rest_before": {str(k): v for k, v in sorted(batch.rest_before.items())}}
-        ),
     }
 
 
@@ -509,12 +501,10 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
         counts=totals.get("counts", {}),
     )
     before = {int(k): v for k, v in totals.get("remaining_before", {}).items()}
-    rest = totals.get("rest_before")  # recorded since stop 27
     return Batch(
         result,
         before,
         notes,
-        rest_before=None if rest is None else {int(k): v for k, v in rest.items()},
         batch_no=record.batch_no,
         already_recorded=True,
         re_placed={k: Genvisitering(g) for k, g in record.re_placed.items()},

@@ -313,14 +313,12 @@ def _connect_for_reading(path: Path) -> sqlite3.Connection:
     Opened read-write where the file allows it, so that, as the last connection to close, it
     checkpoints the write-ahead log and removes ``-wal`` and ``-shm`` as a writer does: a
     read-only connection leaves them beside the ledger (regression, ledger audit, stop 26:
-    after ``ledger status`` a copy of the ledger file alone could look incomplete).  A file
-    this user may not write is opened read-only, as before.
+    after ``ledger status`` a copy of the ledger file alone could look incomplete).  SQLite
+    opens a file this user may not write read-only (``mode=rw`` allows that); a directory it
+    may not write is read as an immutable file (:func:`open_database`).
     """
     uri = path.resolve().as_uri()
-    try:
-        connection = sqlite3.connect(uri + "?mode=rw", uri=True, isolation_level=None)
-    except sqlite3.OperationalError:
-        return _connect_read_only(path, immutable=False)
+    connection = sqlite3.connect(uri + "?mode=rw", uri=True, isolation_level=None)
     connection.execute("PRAGMA query_only = ON")
     return connection
 

@@ -437,10 +437,6 @@ class Ledger:
         current = self._db.execute("SELECT COALESCE(SUM(kvote), 0) FROM kvote").fetchone()[0]
         return revised, int(current)
 
-    def kvote_i_kraft(self) -> int:
-        """The total of the quotas in force now (after the last recorded revision)."""
-        return self._revised_totals()[1]
-
     def landstal_forloeb(self) -> list[int]:
         """The landstal path of the year so far: the total of the first quotas, then the total
         after each revision (the last is the total in force)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from visitering.assignment.eligibility import Basis, open_under_section_11
 from visitering.assignment.instance import Instance, IntArray
-from visitering.assignment.result import Diagnosis
+from visitering.assignment.result import QUOTA_RULE, Diagnosis
 
 MAX_LISTED = 20
 
@@ -49,7 +49,7 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
         largest = int(inst.capacity.max(initial=0))
         out.append(
             Diagnosis(
-                rule="respect_remaining_quota",
+                rule=QUOTA_RULE,
                 paragraph="BEK nr. 550/2022 § 11 stk. 1",
                 case_ids=tuple(ids[i] for i in by_quota),
                 kommuner=(),
@@ -137,7 +137,7 @@ def quota_shortfall(
     room = int(np.maximum(inst.capacity[reach_k], 0).sum())
     return (
         Diagnosis(
-            rule="respect_remaining_quota",
+            rule=QUOTA_RULE,
             paragraph="BEK nr. 550/2022 § 11 stk. 1",
             case_ids=tuple(inst.case_ids[i] for i in hall),
             kommuner=tuple(int(c) for c in inst.codes[reach_k]),

@@ -154,6 +154,10 @@ class Placement:
     unused_ties: tuple[Tie, ...] = ()
 
 
+#: The rule a quota shortfall binds (§ 11 stk. 1): :class:`Diagnosis` ``rule``.
+QUOTA_RULE = "respect_remaining_quota"
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     """Why a batch cannot be placed: the binding rule and the cases it binds.

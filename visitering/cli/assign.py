@@ -624,11 +624,11 @@ def ledger_status(
                 damaged,
             )
             forloeb = book.forloeb() if plots is not None else None
-            i_kraft = book.kvote_i_kraft()
         extra: list[tuple[Path, bytes]] = []
         if plots is not None and forloeb is not None:
             from visitering.report import diagrammer  # matplotlib only when a chart is wanted
 
+            i_kraft = forbrug.totals()[0]  # the quotas in force now
             chart = diagrammer.kvote_mod_placeringer_png(forloeb, i_kraft=i_kraft)
             extra.append((plots / "kvote_mod_placeringer.png", chart))
         emit(

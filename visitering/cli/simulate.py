@@ -67,7 +67,7 @@ def simulate(
     """Draw landstal revisions and arrivals many times; placed versus quota per municipality."""
     from visitering.inputs.profiles import PROFILE_PROXY_NOTE
     from visitering.report.kvoter import grundlag_lines
-    from visitering.simulering.executor import run_with_baseline
+    from visitering.simulering.executor import baseline_repeats, run_with_baseline
     from visitering.simulering.parse import load_simulation
     from visitering.simulering.run import kommunekoder
     from visitering.simulering.spec import Mode
@@ -93,7 +93,7 @@ def simulate(
         if spec.mode is Mode.VISITERING:  # the solver weighs the embedded profiles
             extra.append(PROFILE_PROXY_NOTE)
         show = not no_progress and sys.stderr.isatty()
-        again = not (no_baseline or spec.certain)
+        again = baseline_repeats(spec, not no_baseline)
         with _progress(runs * (1 + again), show) as advance:
             results, baseline = run_with_baseline(
                 spec, runs, base_seed, workers, scheduler, advance, not no_baseline

@@ -108,8 +108,8 @@ def read_fordelingsgrundlag(
     (``data_year: 2025``, ``P_k befolkning: ...``) is carried into every output.
 
     ``population_only``: for a key of population shares alone (the Ukraine kommunetal,
-    BEK nr. 509/2022), a file of ``kommunekode`` and ``befolkning`` is enough; I_k and F_k,
-    when their columns are missing, are 0 and said to be unused.
+    BEK nr. 509/2022), a file of ``kommunekode`` and ``befolkning`` is enough; I_k and F_k
+    are then 0 and said to be unused.  A file with either of them is read in full.
     """
     unused: tuple[str, ...] = ()
     if population_only and not {"indvandrere", "familiesammenfoerte"} & set(table.columns):
@@ -148,14 +148,17 @@ def read_fordelingsgrundlag(
         " (read as Windows-1252)" if table.encoding == "cp1252" else ""
     )
     recorded = _recorded_provenance(table.notes)
-    others: tuple[Kolonnekilde, ...] = tuple(
-        Kolonnekilde(symbol, column, f"not in {name}; the population key does not use it", False)
-        for symbol, column in (("I_k", "indvandrere"), ("F_k", "familiesammenfoerte"))
-        if column in unused
-    ) or (
-        _kolonne("I_k", "indvandrere", recorded, name),
-        _f_kolonne(empty_f, len(kommuner), name),
-    )
+    if unused:
+        why = f"not in {name}; the population key does not use it"
+        others = (
+            Kolonnekilde("I_k", "indvandrere", why, False),
+            Kolonnekilde("F_k", "familiesammenfoerte", why, False),
+        )
+    else:
+        others = (
+            _kolonne("I_k", "indvandrere", recorded, name),
+            _f_kolonne(empty_f, len(kommuner), name),
+        )
     kolonner = (_kolonne("P_k", "befolkning", recorded, name), *others)
     advarsler: tuple[str, ...] = ()
     if empty_f:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from visitering.assignment.result import LegalBasis, Placement, Result, Tie
+from visitering.assignment.result import QUOTA_RULE, LegalBasis, Placement, Result, Tie
 from visitering.domain import Kommuner
 from visitering.formats import csvtext
 from visitering.formats.csvtext import Cell, Dialect
@@ -108,6 +108,9 @@ class Batch:
 
     result: Result
     remaining_before: Mapping[int, int]
+    """The remaining quota per municipality before the batch, as the ledger has it: negative
+    where exceptions placed persons beyond a quota (batches recorded before stop 27 stop at
+    0).  The solver was given these figures, floored at 0."""
     notes: Sequence[str]
     batch_no: int | None = None
     already_recorded: bool = False
@@ -122,10 +125,6 @@ class Batch:
     #: A batch with nothing to place recorded the quotas it was given (the year's first, or
     #: a revision): the ledger changed though no batch was recorded.
     quotas_recorded: bool = False
-    #: The ledger's remaining quota before the batch, negative where exceptions placed persons
-    #: beyond a quota (``remaining_before`` stops at 0: what the batch could place under it);
-    #: ``None`` without a ledger, or for a batch recorded before stop 27.
-    rest_before: Mapping[int, int] | None = None
 
 
 def _num(value: float | None) -> Cell:
@@ -214,11 +213,10 @@ def kommune_rows(batch: Batch, kommuner: Kommuner) -> list[list[Cell]]:
             exceptions[p.kommunekode] = exceptions.get(p.kommunekode, 0) + p.persons
     rows: list[list[Cell]] = []
     # The ledger's own remaining, so that ``rest`` agrees with `ledger status` and the KKR
-    # files (regression, year audit, stop 27: clamped at 0, København showed rest -17 where
+    # files (regression, year audit, stop 27: floored at 0, København showed rest -17 where
     # the ledger said -73).
-    shown = batch.rest_before if batch.rest_before is not None else batch.remaining_before
     for kode, k in kommuner.items():
-        before = shown.get(kode, 0)
+        before = batch.remaining_before.get(kode, 0)
         placed = persons.get(kode, 0)
         rows.append(
             [
@@ -333,8 +331,6 @@ def summary(batch: Batch) -> dict[str, Any]:
     }
 
 
-#: The rule a quota shortfall binds (:func:`visitering.assignment.diagnosis.quota_shortfall`).
-QUOTA_RULE = "respect_remaining_quota"
 #: What a caseworker can do when the quotas cannot hold the batch: the lawful route first.
 QUOTA_SHORT_NEXT = (
     "What now: if more refugees are expected than the landstal, record its change on the "

@@ -94,14 +94,19 @@ def run_with_baseline(
     """The runs of ``spec``, and the same runs of ``spec.without_uncertainty()`` under the
     same seed, the baseline that ``visitering simulate`` reports beside a sweep (``None``
     without ``baseline``).  A spec without uncertainty is its own baseline: its runs are
-    not repeated."""
+    not repeated (:func:`baseline_repeats`)."""
     results = run_simulation(spec, runs, seed, workers, scheduler, progress)
-    if spec.certain:
-        return results, results
     if not baseline:
         return results, None
+    if not baseline_repeats(spec, baseline):
+        return results, results
     certain = spec.without_uncertainty()
     return results, run_simulation(certain, runs, seed, workers, scheduler, progress)
+
+
+def baseline_repeats(spec: SimulationSpec, baseline: bool) -> bool:
+    """Whether :func:`run_with_baseline` runs the runs a second time (for a progress bar)."""
+    return baseline and not spec.certain
 
 
 def _on_processes(

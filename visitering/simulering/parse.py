@@ -50,6 +50,7 @@ from visitering.kvoter.apportionment import Method
 from visitering.scenario.settings import TOP_KEYS
 from visitering.simulering.draws import MAX_PERSONS, most_persons
 from visitering.simulering.spec import (
+    DEFAULT_QUOTA_RULE,
     Mode,
     QuotaRule,
     SimulationSpec,
@@ -178,7 +179,7 @@ def parse_simulation(
     defaults = historical_uncertainty(dict(landstal_history), dict(placed_history))
 
     mode = _choice(r, "mode", Mode, Mode.KVOTER)
-    quota_rule = _choice(r, "quota_rule", QuotaRule, QuotaRule.MIDPOINT)
+    quota_rule = _choice(r, "quota_rule", QuotaRule, DEFAULT_QUOTA_RULE)
     if "quota_rule" in r.section and mode is Mode.VISITERING:
         r.bad("quota_rule", 'applies to mode = "kvoter"; the solver places in visitering mode')
     if mode is Mode.VISITERING and "visitering" in doc:

@@ -27,9 +27,9 @@ from dataclasses import replace
 import numpy as np
 
 from visitering.simulering.draws import FloatArray, IntArray
-from visitering.simulering.spec import QuotaRule
+from visitering.simulering.spec import DEFAULT_QUOTA_RULE, QuotaRule
 
-QUOTA_ONLY_RULE = QuotaRule.MIDPOINT
+QUOTA_ONLY_RULE = DEFAULT_QUOTA_RULE
 """The default quota-only rule, and why (``quota_rule`` in ``[simulering]`` chooses another).
 
 The Immigration Service fills every quota at a similar pace through the year (``rules.md``
@@ -60,14 +60,15 @@ best fit, widening late        113, 0.43, 0.30  57, 0.21, 0.25   657, 0.27, 0.11
 
 No rule is best on every count.  The midpoint keeps the best pace everywhere, and at 4,000
 misplaces the fewest persons under uncertainty.  "Before" misplaces fewer persons at 600 and
-leaves fewer municipalities more than 10 % off where quotas are small, but misplaces a sixth
-more at 4,000 and keeps a worse pace (a family that fits nowhere goes where each rule's own
-fill is least); since the law asks for an even distribution, the
+leaves fewer municipalities more than 10 % off where quotas are small, but under uncertainty
+misplaces a sixth more at 4,000, and it keeps a worse pace (a family that fits nowhere goes
+where each rule's own fill is least); since the law asks for an even distribution, the
 midpoint is the default.  The rule used until November 2026
 ("after") sent single persons to the large quotas first and left the small ones to whoever
 came last, so that families found no room.  The packing rules come closest when exactly the
-landstal arrives, but they fill some municipalities to the brim early, and a year whose
-arrivals fall short leaves others empty.  No rule can know the year's arrivals, so the rule
+landstal arrives at 600 (57-70 persons), but they fill some municipalities to the brim early,
+and a year whose arrivals fall short leaves others empty (at 4,000 they are the worst rules
+either way).  No rule can know the year's arrivals, so the rule
 keeps pace.  ``visitering simulate`` reports its figures without uncertainty beside every
 sweep (:meth:`~visitering.simulering.spec.SimulationSpec.without_uncertainty`), so that the
 part due to the uncertainty can be read off.

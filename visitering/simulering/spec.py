@@ -54,6 +54,10 @@ class QuotaRule(StrEnum):
         return {"midpoint": 0.5, "before": 0.0, "after": 1.0}[self.value]
 
 
+DEFAULT_QUOTA_RULE = QuotaRule.MIDPOINT
+"""The quota-only rule of a sweep that names none (:data:`.placement.QUOTA_ONLY_RULE`)."""
+
+
 class Rule(StrEnum):
     """How one year's quota relates to the previous year's placements."""
 
@@ -119,7 +123,7 @@ class SimulationSpec:
     carry_over: bool = False
     time_limit_s: float = 10.0
     relative_gap: float = 0.0
-    quota_rule: QuotaRule = QuotaRule.MIDPOINT
+    quota_rule: QuotaRule = DEFAULT_QUOTA_RULE
     source: str = field(default="simulering", compare=False)
 
     def __post_init__(self) -> None:
