@@ -166,8 +166,16 @@ class _Draw:
         return bool(self.rng.random() < p)
 
     def pick(self, options: Sequence[object], p: Probabilities) -> int:
-        """Index of one of ``options``, drawn with probabilities ``p``."""
-        return int(self.rng.choice(len(options), p=p))
+        """Index of one of ``options``, drawn with probabilities ``p``.
+
+        Exactly what ``rng.choice(len(options), p=p)`` draws (its running total, normalised,
+        searched with one uniform draw), without the checks it repeats on every call: they
+        took 2 of the 3.3 s that 100,000 cases took (CLI latency audit, stop 27).  A test
+        checks the two agree draw for draw.
+        """
+        cdf = np.cumsum(p, dtype=np.float64)
+        cdf /= cdf[-1]
+        return int(cdf.searchsorted(self.rng.random(), side="right"))
 
 
 def generate_cases(
