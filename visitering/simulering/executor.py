@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from visitering.errors import InputError, Problem
 from visitering.simulering.run import RunResult, simulate_chunk
@@ -65,21 +65,38 @@ def run_simulation(
     InputError
         For a bad number of runs or workers, or a scheduler that cannot be reached.
     """
+    return run_simulations((spec,), runs, seed, workers, scheduler, progress)[0]
+
+
+def run_simulations(
+    specs: Sequence[SimulationSpec],
+    runs: int,
+    seed: int,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list[list[RunResult]]:
+    """:func:`run_simulation` of each of ``specs``, on one pool of workers (or one Dask
+    client): starting a pool costs about 0.25 s, once per sweep before (CLI latency audit,
+    stop 27: a sweep and its baseline started two)."""
     if runs < 1:
         raise InputError(Problem(f"must be at least 1, got {runs}", "--runs"))
     if workers is not None and workers < 1:
         raise InputError(Problem(f"must be at least 1, got {workers}", "--workers"))
     done = progress or (lambda _n: None)
     if scheduler is not None:
-        return _on_dask(spec, runs, seed, scheduler, workers, done)
-    n_workers = min(workers or default_workers(), runs)
+        return _on_dask(specs, runs, seed, scheduler, workers, done)
+    n_workers = min(workers or default_workers(), runs * len(specs))
     if n_workers == 1:
-        results = []
-        for part in chunks(runs, max(1, runs // 10)):
-            results.extend(simulate_chunk(spec, part, seed))
-            done(len(part))
-        return results
-    return _on_processes(spec, runs, seed, n_workers, done)
+        out = []
+        for spec in specs:
+            results = []
+            for part in chunks(runs, max(1, runs // 10)):
+                results.extend(simulate_chunk(spec, part, seed))
+                done(len(part))
+            out.append(results)
+        return out
+    return _on_processes(specs, runs, seed, n_workers, done)
 
 
 def run_with_baseline(
@@ -93,15 +110,14 @@ def run_with_baseline(
 ) -> tuple[list[RunResult], list[RunResult] | None]:
     """The runs of ``spec``, and the same runs of ``spec.without_uncertainty()`` under the
     same seed, the baseline that ``visitering simulate`` reports beside a sweep (``None``
-    without ``baseline``).  A spec without uncertainty is its own baseline: its runs are
-    not repeated (:func:`baseline_repeats`)."""
-    results = run_simulation(spec, runs, seed, workers, scheduler, progress)
-    if not baseline:
-        return results, None
+    without ``baseline``), on one pool.  A spec without uncertainty is its own baseline: its
+    runs are not repeated (:func:`baseline_repeats`)."""
     if not baseline_repeats(spec, baseline):
-        return results, results
-    certain = spec.without_uncertainty()
-    return results, run_simulation(certain, runs, seed, workers, scheduler, progress)
+        results = run_simulation(spec, runs, seed, workers, scheduler, progress)
+        return results, (results if baseline else None)
+    specs = (spec, spec.without_uncertainty())
+    results, certain = run_simulations(specs, runs, seed, workers, scheduler, progress)
+    return results, certain
 
 
 def baseline_repeats(spec: SimulationSpec, baseline: bool) -> bool:
@@ -109,32 +125,50 @@ def baseline_repeats(spec: SimulationSpec, baseline: bool) -> bool:
     return baseline and not spec.certain
 
 
+Task = tuple[int, range]
+"""(index of the spec, its runs)."""
+
+
+def _tasks(n_specs: int, runs: int, parts: int) -> list[Task]:
+    return [(i, part) for i in range(n_specs) for part in chunks(runs, parts)]
+
+
+def _in_order(n_specs: int, finished: dict[Task, list[RunResult]]) -> list[list[RunResult]]:
+    """Each spec's results in run order, whatever order the tasks finished in."""
+    out: list[list[RunResult]] = [[] for _ in range(n_specs)]
+    for i, part in sorted(finished, key=lambda task: (task[0], task[1].start)):
+        out[i].extend(finished[(i, part)])
+    return out
+
+
 def _on_processes(
-    spec: SimulationSpec, runs: int, seed: int, workers: int, done: Progress
-) -> list[RunResult]:
+    specs: Sequence[SimulationSpec], runs: int, seed: int, workers: int, done: Progress
+) -> list[list[RunResult]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    parts = chunks(runs, workers * CHUNKS_PER_WORKER)
-    by_start: dict[int, list[RunResult]] = {}
+    tasks = _tasks(len(specs), runs, workers * CHUNKS_PER_WORKER)
+    finished: dict[Task, list[RunResult]] = {}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(simulate_chunk, spec, part, seed): part for part in parts}
+        futures = {
+            pool.submit(simulate_chunk, specs[i], part, seed): (i, part) for i, part in tasks
+        }
         for future in as_completed(futures):
-            part = futures[future]
-            by_start[part.start] = future.result()
-            done(len(part))
-    return [r for start in sorted(by_start) for r in by_start[start]]
+            task = futures[future]
+            finished[task] = future.result()
+            done(len(task[1]))
+    return _in_order(len(specs), finished)
 
 
 def _on_dask(
-    spec: SimulationSpec,
+    specs: Sequence[SimulationSpec],
     runs: int,
     seed: int,
     address: str,
     workers: int | None,
     done: Progress,
-) -> list[RunResult]:
+) -> list[list[RunResult]]:
     from dask.distributed import Client, as_completed
 
     try:
@@ -145,16 +179,20 @@ def _on_dask(
         ) from None
     try:
         cores = workers or max(1, sum(client.nthreads().values()))
-        parts = chunks(runs, cores * CHUNKS_PER_WORKER)
+        tasks = _tasks(len(specs), runs, cores * CHUNKS_PER_WORKER)
         futures = client.map(
-            simulate_chunk, [spec] * len(parts), parts, [seed] * len(parts), pure=False
+            simulate_chunk,
+            [specs[i] for i, _ in tasks],
+            [part for _, part in tasks],
+            [seed] * len(tasks),
+            pure=False,
         )
-        start_of = {f.key: part.start for f, part in zip(futures, parts, strict=True)}
-        size_of = {f.key: len(part) for f, part in zip(futures, parts, strict=True)}
-        by_start: dict[int, list[RunResult]] = {}
+        task_of = {f.key: task for f, task in zip(futures, tasks, strict=True)}
+        finished: dict[Task, list[RunResult]] = {}
         for future in as_completed(futures, loop=client.loop):
-            by_start[start_of[future.key]] = future.result()
-            done(size_of[future.key])
+            task = task_of[future.key]
+            finished[task] = future.result()
+            done(len(task[1]))
     finally:
         client.close()
-    return [r for start in sorted(by_start) for r in by_start[start]]
+    return _in_order(len(specs), finished)
