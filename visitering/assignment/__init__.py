@@ -10,13 +10,31 @@ Build a :class:`Problem` and call :func:`solve`::
     result.placement_of("case-17").legal_basis
 
 Importing this package is cheap: OR-Tools is imported only inside :func:`solve` (and the
-benchmark's :func:`visitering.assignment.textbook.solve_textbook`).
+benchmark's :func:`visitering.assignment.textbook.solve_textbook`), numpy only with the
+problem's types.
 """
 
 from __future__ import annotations
 
-from visitering.assignment.problem import Parameters, Problem, Weights
+from typing import TYPE_CHECKING, Any
+
 from visitering.assignment.result import Diagnosis, LegalBasis, Placement, Result, Status, Tie
+
+if TYPE_CHECKING:
+    from visitering.assignment.problem import Parameters, Problem, Weights
+
+#: Imported on first use: :mod:`.problem` needs numpy, which the commands that only read
+#: results (``ledger status``, ``explain-case``) do not (CLI latency audit, stop 27: 0.06 s).
+_LAZY = frozenset({"Parameters", "Problem", "Weights"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from visitering.assignment import problem
+
+        return getattr(problem, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Diagnosis",
