@@ -43,3 +43,25 @@ def statbank():
     from statbank_server import FakeStatbank
 
     yield from FakeStatbank().run()
+
+
+HEAVY = ("ortools", "pandas", "numpy", "openpyxl", "matplotlib", "numba")
+"""Modules a light command must not import."""
+
+
+def run_and_list_heavy(argv: Sequence[str]) -> tuple[str, list[str]]:
+    """Run ``python -m visitering *argv`` in a fresh interpreter: its standard output, and
+    which of :data:`HEAVY` it imported."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        f"import json, sys, runpy; sys.argv = ['visitering', *{list(argv)!r}]\n"
+        "try:\n    runpy.run_module('visitering', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    body, _, last = out.stdout.rstrip("\n").rpartition("\n")
+    return body, json.loads(last)

@@ -441,19 +441,8 @@ def test_a_result_that_cannot_be_printed_keeps_what_was_recorded(tmp_path):
 def test_reading_a_ledger_imports_neither_the_solver_nor_numpy(ledger):
     """`ledger status` and `explain-case` only read results (CLI latency audit, stop 27:
     numpy came in with the assignment package's problem types, 0.06 s a command)."""
-    import subprocess
-    import sys
+    from tests.conftest import run_and_list_heavy
 
     for argv in (["ledger", "status", "--ledger", str(ledger)],
                  ["explain-case", "A", "--ledger", str(ledger)]):  # fmt: skip
-        code = (
-            f"import sys, runpy; sys.argv = ['visitering', *{argv!r}];\n"
-            "try:\n    runpy.run_module('visitering', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "heavy = ('ortools', 'pandas', 'numpy', 'matplotlib', 'numba')\n"
-            "print(sorted(m for m in heavy if m in sys.modules))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
-        assert out.stdout.rstrip().endswith("[]"), out.stdout[-300:]
+        assert run_and_list_heavy(argv)[1] == []

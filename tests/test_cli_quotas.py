@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import run_and_list_heavy
 from visitering.cli import app
 from visitering.inputs.embedded import PROXY_NOTE, embedded_grundlag
 
@@ -317,13 +316,6 @@ def test_every_command_has_help_and_is_in_the_readme():
 def test_module_entry_point_and_light_imports(argv, start):
     """``python -m visitering`` works, and the quota and Ukraine paths import neither OR-Tools
     nor pandas nor numpy nor matplotlib (they belong to visitering, maps and the notebooks)."""
-    code = (
-        f"import sys, runpy; sys.argv = ['visitering', *{argv!r}];\n"
-        "try:\n    runpy.run_module('visitering', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = ('ortools', 'pandas', 'numpy', 'openpyxl', 'matplotlib')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.startswith(start)
-    assert out.stdout.rstrip().endswith("[]")
+    out, heavy = run_and_list_heavy(argv)
+    assert out.startswith(start)
+    assert heavy == []
