@@ -236,3 +236,18 @@ def test_a_population_file_alone_is_enough_for_the_population_key(tmp_path):
     quotas = run("quotas", "--landstal", "600", "--inputs", str(population))
     assert quotas.exit_code == 2
     assert "required column 'indvandrere' is missing" in quotas.stderr
+
+
+def test_a_population_file_alone_refuses_a_population_of_zero(tmp_path):
+    # Regression (stop 27 audit): the population-only reading skipped the check that the
+    # four-column file gets, and Brøndby got no kommunetal.
+    rows = "".join(
+        f"{g.kommune.kode};{0 if g.kommune.kode == 153 else g.befolkning}\n"
+        for g in embedded_grundlag(2025).kommuner
+    )
+    population = write(tmp_path / "befolkning.csv", "kommunekode;befolkning\n" + rows)
+    result = run("ukraine", "--inputs", str(population))
+    assert result.exit_code == 2
+    assert "column befolkning: every municipality has inhabitants; 0 is not a population" in (
+        result.stderr
+    )

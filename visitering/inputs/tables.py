@@ -125,7 +125,10 @@ def read_fordelingsgrundlag(
         code = read_kommunekode(row, "kommunekode", kommuner, table, problems, seen)
         p = _count(row, "befolkning", table, problems)
         if unused:
-            if code is not None and p is not None:
+            # A population of 0 is refused here too (regression, stop 27 audit: the
+            # population-only file skipped the check, and the municipality got nothing).
+            problems += _impossible(p, 0, table, row)
+            if code is not None and p:
                 figures[code] = KommuneGrundlag(kommuner[code], p, 0, 0)
             continue
         i = _count(row, "indvandrere", table, problems)
