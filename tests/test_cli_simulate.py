@@ -222,5 +222,6 @@ def test_visitering_mode_says_it_weighed_the_illustrative_profiles(tmp_path):
     assert f"# {PROFILE_PROXY_NOTE.replace(';', ',')}" in written  # Danish notes
     doc = json.loads((tmp_path / "o" / "simulering.json").read_text(encoding="utf-8"))
     assert PROFILE_PROXY_NOTE in doc["notes"]
+    assert doc["simulation"]["quota_rule"] is None  # the solver placed, not a quota rule
     code, out, _ = _invoke(str(SINGLE), "--runs", "2", "--workers", "1")
     assert PROFILE_PROXY_NOTE not in out  # quota-only: no profile is weighed

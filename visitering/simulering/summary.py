@@ -260,7 +260,8 @@ def payload(summary: Summary, kommuner: Kommuner, extra: Sequence[str] = ()) -> 
             "data_year": spec.data_year,
             "method": str(spec.method),
             "mode": str(spec.mode),
-            "quota_rule": str(spec.quota_rule),
+            # The solver places in visitering mode: no quota-only rule was used (stop 27).
+            "quota_rule": str(spec.quota_rule) if spec.mode is Mode.KVOTER else None,
             "weeks": spec.weeks,
             "carry_over": spec.carry_over,
             "runs": summary.runs,
