@@ -564,6 +564,12 @@ def test_an_agreement_that_a_change_ends_is_said_to_have_lapsed(tmp_path):
     scenario.write_text(text.replace("revisions = [ { landstal = 500 } ]\n", ""), "utf-8")
     unchanged = run("scenario", "run", str(scenario), "--out", str(tmp_path / "b"))
     assert "lapsed" not in unchanged.stdout
+    # An agreement that gives the § 7 quotas changes nothing by lapsing, and the ledger does
+    # not call it in force: neither output says it lapsed (stop 27 audit).
+    scenario.write_text(text.replace("851 = 24, 860 = 13", "851 = 28, 860 = 9"), "utf-8")
+    same = run("scenario", "run", str(scenario), "--out", str(tmp_path / "c"))
+    assert same.exit_code == 0, same.output
+    assert "lapsed" not in same.stdout
 
 
 def test_a_landstal_too_large_for_a_sequential_method_is_named_by_its_key():

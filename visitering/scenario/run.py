@@ -228,7 +228,9 @@ def lapse_lines(result: ScenarioResult) -> list[str]:
     spec = _kvoter(result.scenario)
     steps = result.revision.trin if result.revision is not None else ()
     change = next((s for s in steps if s.til_landstal != s.fra_landstal), None)
-    if change is None or not spec.agreements:
+    # An agreement that gives the § 7 quotas changes nothing when it lapses; the ledger does
+    # not call it in force either (aftale_i_kraft), so neither says it lapsed.
+    if change is None or _first_basis(spec, result.beregning).paragraf7 is None:
         return []
     regions = ", ".join(sorted({a.region.navn for a in spec.agreements}))
     return [
