@@ -414,9 +414,10 @@ def test_infeasible_batch_is_diagnosed_and_overshoot_places_everyone(tmp_path):
     assert "Diagnosis: " in result.stdout and "BIG-1" in result.stdout
     # The lawful route first, then the overshoot (what the caseworker can do next).
     assert result.stdout.splitlines()[-1] == (
-        "What now: if more refugees are expected than the landstal, record its change on the "
-        "ledger (--revise-quotas --landstal N; § 2 stk. 5-6, § 7 stk. 8-9); to place everyone "
-        "now with the least total overshoot, run again with --allow-overshoot."
+        "What now: if more refugees are expected than the landstal, change it (§ 2 stk. 5-6, "
+        "§ 7 stk. 8-9): on a ledger with --revise-quotas and --landstal N, or with the quotas "
+        "that 'visitering revise' computes (--quotas FILE); to place everyone now with the "
+        "least total overshoot, run again with --allow-overshoot."
     )
     assert not out.exists()
     result = run(
@@ -573,7 +574,8 @@ def test_a_landstal_revision_mid_year_is_recorded_in_the_ledger(tmp_path, batch)
         .splitlines()[-1]
         .startswith(
             "Quotas revised after batch 1: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): "
-            "600 → 300, a decrease: the quotas in force scaled proportionally"
+            "600 → 300 (mandatory: a change of 50.0 % against the 40 % threshold, § 2 stk. 5), "
+            "a decrease: the quotas in force scaled proportionally"
         )
     )
     rows = _status_rows(ledger)
@@ -1013,11 +1015,12 @@ def test_a_landstal_increase_is_recomputed_on_the_basis_of_the_quotas_in_force(t
         ]
     ]
     assert reasons[:2] == [
-        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 7500 → 9000, an increase: re-computed "
-        "on the first announcement's data and method, 70 persons to 2 volunteer "
-        "municipalities first",
-        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 9000 → 9030, an increase: re-computed "
-        "on the first announcement's data and method",
+        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 7500 → 9000 (optional: a change of "
+        "20.0 % against the 40 % threshold, § 2 stk. 5), an increase: re-computed on the first "
+        "announcement's data and method, 70 persons to 2 volunteer municipalities first",
+        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 9000 → 9030 (optional: a change of 0.3 "
+        "% against the 25 % threshold, § 2 stk. 5), an increase: re-computed on the first "
+        "announcement's data and method",
     ]
 
 
@@ -1057,8 +1060,10 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
     decrease = run(*args, "--landstal", str(lower), "--scenario", str(scenario), "--json")
     assert decrease.exit_code == 0, decrease.output
     notes = json.loads(decrease.stdout)["notes"]
+    limit = 40 if total <= 8000 else 25  # § 2 stk. 5
     assert notes[0] == (
-        f"Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {total} → {lower}, a "
+        f"Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {total} → {lower} (optional: "
+        f"a change of {100 * 100 / total:.1f} % against the {limit} % threshold, § 2 stk. 5), a "
         "decrease: the quotas in force scaled proportionally"
     )
     assert "The scenario's [kvoter] is not used: the ledger's are revised." in notes
@@ -1095,7 +1100,7 @@ def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
         assert result.exit_code == 0, result.output
         kvoter = {r["kommunekode"]: r["kvote"] for r in _status_rows(ledger)}
         first = run("ledger", "status", "--ledger", str(ledger)).stdout.splitlines()[0]
-        in_force = "; a KKR agreement (§ 7 stk. 6) in force, which lapses at the next change. "
+        in_force = "; a KKR agreement (§§ 5-6) in force, which lapses at the next change. "
         assert (in_force in first) == (landstal is None)
         status = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
         assert status["kvotegrundlag"]["aftale_i_kraft"] == (landstal is None)
@@ -1104,9 +1109,10 @@ def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
     assert kvoter == revider(embedded.embedded_grundlag(2025), 600, path).kvoter
     document = json.loads(run("ledger", "status", "--ledger", str(ledger), "--json").stdout)
     assert [r["reason"].split(": ", 1)[1] for r in document["revisions"]] == [
-        "600 → 300, a decrease: the § 7 quotas scaled proportionally; the KKR agreement (§ 7 "
-        "stk. 6) lapsed",
-        "300 → 400, an increase: re-computed on the first announcement's data and method",
+        "600 → 300 (mandatory: a change of 50.0 % against the 40 % threshold, § 2 stk. 5), a "
+        "decrease: the § 7 quotas scaled proportionally; the KKR agreement (§§ 5-6) lapsed",
+        "300 → 400 (optional: a change of 33.3 % against the 40 % threshold, § 2 stk. 5), an "
+        "increase: re-computed on the first announcement's data and method",
     ]
 
 
@@ -1357,3 +1363,32 @@ def test_an_earlier_week_run_again_after_a_revision_shows_its_decisions(tmp_path
     part.write_text("case_id;persons\nA;2\n", encoding="utf-8")
     partial = run("assign", "--cases", str(part), "--ledger", str(ledger), "--json")
     assert json.loads(partial.stdout)["batch_no"] is None
+
+
+def test_a_ledger_begun_from_a_deviating_scenario_records_the_landstals_change(tmp_path):
+    """Regression (stop 27 audit): with Hovedstaden raised by a § 4 stk. 6 deviation the quotas
+    summed to 716 on a landstal of 600, and the ledger recorded "716 → 360, a decrease"
+    without saying whether § 2 stk. 5 required it; `scenario run` said 600 → 360, 40 %."""
+    scenario = tmp_path / "dev.toml"
+    scenario.write_text(
+        "[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n"
+        'overrides = [{ kode = 1084, kvote = 230, begrundelse = "særlige forhold" }]\n'
+        "[visitering.parameters]\ntime_limit_s = 10\n",
+        encoding="utf-8",
+    )
+    cases, empty = tmp_path / "c.csv", tmp_path / "none.csv"
+    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
+    empty.write_text("case_id;persons\n", encoding="utf-8")
+    ledger = tmp_path / "l.sqlite"
+    first = run("assign", "--cases", str(cases), "--scenario", str(scenario), "--ledger",
+                str(ledger))  # fmt: skip
+    assert first.exit_code == 0, first.output
+    assert sum(r["kvote"] for r in _status_rows(ledger)) == 716
+    revised = run("assign", "--cases", str(empty), "--ledger", str(ledger), "--revise-quotas",
+                  "--landstal", "360")  # fmt: skip
+    assert revised.exit_code == 0, revised.output
+    assert revised.stdout.splitlines()[0] == (
+        "Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 360 (optional: a change "
+        "of 40.0 % against the 40 % threshold, § 2 stk. 5), a decrease: the quotas in force "
+        "scaled proportionally"
+    )

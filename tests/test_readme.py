@@ -40,8 +40,9 @@ def test_full_year_walkthrough_runs_as_written(tmp_path, monkeypatch):
     assert outputs[5] == outputs[4].replace(", batch 1.", ".", 1)
     assert "Recorded in the ledger as batch 2.\n" in outputs[7] and "left out" not in outputs[7]
     assert outputs[9].startswith(
-        "Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 800, an increase: "
-        "re-computed on the first announcement's data and method\n"
+        "Quotas: landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 800 (optional: a change "
+        "of 33.3 % against the 40 % threshold, § 2 stk. 5), an increase: re-computed on the "
+        "first announcement's data and method\n"
     )
     assert "Recorded in the ledger as batch 3.\n" in outputs[9]
     persons = sum(int(outputs[i].split("(")[1].split()[0]) for i in (1, 6, 8))

@@ -397,6 +397,7 @@ def _revised(
             )
         )
     lapsed = False  # a KKR agreement in force lapsed with this change
+    before_2018 = False  # the thresholds in force before 2018, when the basis says so
     if basis is None:
         from visitering.kvoter.revision import nedsaettelse
 
@@ -416,6 +417,8 @@ def _revised(
                 )
             ) from None
         trin, revised = grundlag.revider(in_force, landstal)
+        old = trin.fra_landstal  # the landstal recorded with the basis, not the quotas' sum
+        before_2018 = grundlag.before_2018
         lapsed = grundlag.paragraf7 is not None and revised.paragraf7 is None
         after, retning, given = trin.kvoter_efter, trin.retning, dict(trin.frivillige)
         basis = revised.to_text()  # offers served are used up, an agreement has lapsed
@@ -432,9 +435,28 @@ def _revised(
                 else ""
             )
         ),
-    }[retning] + ("; the KKR agreement (§ 7 stk. 6) lapsed" if lapsed else "")
-    reason = f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {old} → {landstal}, {how}"
+    }[retning] + ("; the KKR agreement (§§ 5-6) lapsed" if lapsed else "")
+    verdict = _verdict(old, landstal, before_2018)
+    reason = f"landstal revision (§ 4 stk. 7, § 7 stk. 8-11): {old} → {landstal}{verdict}, {how}"
     return after, reason, [f"Quotas: {reason}"], basis
+
+
+def _verdict(old: int, landstal: int, before_2018: bool) -> str:
+    """Whether § 2 stk. 5 required the change (a change of the landstal in force ``old``):
+    the record of a revision says so, as ``revise`` and ``scenario run`` do (stop 27 audit)."""
+    from fractions import Fraction
+
+    from visitering.kvoter.revision import taerskel
+
+    if landstal == old:
+        return ""
+    change = Fraction(abs(landstal - old), old)
+    limit = taerskel(old, before_2018)
+    need = "mandatory" if change > limit else "optional"
+    return (
+        f" ({need}: a change of {float(change) * 100:.1f} % against the "
+        f"{float(limit) * 100:.0f} % threshold, § 2 stk. 5)"
+    )
 
 
 def _ledger(

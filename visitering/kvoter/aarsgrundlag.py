@@ -43,7 +43,7 @@ class Kvotegrundlag:
     """Extra persons each volunteer municipality offered and has not yet been given."""
     before_2018: bool = False
     paragraf7: Mapping[int, int] | None = None
-    """The § 7 quotas that the quotas in force deviate from by an agreement (§ 7 stk. 6), which
+    """The § 7 quotas that the quotas in force deviate from by a KKR agreement (§§ 5-6), which
     lapses on the next change; ``None`` when the quotas in force are § 7 quotas."""
     landstal: int | None = None
     """The landstal in force, which a § 4 stk. 6 or § 7 stk. 6 deviation makes the quotas sum

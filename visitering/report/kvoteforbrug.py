@@ -80,7 +80,7 @@ class Kvoteforbrug:
             else "volunteers' offers left: none"
         )
         agreed = (
-            "; a KKR agreement (§ 7 stk. 6) in force, which lapses at the next change"
+            "; a KKR agreement (§§ 5-6) in force, which lapses at the next change"
             if g.paragraf7 is not None
             else ""
         )

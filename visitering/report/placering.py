@@ -333,9 +333,10 @@ def summary(batch: Batch) -> dict[str, Any]:
 
 #: What a caseworker can do when the quotas cannot hold the batch: the lawful route first.
 QUOTA_SHORT_NEXT = (
-    "What now: if more refugees are expected than the landstal, record its change on the "
-    "ledger (--revise-quotas --landstal N; § 2 stk. 5-6, § 7 stk. 8-9); to place everyone now "
-    "with the least total overshoot, run again with --allow-overshoot."
+    "What now: if more refugees are expected than the landstal, change it (§ 2 stk. 5-6, § 7 "
+    "stk. 8-9): on a ledger with --revise-quotas and --landstal N, or with the quotas that "
+    "'visitering revise' computes (--quotas FILE); to place everyone now with the least total "
+    "overshoot, run again with --allow-overshoot."
 )
 
 
