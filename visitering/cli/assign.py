@@ -444,14 +444,11 @@ def _revised(
 def _verdict(old: int, landstal: int, before_2018: bool) -> str:
     """Whether § 2 stk. 5 required the change (a change of the landstal in force ``old``):
     the record of a revision says so, as ``revise`` and ``scenario run`` do (stop 27 audit)."""
-    from fractions import Fraction
-
-    from visitering.kvoter.revision import taerskel
+    from visitering.kvoter.revision import aendring_og_taerskel
 
     if landstal == old:
         return ""
-    change = Fraction(abs(landstal - old), old)
-    limit = taerskel(old, before_2018)
+    change, limit = aendring_og_taerskel(old, landstal, before_2018)
     need = "mandatory" if change > limit else "optional"
     return (
         f" ({need}: a change of {float(change) * 100:.1f} % against the "

@@ -212,10 +212,16 @@ def revisionstrin(
     else:
         retning = Retning.UAENDRET
         after = dict(current)
-    change = Fraction(abs(landstal - old), old)
-    return Revisionstrin(
-        old, landstal, retning, change, taerskel(old, before_2018), current, after, given
-    )
+    change, limit = aendring_og_taerskel(old, landstal, before_2018)
+    return Revisionstrin(old, landstal, retning, change, limit, current, after, given)
+
+
+def aendring_og_taerskel(
+    fra: int, til: int, before_2018: bool = False
+) -> tuple[Fraction, Fraction]:
+    """The relative change of the landstal ``fra`` → ``til`` and the threshold above which
+    § 2 stk. 5 requires it."""
+    return Fraction(abs(til - fra), fra), taerskel(fra, before_2018)
 
 
 def serve_volunteers(offers: Mapping[int, int], increase: int, metode: Method) -> dict[int, int]:
