@@ -420,6 +420,10 @@ def test_infeasible_batch_is_diagnosed_and_overshoot_places_everyone(tmp_path):
         "least total overshoot, run again with --allow-overshoot."
     )
     assert not out.exists()
+    # The same advice in --json (regression, stop 27 note: only the terminal text had it).
+    as_json = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--json")
+    assert as_json.exit_code == 3
+    assert json.loads(as_json.stdout)["next_steps"] == [result.stdout.splitlines()[-1]]
     result = run(
         "assign", "--cases", str(cases), "--quotas", str(quotas), "--allow-overshoot", "--json",
         "--out", str(out), "--csv-dialect", "standard",
@@ -428,6 +432,7 @@ def test_infeasible_batch_is_diagnosed_and_overshoot_places_everyone(tmp_path):
     summary = json.loads(result.stdout)
     assert summary["counts"]["placed"] == 1
     assert sum(summary["overshoot"].values()) == 7
+    assert summary["next_steps"] == []
     # Regression: kommuner.csv counted the overshoot as legal exceptions (§ 11 stk. 3-4).
     table = pd.read_csv(out / "kommuner.csv", comment="#").set_index("kommunekode")
     row = table.loc[int(summary["overshoot"].popitem()[0])]

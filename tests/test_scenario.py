@@ -460,6 +460,17 @@ def test_an_infeasible_scenario_names_no_case_in_its_files(tmp_path):
     # of persons placed when nobody was.
     assert "0 persons placed; objective n/a, bound n/a\n" in result.stdout
     assert not (out / "kort_placeret.png").exists()
+    # What to do next, in the scenario file's terms (regression, stop 27 note: the advice was
+    # printed by assign only).
+    advice = (
+        "What now: if more refugees are expected than the landstal, add its change to the "
+        "scenario's [kvoter] revisions, e.g. revisions = [{landstal = N}] (§ 2 stk. 5-6, § 7 "
+        "stk. 8-9); to place everyone with the least total overshoot, set allow_overshoot = "
+        "true under [visitering.parameters]."
+    )
+    assert f"  {advice}\n" in result.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["placement"]["next_steps"] == [advice]
 
 
 def test_a_revision_after_a_deviation_is_judged_on_the_landstal_not_the_quota_sum():

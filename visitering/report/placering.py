@@ -320,6 +320,7 @@ def summary(batch: Batch) -> dict[str, Any]:
             }
             for d in r.diagnosis
         ],
+        "next_steps": next_steps(r),
         "overshoot": {str(k): v for k, v in sorted(r.overshoot.items())},
         "notes": [*batch.notes, *r.notes],
         "batch_no": batch.batch_no,
@@ -338,6 +339,14 @@ QUOTA_SHORT_NEXT = (
     "'visitering revise' computes (--quotas FILE); to place everyone now with the least total "
     "overshoot, run again with --allow-overshoot."
 )
+
+
+def next_steps(result: Result, advice: str = QUOTA_SHORT_NEXT) -> list[str]:
+    """What to do next after ``result``: ``advice`` where the quotas cannot hold the batch
+    (:data:`QUOTA_SHORT_NEXT` for ``assign``; ``scenario run`` gives its own wording), else
+    nothing.  The terminal text, ``--json`` and a scenario's summary all carry it (regression,
+    stop 27 audit: only the terminal text said what to do)."""
+    return [advice] if any(d.rule == QUOTA_RULE for d in result.diagnosis) else []
 
 
 def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
@@ -381,8 +390,7 @@ def terminal_text(batch: Batch, kommuner: Kommuner) -> str:
         out.append(counts_line(r.counts))
     for d in r.diagnosis:
         out.append(f"Diagnosis: {d}")
-    if any(d.rule == QUOTA_RULE for d in r.diagnosis):
-        out.append(QUOTA_SHORT_NEXT)
+    out.extend(next_steps(r))
     if r.overshoot:
         out.append(
             "Overshoot (persons beyond remaining quota): "

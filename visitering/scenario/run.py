@@ -30,7 +30,7 @@ from visitering.kvoter.aarsgrundlag import Kvotegrundlag
 from visitering.kvoter.beregning import Kvoteberegning, beregn_kvoter
 from visitering.kvoter.revision import Revision
 from visitering.report.numbers import dec
-from visitering.report.placering import Batch
+from visitering.report.placering import Batch, next_steps
 from visitering.scenario.kvoter_section import KvoteSpec
 from visitering.scenario.schema import Scenario
 from visitering.scenario.settings import VisiteringSettings
@@ -354,12 +354,23 @@ def summary(result: ScenarioResult, files: Sequence[str] = ()) -> dict[str, Any]
             "placed_persons": sum(p.persons for p in r.placements),
             "counts": dict(r.counts),
             "diagnosis": [d.aggregate for d in r.diagnosis],  # counts: no case named in files
+            "next_steps": next_steps(r, QUOTA_SHORT_NEXT),
             "overshoot": {str(k): v for k, v in sorted(r.overshoot.items())},
             # The placement weighed the embedded illustrative profiles (regression, data
             # audit, stop 27: only placeringer.csv and kommuner.csv said so).
             "profile_note": PROFILE_PROXY_NOTE,
         }
     return out
+
+
+#: ``scenario run``'s own :data:`~visitering.report.placering.QUOTA_SHORT_NEXT`: the same two
+#: routes, in the scenario file's terms.
+QUOTA_SHORT_NEXT = (
+    "What now: if more refugees are expected than the landstal, add its change to the "
+    "scenario's [kvoter] revisions, e.g. revisions = [{landstal = N}] (§ 2 stk. 5-6, § 7 stk. "
+    "8-9); to place everyone with the least total overshoot, set allow_overshoot = true under "
+    "[visitering.parameters]."
+)
 
 
 def result_files(
@@ -424,6 +435,7 @@ def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
             lines += [f"  Diagnosis: {d}" for d in result.batch.result.diagnosis]
         else:
             lines += [f"  Diagnosis: {d}" for d in p["diagnosis"]]
+        lines += [f"  {step}" for step in p["next_steps"]]
     return "\n".join(lines) + "\n"
 
 
