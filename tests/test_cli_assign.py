@@ -1085,7 +1085,7 @@ def test_a_landstal_increase_on_quotas_from_a_file_is_refused(tmp_path, batch):
 
 
 def test_a_kkr_agreement_lapses_when_the_landstal_changes(tmp_path):
-    """rules.md: an existing KKR agreement lapses on a change of the landstal. Regression
+    """docs/rules.md: an existing KKR agreement lapses on a change of the landstal. Regression
     (audit, stop 23): a ledger started from scenarios/2026_kvoter.toml with an agreement that
     moves 10 of Aalborg's persons to Hjørring scaled the agreed quotas on 600 → 300 (Aalborg 9,
     Hjørring 9), where `visitering revise` and the scenario's own revision path start from the

@@ -51,7 +51,7 @@ def inputs_csv(
 
 
 def test_the_latest_landstal_is_computed_on_the_data_of_the_year_before():
-    """rules.md § 1, Timing: quotas for year Y+1 use P and I of 1 January Y. Regression
+    """docs/rules.md § 1, Timing: quotas for year Y+1 use P and I of 1 January Y. Regression
     (audit, stop 24): with no option, the 2026 landstal (600) was computed on the data of
     1 January 2026, where its quotas were computed on those of 2025; a landstal given is the
     next year's, on the newest data."""

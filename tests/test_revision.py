@@ -170,7 +170,7 @@ def test_cli_revise_reports_all_bad_values():
 
 @pytest.mark.parametrize("metode", [Method.LARGEST_REMAINDER, Method.SAINTE_LAGUE])
 def test_halving_keeps_every_region_at_its_exact_half(real, metode):
-    """rules.md § 1: a decrease scales the region and municipal quotas proportionally.
+    """docs/rules.md § 1: a decrease scales the region and municipal quotas proportionally.
     Regression (audit, stop 24): on 1,000 → 500 every odd quota ties at ½, and ties broken by
     kommunekode gave the low codes all 25 extra persons: Hovedstaden 102 (exact 95.5),
     Midtjylland 129 (exact 134). The tie order now spreads them over the regions."""
@@ -191,7 +191,7 @@ def test_halving_keeps_every_region_at_its_exact_half(real, metode):
 )
 def test_a_decrease_with_the_region_tie_order_keeps_the_law(kvoter, regions, share, metode):
     """Whatever the tie order: the total is the new landstal, and every quota is within
-    floor/ceil of its exact scaled value (rules.md § 1, rounding)."""
+    floor/ceil of its exact scaled value (docs/rules.md § 1, rounding)."""
     from visitering.kvoter.revision import nedsaettelse
 
     old = sum(kvoter)

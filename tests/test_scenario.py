@@ -203,7 +203,7 @@ def test_2026_agreement_covers_nordjylland():
 
 
 def test_an_agreement_lasts_until_the_landstal_changes():
-    """rules.md: a KKR agreement lapses on a change of the landstal; a path step to the
+    """docs/rules.md: a KKR agreement lapses on a change of the landstal; a path step to the
     landstal in force is none. Regression (stop 23 note): the scenario's path started from the
     § 7 quotas at its first step whatever it was, so an unchanged step let the agreement lapse
     where the ledger keeps it."""
@@ -493,7 +493,7 @@ def test_a_revision_after_a_deviation_is_judged_on_the_landstal_not_the_quota_su
 
 
 def test_a_decrease_scales_a_region_deviation_in_force():
-    """rules.md § 1: a decrease scales the existing quotas; only a KKR agreement lapses.
+    """docs/rules.md § 1: a decrease scales the existing quotas; only a KKR agreement lapses.
     Regression (audit, stop 24): a § 4 stk. 6 deviation (Syddanmark 200 of 600) was dropped
     on 600 → 300, Syddanmark going to 66 while the other regions were halved."""
     from visitering.kvoter.revision import nedsaettelse
@@ -544,7 +544,7 @@ def test_a_revised_scenario_names_its_final_landstal_and_each_steps_rounding(tmp
 
 
 def test_an_agreement_that_a_change_ends_is_said_to_have_lapsed(tmp_path):
-    """rules.md § 1: an agreement lapses on a change unless it says otherwise.  Regression
+    """docs/rules.md § 1: an agreement lapses on a change unless it says otherwise.  Regression
     (scenario audit, stop 27): it lapsed without a word, Aalborg 24 → 23 under "aftale"."""
     text = (
         'name = "x"\n[data]\nyear = 2025\n[kvoter]\nlandstal = 600\n'

@@ -55,7 +55,7 @@ def test_historical_defaults_come_from_the_landstal_file():
     assert DEFAULT.revision_probability == 0.5
     assert DEFAULT.revision_multipliers[2:4] == (1.4167, 0.4412)
     assert DEFAULT.arrival_ratios[0] == round(10_600 / 12_000, 4)
-    # Regression (data audit, stop 27): 2017 ended at 8,500 in the file, not at rules.md's
+    # Regression (data audit, stop 27): 2017 ended at 8,500 in the file, not at docs/rules.md's
     # ≈2,200, so 2,100 housed gave an arrival ratio of 0.25 that no year had.
     assert HISTORY[2017] == (15_000, 8_500, 4_000, 2_200)
     assert DEFAULT.arrival_ratios[2] == round(2_100 / 2_200, 4)

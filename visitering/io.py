@@ -6,6 +6,10 @@ atomically: each file is first written in full to a temporary file in the target
 flushed to disk, and then renamed over its final name, so a reader never sees a half-written
 file.  Callers render every file of a batch *before* calling :func:`write_files_atomically`, so
 bad input never leaves partial output.
+
+One writer is not here: Numba caches the compiled knapsack kernel of
+:mod:`visitering.assignment.knapsacks` in ``__pycache__`` beside it (a build cache, written by
+Numba, never read as data).
 """
 
 from __future__ import annotations

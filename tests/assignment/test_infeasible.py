@@ -45,6 +45,11 @@ def test_all_rooms_forbidden_names_the_housing_rule() -> None:
     result = solve(make_problem([Case("c", persons=3)], {101: 5, 102: 5}, profiles))
     assert result.status is Status.INFEASIBLE
     assert [(d.rule, d.case_ids) for d in result.diagnosis] == [("forbidden_by_case_data", ("c",))]
+    # The law names no paragraph for it (regression, architecture audit, stop 28: the source
+    # printed was "rules.md § 2 (housing)", a file outside the repository).
+    assert result.diagnosis[0].paragraph == (
+        "no paragraph: dwelling sizes are a practical constraint, docs/rules.md § 2"
+    )
 
 
 def test_an_exception_closed_by_housing_names_the_housing_rule() -> None:

@@ -20,6 +20,8 @@ from visitering.assignment.instance import Instance, IntArray
 from visitering.assignment.result import QUOTA_RULE, Diagnosis
 
 MAX_LISTED = 20
+#: The source of the housing rule: the law names no paragraph (``docs/rules.md`` § 2).
+HOUSING_SOURCE = "no paragraph: dwelling sizes are a practical constraint, docs/rules.md § 2"
 
 
 def _listing(inst: Instance, rows: IntArray) -> str:
@@ -64,7 +66,7 @@ def unplaceable_cases(inst: Instance, basis: np.ndarray) -> tuple[Diagnosis, ...
         out.append(
             Diagnosis(
                 rule="forbidden_by_case_data",
-                paragraph="rules.md § 2 (housing)",
+                paragraph=HOUSING_SOURCE,
                 case_ids=tuple(ids[i] for i in by_housing),
                 kommuner=(),
                 message=(

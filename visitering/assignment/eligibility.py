@@ -85,7 +85,7 @@ class Eligibility:
         self._institution()
 
     def _forbidden_by_case_data(self) -> None:
-        """Housing (BEK nr. 550/2022 § 12, rules.md § 2 "Housing"): no dwelling, no placement.
+        """Housing: no dwelling, no placement (``docs/rules.md`` § 2, "Housing").
 
         When housing data is given, a municipality without a free dwelling large enough for the
         family is closed to it, whatever the basis; so are municipalities the problem forbids

@@ -141,7 +141,7 @@ def load_grundlag(
 
     Without either, the newest data (for the next year's quotas); or, for the latest announced
     landstal (``latest_landstal``: no --landstal given), the data its quotas are computed on,
-    of the year before it (rules.md § 1, Timing).
+    of the year before it (docs/rules.md § 1, "Timing").
     """
     if inputs is None:
         if data_year is None and latest_landstal:

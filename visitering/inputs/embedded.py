@@ -285,7 +285,7 @@ def latest_landstal() -> tuple[int, int]:
 
 def latest_landstal_data_year() -> int | None:
     """The data year of the latest announced landstal's quotas: they are computed on the
-    population and immigrants of 1 January of the year before (rules.md § 1, Timing), so the
+    population and immigrants of 1 January of the year before (docs/rules.md § 1, "Timing"), so the
     2026 landstal on the data of 2025.  ``None`` when that year is not embedded."""
     year = latest_landstal()[0] - 1
     return year if year in data_years() else None

@@ -9,7 +9,7 @@ release), the rounding method and the volunteers' offers not yet used.  A decrea
 scales the quotas in force, with the same method.
 
 A KKR agreement or deviation (§ 7 stk. 6) lapses on a change of the landstal unless it says how
-to handle one (rules.md, as :func:`visitering.scenario.run.run_quotas` reads it): while the
+to handle one (docs/rules.md, as :func:`visitering.scenario.run.run_quotas` reads it): while the
 quotas in force are agreed ones, the record also keeps the § 7 quotas they deviate from, and the
 first change starts from those.
 

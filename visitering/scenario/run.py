@@ -106,7 +106,7 @@ def kvotegrundlag(result: ScenarioResult) -> Kvotegrundlag:
 
 def _first_basis(spec: KvoteSpec, first: Kvoteberegning) -> Kvotegrundlag:
     """The basis of the first announcement ``first``, with the § 7 quotas when agreed
-    quotas (§ 7 stk. 6) deviate from them.  Only the agreement lapses on a change (rules.md
+    quotas (§ 7 stk. 6) deviate from them.  Only the agreement lapses on a change (docs/rules.md
     § 1): the § 7 quotas keep a § 4 stk. 6 deviation, so a decrease scales the deviated
     quotas in force; an increase re-computes on the data, without it."""
     grundlag = first.grundlag
@@ -220,7 +220,7 @@ def revision_lines(result: ScenarioResult) -> list[str]:
 
 
 def lapse_lines(result: ScenarioResult) -> list[str]:
-    """The agreements a change of the landstal ended.  rules.md § 1: an agreement lapses on a
+    """The agreements a change of the landstal ended.  docs/rules.md § 1: an agreement lapses on a
     change unless it says how to handle one; a scenario's agreement cannot say so, so the
     first change starts from the § 7 quotas (regression, scenario audit, stop 27: the
     agreement lapsed without a word, and its municipalities kept the label "aftale §§ 5-6"

@@ -32,7 +32,7 @@ from visitering.simulering.spec import DEFAULT_QUOTA_RULE, QuotaRule
 QUOTA_ONLY_RULE = DEFAULT_QUOTA_RULE
 """The default quota-only rule, and why (``quota_rule`` in ``[simulering]`` chooses another).
 
-The Immigration Service fills every quota at a similar pace through the year (``rules.md``
+The Immigration Service fills every quota at a similar pace through the year (``docs/rules.md``
 § 2: a wish is "always weighed against an even distribution"), without knowing how many will
 come.  With τ the share of the year's target placed so far, the greedy choice that keeps
 Σ_k (placed_k − τ·target_k)² / target_k (the χ² distance from an even pace, relative to each

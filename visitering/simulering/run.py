@@ -5,8 +5,8 @@ A run draws its years (:mod:`.draws`), then, for each rule of the spec, walks th
 1. **Inputs.**  Year i's quotas use the embedded data of ``spec.data_year`` with the persons
    placed in the simulated years up to i − 2 added to each municipality's population and
    immigrants: quotas for a year are announced in the year before, from figures on 1 January
-   of that year (BEK nr. 550/2022 § 4; ``rules.md`` § 1, timing), so a year's placements reach
-   the quotas two years later.  Refugees count as non-Western immigrants.
+   of that year (BEK nr. 550/2022 § 4; ``docs/rules.md`` § 1, "Timing"), so a year's
+   placements reach the quotas two years later.  Refugees count as non-Western immigrants.
 2. **Quotas.**  The announced landstal's § 7 quotas, and each drawn revision applied as
    :func:`visitering.kvoter.revision.revider` applies it (a decrease scales, an increase
    recomputes with the same data), from its week.  The quota of the year is the one in force
