@@ -160,3 +160,30 @@ def test_job_offer_needs_distances() -> None:
             cases=(Case("c", 1, job_offer_kommune=102, job_offer_hours=20),),
             remaining_quota={101: 1, 102: 0},
         )
+
+
+def test_treatment_points_hold_for_any_number_of_need_codes() -> None:
+    """§ 12 stk. 2 per need: 0 where offered, 50 next door, 100 otherwise.  Regression
+    (architecture audit, stop 28): a batch with 63 distinct need codes ended in a ValueError
+    traceback, because the needs were one 62-bit mask."""
+    from visitering.assignment.costs import NEED_BITS, PairCosts
+    from visitering.assignment.instance import compile_problem
+
+    codes = [f"need_{i:03d}" for i in range(2 * NEED_BITS + 6)]  # three words
+    first, middle, last = codes[0], codes[NEED_BITS + 1], codes[-1]
+    profiles = {
+        101: KommuneProfil(kode=101, treatment_offers=frozenset({middle, last})),
+        102: KommuneProfil(kode=102, treatment_offers=frozenset({first})),
+        104: KommuneProfil(kode=104, treatment_offers=frozenset({"not_needed"})),
+    }
+    cases = [Case("x", 1, needs=(first, middle, last)), Case("y", 1, needs=tuple(codes))]
+    inst = compile_problem(make_problem(cases, dict.fromkeys(LINE, 4), profiles))
+    pc = PairCosts(inst)
+    rows = np.array([0] * len(LINE))
+    cols = np.arange(len(LINE))
+    # 101: first next door (102); 102: first here, middle and last next door (101);
+    # 103: first next door, the others far; 104, 105: all far.
+    assert pc.treatment(rows, cols).tolist() == [50, 100, 250, 300, 300]
+    full = 100 * len(codes)  # y needs every code: 101 saves 2 × 100 + 50, 102 100 + 2 × 50
+    assert pc.treatment(rows + 1, cols).tolist() == [full - 250, full - 200, full - 50, full, full]
+    assert solve(make_problem(cases, dict.fromkeys(LINE, 4), profiles)).status is Status.OPTIMAL

@@ -26,6 +26,7 @@ relaxation stays a min-cost flow.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,8 @@ PROJECT_FAMILY_TYPES = {
 } | {ft.value: ft for ft in FamilyType}
 
 PAIR_TERMS = ("employment", "close_family", "treatment", "latest_stay", "wishes")
-COUPLING_TERMS = ("even_distribution", "concentration")
+#: Treatment needs are bit masks, this many bits to an int64 word (any number of words).
+NEED_BITS = 62
 
 
 def _ids(values: list[str | None]) -> tuple[IntArray, list[str]]:
@@ -98,22 +100,29 @@ class PairCosts:
         self.job_counts = inst.job_hours >= params.min_job_hours
         self.scores = problem.employment_scores
         # -- treatment (§ 12 stk. 2), as bit masks ------------------------------------------
+        # One bit per need code, in words of NEED_BITS bits: any number of codes (regression,
+        # architecture audit, stop 28: a batch with 63 codes ended in a ValueError traceback).
         needs = sorted({need for c in cases for need in c.needs})
-        if len(needs) > 62:
-            raise ValueError("at most 62 distinct treatment needs are supported")
-        bit = {need: 1 << b for b, need in enumerate(needs)}
-        self.needs = np.array([sum(bit[x] for x in set(c.needs)) for c in cases], dtype=np.int64)
+        at = {need: divmod(b, NEED_BITS) for b, need in enumerate(needs)}
+        words = max(1, -(-len(needs) // NEED_BITS))
+
+        def mask(codes: Iterable[str]) -> list[int]:
+            out = [0] * words
+            for code in set(codes):
+                if code in at:
+                    word, b = at[code]
+                    out[word] |= 1 << b
+            return out
+
+        self.needs = np.array([mask(c.needs) for c in cases], dtype=np.int64).reshape(-1, words)
         offers = np.array(
-            [
-                0 if prof is None else sum(bit[x] for x in prof.treatment_offers if x in bit)
-                for prof in profiles
-            ],
+            [mask(() if prof is None else prof.treatment_offers) for prof in profiles],
             dtype=np.int64,
-        )
+        ).reshape(-1, words)
         self.offer_here = offers
-        self.offer_near = np.array(
-            [np.bitwise_or.reduce(offers[inst.near[j]]) for j in range(k)], dtype=np.int64
-        )
+        self.offer_near = np.stack(
+            [np.bitwise_or.reduce(offers[inst.near[j]], axis=0) for j in range(k)]
+        ).reshape(-1, words)
         # -- municipal wishes ----------------------------------------------------------------
         self.nationality, nationalities = _ids([c.nationality for c in cases])
         family_types = list(FamilyType)
@@ -188,7 +197,8 @@ class PairCosts:
         missing = needs & ~self.offer_here[cols]
         far = missing & ~self.offer_near[cols]
         points: IntArray = (
-            NEAR_POINTS * np.bitwise_count(missing) + NEAR_POINTS * np.bitwise_count(far)
+            NEAR_POINTS * np.bitwise_count(missing).sum(axis=1)
+            + NEAR_POINTS * np.bitwise_count(far).sum(axis=1)
         ).astype(np.int64)
         return points
 

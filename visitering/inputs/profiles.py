@@ -48,13 +48,6 @@ from visitering.inputs.cases import normalise_text, split_codes, unknown_column_
 from visitering.inputs.tables import read_kommunekode
 
 EMPLOYMENT_COLUMNS = {level: f"employment_{level.value}" for level in Education}
-LIST_COLUMNS = (
-    "treatment_offers",
-    "wished_family_types",
-    "wished_nationalities",
-    "reception_projects",
-    "occupations",
-)
 PROFILE_COLUMNS = (
     "kommunekode",
     "kommune_navn",
