@@ -187,3 +187,39 @@ def test_treatment_points_hold_for_any_number_of_need_codes() -> None:
     full = 100 * len(codes)  # y needs every code: 101 saves 2 × 100 + 50, 102 100 + 2 × 50
     assert pc.treatment(rows + 1, cols).tolist() == [full - 250, full - 200, full - 50, full, full]
     assert solve(make_problem(cases, dict.fromkeys(LINE, 4), profiles)).status is Status.OPTIMAL
+
+
+def test_cp_sat_reaches_the_same_optimum_and_repeats_itself() -> None:
+    """``mip_solver = "cp_sat"`` is a documented choice: it must prove the same optimum as
+    HiGHS, and give the same placement on a second run (regression, architecture audit, stop
+    28: no test solved with it).  The two solvers may pick different placements of that cost."""
+    from dataclasses import replace
+
+    from visitering.batch import BatchInputs, run_batch
+    from visitering.inputs import embedded, geography
+    from visitering.inputs.profiles import embedded_profiles
+    from visitering.kvoter.beregning import beregn_kvoter
+    from visitering.synth import generate_cases
+
+    kommuner = embedded.kommuner()
+    quotas = beregn_kvoter(embedded.embedded_grundlag(), 600).kvoter
+    base = BatchInputs(
+        generate_cases(80, 5, kommuner),
+        embedded_profiles(),
+        geography.neighbours(),
+        geography.distances_km(),
+        Weights(),
+        Parameters(time_limit_s=30),
+    )
+    highs = run_batch(base, quotas).result
+    cp_sat = [
+        run_batch(
+            replace(base, parameters=Parameters(time_limit_s=30, mip_solver="cp_sat")), quotas
+        ).result
+        for _ in range(2)
+    ]
+    assert highs.status is Status.OPTIMAL
+    for result in cp_sat:
+        assert (result.status, result.objective) == (Status.OPTIMAL, highs.objective)
+    first, second = ([(p.case_id, p.kommunekode) for p in r.placements] for r in cp_sat)
+    assert first == second

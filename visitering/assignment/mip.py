@@ -377,7 +377,6 @@ def solve_mip(
     solver: str,
     minimise_overshoot: bool = False,
     cutoff: float | None = None,
-    hint: IntArray | None = None,
     threads: int | None = None,
 ) -> MipSolution:
     """Build and solve the restricted MIP.
@@ -385,7 +384,6 @@ def solve_mip(
     ``cutoff``: only solutions of at most this (whole) objective are of interest; HiGHS prunes
     every node whose bound exceeds it.  Without such a solution the status is INFEASIBLE or a
     solution at or just above the cutoff may come back (HiGHS's heuristics keep what they find).
-    ``hint``: the incumbent's pair index (into ``data.pairs``) per case; CP-SAT starts from it.
     ``threads``: solver threads (``None``: HiGHS's default, 2 for CP-SAT).
     """
     from ortools.math_opt.python import mathopt
@@ -413,17 +411,7 @@ def solve_mip(
     else:
         params.threads = 2 if threads is None else threads
         kind = mathopt.SolverType.CP_SAT
-    model_params = None
-    if hint is not None and solver != "highs":
-        on = np.zeros(len(data.pairs.rows), dtype=bool)
-        on[hint[hint >= 0]] = True
-        values = {
-            model.get_variable(int(x)): float(on[p]) for x, p in zip(v.x, data.free, strict=True)
-        }
-        model_params = mathopt.ModelSolveParameters(
-            solution_hints=[mathopt.SolutionHint(variable_values=values)]
-        )
-    result = mathopt.solve(model, kind, params=params, model_params=model_params)
+    result = mathopt.solve(model, kind, params=params)
     reason = result.termination.reason
     choice = np.full(data.inst.n, -1, dtype=np.int64)
     choice[data.pairs.rows[data.fixed]] = data.fixed
