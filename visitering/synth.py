@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +49,8 @@ from visitering.formats import csvtext
 from visitering.inputs import embedded
 from visitering.inputs.cases import CASE_COLUMNS
 from visitering.kvoter.apportionment import Method, apportion
+
+_T = TypeVar("_T")
 
 Probabilities = npt.NDArray[np.float64]
 
@@ -165,8 +168,8 @@ class _Draw:
     def chance(self, p: float) -> bool:
         return bool(self.rng.random() < p)
 
-    def pick(self, options: Sequence[object], p: Probabilities) -> int:
-        """Index of one of ``options``, drawn with probabilities ``p``.
+    def pick(self, options: Sequence[_T], p: Probabilities) -> _T:
+        """One of ``options``, drawn with probabilities ``p``.
 
         Exactly what ``rng.choice(len(options), p=p)`` draws (its running total, normalised,
         searched with one uniform draw), without the checks it repeats on every call: they
@@ -175,7 +178,7 @@ class _Draw:
         """
         cdf = np.cumsum(p, dtype=np.float64)
         cdf /= cdf[-1]
-        return int(cdf.searchsorted(self.rng.random(), side="right"))
+        return options[int(cdf.searchsorted(self.rng.random(), side="right"))]
 
 
 def generate_cases(
@@ -285,14 +288,14 @@ def _case(
     centres: list[int],
     p_centre: Probabilities,
 ) -> Case:
-    family_type = t.family_types[draw.pick(t.family_types, t.p_family)]
+    family_type = draw.pick(t.family_types, t.p_family)
     adults, children = _household(family_type, draw)
-    nationality = t.nationalities[draw.pick(t.nationalities, t.p_nationality)]
+    nationality = draw.pick(t.nationalities, t.p_nationality)
     if family_type is FamilyType.UNACCOMPANIED_MINOR:
         education = Education.BASIC if draw.chance(0.75) else Education.NONE
         occupation = None
     else:
-        education = t.education[draw.pick(t.education, t.p_education)]
+        education = draw.pick(t.education, t.p_education)
         share, occupations = OCCUPATIONS[education]
         occupation = None
         if draw.chance(share):
@@ -300,23 +303,23 @@ def _case(
     needs = tuple(code for code, share in NEEDS.items() if draw.chance(share))
 
     def place() -> int:
-        return codes[draw.pick(codes, p_place)]
+        return draw.pick(codes, p_place)
 
     close_family = place() if draw.chance(CLOSE_FAMILY_SHARE) else None
     job_kommune: int | None = None
     hours: float | None = None
     if adults and draw.chance(JOB_OFFER_SHARE):
         job_kommune = place()
-        hours = JOB_HOURS[draw.pick(JOB_HOURS, t.p_hours)]
+        hours = draw.pick(JOB_HOURS, t.p_hours)
     institution_share = INSTITUTION_SHARE.get(family_type, INSTITUTION_SHARE_OTHERS)
     institution = place() if draw.chance(institution_share) else None
     special = (
-        SPECIAL_CIRCUMSTANCES[draw.pick(SPECIAL_CIRCUMSTANCES, _probabilities([0.4, 0.4, 0.2]))]
+        draw.pick(SPECIAL_CIRCUMSTANCES, _probabilities([0.4, 0.4, 0.2]))
         if draw.chance(SPECIAL_SHARE)
         else None
     )
     quota_refugee = draw.chance(QUOTA_REFUGEE_SHARE)
-    centre = centres[draw.pick(centres, p_centre)]
+    centre = draw.pick(centres, p_centre)
     return Case(
         case_id=case_id,
         persons=adults + children,
