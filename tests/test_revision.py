@@ -229,3 +229,26 @@ def test_volunteer_offers_no_increase_used_are_reported_not_ignored(tmp_path, re
     assert written.exit_code == 0, written.output
     regions = (tmp_path / "out" / "revision_regioner.csv").read_text(encoding="utf-8-sig")
     assert f"# {line}" in regions.splitlines()
+
+
+def test_revider_i_kraft_without_a_recorded_basis():
+    """The ledger's revision (§ 7 stk. 8-9) as a library function (architecture audit, stop
+    28: it lived in the CLI).  Without a recorded basis a decrease scales the quotas in force
+    and is judged by § 2 stk. 5; an increase is refused and names the 'revise' chain."""
+    from visitering.errors import InputError
+    from visitering.inputs.embedded import embedded_grundlag, kommuner
+    from visitering.kvoter.i_kraft import revider_i_kraft
+
+    in_force = beregn_kvoter(embedded_grundlag(2025), 600).kvoter
+    after, reason, lines, basis = revider_i_kraft(in_force, 300, None, kommuner(), "l.sqlite")
+    assert sum(after.values()) == 300 and basis is None
+    assert reason == (
+        "landstal revision (§ 4 stk. 7, § 7 stk. 8-11): 600 → 300 (mandatory: a change of "
+        "50.0 % against the 40 % threshold, § 2 stk. 5), a decrease: the quotas in force "
+        "scaled proportionally"
+    )
+    assert lines == [f"Quotas: {reason}"]
+    with pytest.raises(InputError) as raised:
+        revider_i_kraft(in_force, 700, None, kommuner(), "l.sqlite", (500, 600))
+    message = raised.value.problems[0].message
+    assert "'visitering revise --landstal 500 --new-landstal 600 --new-landstal 700'" in message
