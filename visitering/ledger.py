@@ -518,7 +518,9 @@ class Ledger:
 
     def year_quotas(self) -> dict[int, int]:
         """The year's quotas in force, per kommunekode."""
-        return dict(self._db.execute("SELECT kommunekode, kvote FROM kvote").fetchall())
+        return dict(
+            self._db.execute("SELECT kommunekode, kvote FROM kvote ORDER BY kommunekode").fetchall()
+        )
 
     def _snapshot(self, case_ids: Sequence[str], change: QuotaChange | None = None) -> Snapshot:
         ids = tuple(case_ids)

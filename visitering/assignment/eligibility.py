@@ -165,7 +165,8 @@ class Eligibility:
 
 
 def quota_pairs(inst: Instance, rows: IntArray | None = None) -> BoolArray:
-    """Pairs a quota placement could use: room for the family, a dwelling, not forbidden.
+    """Pairs a quota placement could use (BEK nr. 550/2022 § 11 stk. 1): room for the family,
+    a dwelling, not forbidden.
 
     For the cases ``rows`` only, if given (one row of the ``(n, K)`` matrix per case).
     """

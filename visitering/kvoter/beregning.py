@@ -163,7 +163,8 @@ def beregn_kvoter(
     aftaler: Sequence[Aftale] = (),
     afvigelser: Sequence[Afvigelse] = (),
 ) -> Kvoteberegning:
-    """Compute region and municipal quotas for ``landstal`` (steps 1-5 of the module docstring).
+    """Compute region and municipal quotas for ``landstal`` (BEK nr. 550/2022 §§ 4-7, steps 1-5
+    of the module docstring).
 
     Raises
     ------

@@ -59,7 +59,8 @@ class Revisionstrin:
 
     @property
     def obligatorisk(self) -> bool:
-        """Whether the law required this change (strictly more than the threshold)."""
+        """Whether the law required this change (§ 2 stk. 5: strictly more than the
+        threshold)."""
         return self.aendring > self.taerskel
 
 
@@ -94,7 +95,8 @@ def revider(
     frivillige: Mapping[int, int] | None = None,
     before_2018: bool = False,
 ) -> Revision:
-    """Apply a chain of landstal changes to the quotas computed for ``landstal``.
+    """Apply a chain of landstal changes to the quotas computed for ``landstal`` (BEK nr.
+    550/2022 § 7 stk. 8-9; each change judged by § 2 stk. 5).
 
     Raises
     ------
@@ -225,7 +227,8 @@ def aendring_og_taerskel(
 
 
 def serve_volunteers(offers: Mapping[int, int], increase: int, metode: Method) -> dict[int, int]:
-    """Volunteers get their offers first; if the offers exceed ``increase``, they share it in
+    """Volunteers get their offers first (BEK nr. 550/2022 § 7 stk. 9: municipalities that
+    offered in writing to take more); if the offers exceed ``increase``, they share it in
     proportion to what they offered (rounded with ``metode``).  Also used for the blocks of
     people displaced from Ukraine (:mod:`visitering.kvoter.ukraine`)."""
     codes = sorted(k for k, v in offers.items() if v > 0)

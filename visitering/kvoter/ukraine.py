@@ -152,7 +152,9 @@ class Blokberegning:
 
 
 def fordelingsandele(grundlag: Fordelingsgrundlag, variant: Variant) -> list[Fraction]:
-    """s_k for every municipality, in the order of ``grundlag``; Σ s_k = 1.
+    """s_k for every municipality, in the order of ``grundlag``; Σ s_k = 1 (the population
+    key of BEK nr. 509/2022 § 3 stk. 2, or the refugee key of BEK nr. 550/2022 § 4 that BEK
+    nr. 327/2022 used).
 
     Raises
     ------
