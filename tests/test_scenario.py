@@ -164,7 +164,7 @@ def csvtext_dialect():
 def test_2016_path_matches_revise():
     """The 2016 scenario's final quotas are ``visitering revise``'s (same law, same data)."""
     scenario = load_scenario(SCENARIOS / "2016_revisioner.toml")
-    _, revision = run_quotas(scenario, embedded_grundlag(2015), kommuner())
+    _, revision = run_quotas(scenario, embedded_grundlag(2015))
     direct = revider(
         embedded_grundlag(2015),
         12000,

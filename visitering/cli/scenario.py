@@ -153,7 +153,7 @@ def _side(path: Path) -> Side:
             kommuner,
         )
     scenario = load_scenario(path)
-    beregning, revision = run_quotas(scenario, scenario.data.load(), kommuner)
+    beregning, revision = run_quotas(scenario, scenario.data.load())
     result = ScenarioResult(scenario, beregning, revision)
     return Side(
         f"{scenario.name} ({path}, quotas only)",

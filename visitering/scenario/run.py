@@ -71,7 +71,7 @@ ExtraFiles = Callable[[ScenarioResult], Mapping[str, bytes]]
 
 
 def run_quotas(
-    scenario: Scenario, grundlag: Fordelingsgrundlag, kommuner: Kommuner
+    scenario: Scenario, grundlag: Fordelingsgrundlag
 ) -> tuple[Kvoteberegning, Revision | None]:
     """The scenario's quotas as first announced and, if the landstal changed, the revisions.
 
@@ -177,7 +177,7 @@ def scenario_quotas(scenario: Scenario, kommuner: Kommuner) -> tuple[ScenarioRes
     from visitering.report.kvoter import grundlag_lines
 
     grundlag = scenario.data.load()
-    beregning, revision = run_quotas(scenario, grundlag, kommuner)
+    beregning, revision = run_quotas(scenario, grundlag)
     lines = [
         f"Quotas: landstal {_path_text(scenario)}; {grundlag.kilde}",
         *grundlag_lines(grundlag),
