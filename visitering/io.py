@@ -94,6 +94,16 @@ def check_output_file(path: Path) -> None:
     check_output_directory(path.parent)
 
 
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is an existing file (the CLI asks before it reads a result folder)."""
+    return path.is_file()
+
+
+def is_dir(path: Path) -> bool:
+    """Whether ``path`` is an existing directory."""
+    return path.is_dir()
+
+
 def leftover_files(directory: Path, names: Iterable[str]) -> list[str]:
     """Visible files in ``directory`` other than ``names`` (none if it does not exist)."""
     if not directory.is_dir():

@@ -73,7 +73,7 @@ def run(
 def _refuse_mixed_results(folder: Path, files: Mapping[str, bytes]) -> None:
     """A result folder holds one run: files of an earlier run that this one would not replace
     (e.g. ``placeringer.csv`` of a scenario with cases) would be read as this run's."""
-    if (folder / "summary.json").is_file() and (stale := io.leftover_files(folder, files)):
+    if io.is_file(folder / "summary.json") and (stale := io.leftover_files(folder, files)):
         raise InputError(
             Problem(
                 f"holds {', '.join(stale)} of an earlier run, which this scenario would not "
@@ -138,8 +138,8 @@ def _side(path: Path) -> Side:
     from visitering.scenario.run import KOMMUNE_FILE, SUMMARY, ScenarioResult
 
     kommuner = load_kommuner()
-    if path.is_dir():
-        if not (path / SUMMARY).is_file():
+    if io.is_dir(path):
+        if not io.is_file(path / SUMMARY):
             raise InputError(Problem(f"not a scenario result folder (no {SUMMARY})", str(path)))
         try:
             label = str(jsonlib.loads(io.read_input(path / SUMMARY))["scenario"])
@@ -149,7 +149,7 @@ def _side(path: Path) -> Side:
         return side_from_tables(
             f"{label} ({path})",
             read_table(path / KOMMUNE_FILE),
-            read_table(placed) if placed.is_file() else None,
+            read_table(placed) if io.is_file(placed) else None,
             kommuner,
         )
     scenario = load_scenario(path)
