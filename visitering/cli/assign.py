@@ -144,10 +144,8 @@ def assign(
 ) -> None:
     """Place a batch of cases in municipalities (BEK nr. 550/2022 §§ 9-14) and explain each."""
 
-    from visitering.assignment.problem import Parameters, Weights
-    from visitering.batch import IN_FORCE_NOTE, BatchInputs, run_batch
+    from visitering.batch import BatchInputs, run_batch
     from visitering.report import placering
-    from visitering.scenario import VisiteringSettings
 
     with input_errors():
         kommuner = embedded.kommuner()
@@ -155,52 +153,11 @@ def assign(
         case_list = gather(
             problems, lambda: read_cases(read_table(cases, known=CASE_COLUMNS), kommuner)
         )
-        notes: list[str] = []
-        year_quota = None
-        basis: str | None = None  # what year_quota was computed on, for the ledger
-        new_landstal: int | None = None
-        if quotas is not None and landstal is not None:
-            problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
-        elif quotas is not None:
-            table = gather(problems, lambda: read_table(quotas))
-            if table is not None:
-                year_quota = gather(problems, lambda: tables.read_kvoter(table, kommuner))
-                # notes go into the exports: no path; a proxy notice the file carries goes on
-                notes.append(f"Quotas: {quotas.name}")
-                notes.extend(n for n in table.notes if n.startswith(PROXY_PREFIX))
-        elif landstal is not None and revise_quotas:
-            # § 7 stk. 8-11 apply to the quotas in force: worked out once the ledger is open.
-            new_landstal = gather(problems, lambda: parse_landstal(landstal))
-        elif landstal is not None:
-            computed = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
-            year_quota, basis = computed or (None, None)
-        if data_year is not None and (landstal is None or revise_quotas):
-            problems.append(
-                Problem(
-                    "applies only with --landstal, to compute the year's quotas on that year's "
-                    "data (a revision by --landstal uses the data the quotas in force were "
-                    "computed on)",
-                    "--data-year",
-                )
-            )
-        settings = VisiteringSettings(Weights(), Parameters())
-        if scenario is not None and (loaded := gather(problems, lambda: _settings(scenario))):
-            settings, spec = loaded
-            if spec.kvoter is not None:
-                on_ledger = ledger is not None and not io.ledger_is_new(ledger)
-                if revise_quotas:
-                    notes.append("The scenario's [kvoter] is not used: the ledger's are revised.")
-                elif quotas is not None or landstal is not None or on_ledger:
-                    source = "--quotas" if quotas else "--landstal" if landstal else "the ledger"
-                    notes.append(
-                        f"The scenario's [kvoter] and [data] are not used: {source} gives the "
-                        "quotas."
-                    )
-                else:
-                    computed = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
-                    year_quota, basis = computed or (None, None)
-        if ledger is not None and year_quota is None and new_landstal is None:
-            notes.insert(0, IN_FORCE_NOTE)
+        options = _given_quotas(
+            problems, kommuner, quotas, landstal, data_year, ledger, scenario, revise_quotas
+        )
+        notes, settings = options.notes, options.settings
+        year_quota, basis, new_landstal = options.year, options.basis, options.new_landstal
         if profiles is not None:
             profile_map = gather(problems, lambda: read_profiles(read_table(profiles), kommuner))
         else:
@@ -268,6 +225,83 @@ def assign(
         )
     if not batch.result.is_ok:
         raise typer.Exit(EXIT_INFEASIBLE)
+
+
+@dataclass
+class _Given:
+    """What the options say about the quotas: the year's (and what they were computed on), or
+    a new landstal for the ledger's; the scenario's settings; the notes for the outputs."""
+
+    notes: list[str]
+    settings: VisiteringSettings
+    year: dict[int, int] | None = None
+    basis: str | None = None
+    new_landstal: int | None = None
+
+
+def _given_quotas(
+    problems: list[Problem],
+    kommuner: Kommuner,
+    quotas: Path | None,
+    landstal: str | None,
+    data_year: int | None,
+    ledger: Path | None,
+    scenario: Path | None,
+    revise_quotas: bool,
+) -> _Given:
+    """The quotas from ``--quotas``, ``--landstal`` (with ``--data-year``), ``--revise-quotas``
+    or the scenario's ``[kvoter]``, in that order, and the scenario's settings; a problem with
+    any of them is added to ``problems``."""
+    from visitering.assignment.problem import Parameters, Weights
+    from visitering.batch import IN_FORCE_NOTE
+    from visitering.scenario import VisiteringSettings
+
+    notes: list[str] = []
+    year_quota = None
+    basis: str | None = None  # what year_quota was computed on, for the ledger
+    new_landstal: int | None = None
+    if quotas is not None and landstal is not None:
+        problems.append(Problem("give either --quotas or --landstal, not both", "--quotas"))
+    elif quotas is not None:
+        table = gather(problems, lambda: read_table(quotas))
+        if table is not None:
+            year_quota = gather(problems, lambda: tables.read_kvoter(table, kommuner))
+            # notes go into the exports: no path; a proxy notice the file carries goes on
+            notes.append(f"Quotas: {quotas.name}")
+            notes.extend(n for n in table.notes if n.startswith(PROXY_PREFIX))
+    elif landstal is not None and revise_quotas:
+        # § 7 stk. 8-11 apply to the quotas in force: worked out once the ledger is open.
+        new_landstal = gather(problems, lambda: parse_landstal(landstal))
+    elif landstal is not None:
+        computed = gather(problems, lambda: _engine_quotas(landstal, data_year, notes))
+        year_quota, basis = computed or (None, None)
+    if data_year is not None and (landstal is None or revise_quotas):
+        problems.append(
+            Problem(
+                "applies only with --landstal, to compute the year's quotas on that year's "
+                "data (a revision by --landstal uses the data the quotas in force were "
+                "computed on)",
+                "--data-year",
+            )
+        )
+    settings = VisiteringSettings(Weights(), Parameters())
+    if scenario is not None and (loaded := gather(problems, lambda: _settings(scenario))):
+        settings, spec = loaded
+        if spec.kvoter is not None:
+            on_ledger = ledger is not None and not io.ledger_is_new(ledger)
+            if revise_quotas:
+                notes.append("The scenario's [kvoter] is not used: the ledger's are revised.")
+            elif quotas is not None or landstal is not None or on_ledger:
+                source = "--quotas" if quotas else "--landstal" if landstal else "the ledger"
+                notes.append(
+                    f"The scenario's [kvoter] and [data] are not used: {source} gives the quotas."
+                )
+            else:
+                computed = gather(problems, lambda: _scenario_quotas(spec, kommuner, notes))
+                year_quota, basis = computed or (None, None)
+    if ledger is not None and year_quota is None and new_landstal is None:
+        notes.insert(0, IN_FORCE_NOTE)
+    return _Given(notes, settings, year_quota, basis, new_landstal)
 
 
 def _revision_reason(quotas: Path | None, year_quota: dict[int, int]) -> str:
