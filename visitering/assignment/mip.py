@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -411,10 +412,28 @@ def solve_mip(
     else:
         params.threads = 2 if threads is None else threads
         kind = mathopt.SolverType.CP_SAT
-    result = mathopt.solve(model, kind, params=params)
-    reason = result.termination.reason
+    started = time.perf_counter()
+    try:
+        result = mathopt.solve(model, kind, params=params)
+    except Exception:
+        if solver != "highs":
+            raise
+        # Without presolve, HiGHS can stop with "kError [INTERNAL]" on a valid model, and
+        # OR-Tools' conversion of that status then raises an AttributeError of its own (fuzz
+        # audit, stop 28: a 14-case overshoot batch ended in a traceback).  HiGHS with its
+        # presolve, its own default, solves the same model: one retry, in the time left.
+        params.highs.string_options["presolve"] = "on"
+        left = max(time_limit_s - (time.perf_counter() - started), 0.05)
+        params.time_limit = datetime.timedelta(seconds=left)
+        try:
+            result = mathopt.solve(model, kind, params=params)
+        except Exception:
+            result = None  # nothing found, nothing proven
     choice = np.full(data.inst.n, -1, dtype=np.int64)
     choice[data.pairs.rows[data.fixed]] = data.fixed
+    if result is None:
+        return MipSolution(MipStatus.NO_SOLUTION, choice, math.nan, -math.inf)
+    reason = result.termination.reason
     bound = float(result.termination.objective_bounds.dual_bound)
     if reason == mathopt.TerminationReason.INFEASIBLE:
         return MipSolution(MipStatus.INFEASIBLE, choice, math.nan, math.inf)
