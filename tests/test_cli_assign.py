@@ -763,7 +763,8 @@ def test_a_revision_by_landstal_follows_the_law_and_goes_with_its_batch(tmp_path
         2,
         "error: 1 problem in the input:\n  --revise-quotas: every case of this batch was placed "
         "before, so this is a re-run of an earlier batch: its quota revision was not recorded. "
-        "To revise the quotas with no case to place, give a cases file with no cases\n",
+        "To see the recorded batch, run it without --revise-quotas and new quotas; to revise "
+        "the quotas with no case to place, give a cases file with no cases\n",
     )
     assert sum(r["kvote"] for r in _status_rows(ledger)) == 400
     # Regression: a batch with no cases that revises the quotas said nothing was recorded.
@@ -1368,6 +1369,45 @@ def test_an_earlier_week_run_again_after_a_revision_shows_its_decisions(tmp_path
     part.write_text("case_id;persons\nA;2\n", encoding="utf-8")
     partial = run("assign", "--cases", str(part), "--ledger", str(ledger), "--json")
     assert json.loads(partial.stdout)["batch_no"] is None
+
+
+def test_a_week_that_held_an_earlier_weeks_case_is_shown_after_a_revision(tmp_path):
+    """Regression (fuzz audit, stop 28): week 2's file also held A, placed in week 1 and
+    skipped then, so after a revision its re-run matched no batch by its cases, placed nobody
+    and wrote an empty placeringer.csv over week 2's.  And week 1's own command, with its
+    --landstal, was refused as 'other quotas', pointing to --revise-quotas, which refuses a
+    re-run: both now show the batch as recorded."""
+    from visitering.batch import RERUN_SINCE_CHANGED
+
+    ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;1\n", "case_id;persons\nA;1\nB;1\n")
+    out = tmp_path / "o2"
+    first = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out", str(out))
+    assert first.exit_code == 0, first.output
+    before = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    week3 = tmp_path / "w3.csv"
+    week3.write_text("case_id;persons\nC;1\n", encoding="utf-8")
+    revised = run("assign", "--cases", str(week3), "--ledger", str(ledger), "--landstal",
+                  "500", "--revise-quotas")  # fmt: skip
+    assert revised.exit_code == 0, revised.output
+    again = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out", str(out),
+                "--json")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert (json.loads(again.stdout)["batch_no"], json.loads(again.stdout)["already_recorded"]) == (
+        2,
+        True,
+    )
+    after = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    rows = [line for line in after.splitlines() if not line.startswith("#")]
+    assert rows == [line for line in before.splitlines() if not line.startswith("#")]
+    assert len(rows) == 2 and rows[1].startswith("B;")
+    week1 = tmp_path / "w1.csv"
+    as_then = run("assign", "--cases", str(week1), "--landstal", "600", "--ledger", str(ledger),
+                  "--json")  # fmt: skip
+    assert as_then.exit_code == 0, as_then.output
+    doc = json.loads(as_then.stdout)
+    assert (doc["batch_no"], doc["already_recorded"]) == (1, True)
+    assert RERUN_SINCE_CHANGED in doc["notes"]
+    assert _placed(ledger) == 3  # nothing placed twice
 
 
 def test_a_ledger_begun_from_a_deviating_scenario_records_the_landstals_change(tmp_path):

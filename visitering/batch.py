@@ -181,6 +181,10 @@ def run_batch(
         )
     if year_quota is None and (note := _proxy_note(ledger)) and note not in inputs.notes:
         inputs = replace(inputs, notes=(*inputs.notes, note))
+    if year_quota is not None and revision is None and revise is None:
+        rerun = _rerun_on_other_quotas(inputs, ledger, year_quota)
+        if rerun is not None:
+            return rerun
     ids = [c.case_id for c in inputs.cases]
     for attempt in range(LEDGER_ATTEMPTS):
         try:
@@ -292,6 +296,22 @@ def _same_cases_recorded(inputs: BatchInputs, ledger: Ledger, seen: Snapshot) ->
     return ledger.batch_of_cases(ids)
 
 
+def _rerun_on_other_quotas(
+    inputs: BatchInputs, ledger: Ledger, year_quota: Mapping[int, int]
+) -> Batch | None:
+    """An earlier week's command run again as it was (its ``--landstal`` or ``--quotas``)
+    after the quotas were revised: the batch as recorded, not the error that other quotas
+    cannot replace the ledger's.  Regression (fuzz audit, stop 28): that error sent the user
+    to ``--revise-quotas``, which refuses a re-run, so the recorded batch could be seen only
+    by leaving the quotas out."""
+    if ledger.year_quotas() == dict(year_quota):
+        return None
+    earlier = _same_cases_recorded(
+        inputs, ledger, ledger.snapshot([c.case_id for c in inputs.cases])
+    )
+    return None if earlier is None else _from_record(earlier, (*inputs.notes, RERUN_SINCE_CHANGED))
+
+
 def _refuse_a_revision_by_a_rerun(
     inputs: BatchInputs, seen: Snapshot, skipped: frozenset[str]
 ) -> None:
@@ -309,8 +329,9 @@ def _refuse_a_revision_by_a_rerun(
         raise InputError(
             InputProblem(
                 "every case of this batch was placed before, so this is a re-run of an earlier "
-                "batch: its quota revision was not recorded. To revise the quotas with no case "
-                "to place, give a cases file with no cases",
+                "batch: its quota revision was not recorded. To see the recorded batch, run it "
+                "without --revise-quotas and new quotas; to revise the quotas with no case to "
+                "place, give a cases file with no cases",
                 "--revise-quotas",
             )
         )

@@ -564,17 +564,32 @@ class Ledger:
         return None if row is None else self._batch_record(row)
 
     def batch_of_cases(self, case_ids: Collection[str]) -> BatchRecord | None:
-        """The committed batch that placed exactly the cases ``case_ids``, if any: an earlier
-        week's file run again after its inputs' hash changed (the quotas were revised since,
-        say), found by its cases.  Decisions replaced since count for the batch that made
-        them."""
+        """The committed batch that an earlier week's file ``case_ids`` recorded, if any: that
+        file run again after its inputs' hash changed (the quotas were revised since, say),
+        found by its cases.  Decisions replaced since count for the batch that made them.
+
+        The batch that placed exactly these cases; else the one that placed some of them and
+        no other case, every other case of the file having been placed before it (skipped
+        then as placed already).  Regression (fuzz audit, stop 28): a week whose file also
+        held a case of an earlier week was not found, and its re-run wrote an empty export."""
         wanted = set(case_ids)
         members: dict[int, set[str]] = {}
+        first: dict[str, int] = {}
         tables = ("placering", "genvisitering") if self._has_replacements else ("placering",)
         for table in tables:
             for case_id, batch_no in self._db.execute(f"SELECT case_id, batch_no FROM {table}"):
                 members.setdefault(batch_no, set()).add(case_id)
+                first[case_id] = min(first.get(case_id, batch_no), batch_no)
         found = next((b for b, ids in sorted(members.items()) if ids == wanted), None)
+        if found is None and wanted <= set(first):
+            found = max(
+                (
+                    b
+                    for b, ids in members.items()
+                    if ids <= wanted and all(first[c] < b for c in wanted - ids)
+                ),
+                default=None,
+            )
         if found is None:
             return None
         row = self._db.execute(
