@@ -278,7 +278,10 @@ class Parameters:
         Municipalities per case kept in the restricted MIP besides those the relaxation uses
         and those that cannot be excluded by the bound (see :mod:`.solver`).
     mip_solver:
-        ``"highs"`` (default) or ``"cp_sat"``, through OR-Tools MathOpt.
+        ``"highs"`` (default) or ``"cp_sat"``, through OR-Tools MathOpt.  CP-SAT runs its
+        interleaved search, the one whose result does not depend on its workers' timing: same
+        inputs, same placement, at about 4 times its racing search's time (80 cases: 1.9 s
+        against 0.4 s).
     threads:
         Solver threads; ``None`` (default): the solver's own choice, with the first MIP run
         beside the Lagrangian bound.  ``1`` keeps the whole solve on one core, so that
