@@ -93,6 +93,19 @@ def test_an_unusable_out_fails_before_the_ledger_records_the_batch(tmp_path, one
     assert not book.exists()
 
 
+def test_a_ledger_does_not_start_in_a_directory_that_does_not_exist(tmp_path, one_case):
+    """Regression (fuzz audit, stop 28): ``--ledger a/b/l.sqlite`` created a/b, so a mistyped
+    path started a second ledger of the year with its quotas untouched."""
+    book = tmp_path / "typo" / "deeper" / "l.sqlite"
+    result = run("assign", "--cases", str(one_case), "--landstal", "600", "--ledger", str(book))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: 1 problem in the input:\n  {book}: cannot start a ledger here: its directory "
+        f"{book.parent} does not exist (create it first, or check the path)\n",
+    )
+    assert not (tmp_path / "typo").exists()
+
+
 def test_a_new_ledger_is_removed_when_its_first_batch_has_no_placement(tmp_path):
     cases = tmp_path / "cases.csv"
     cases.write_text("case_id;persons\nBIG-1;90\n", encoding="utf-8")

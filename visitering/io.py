@@ -273,7 +273,6 @@ def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
         check_ledger_writable(path)
     try:
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, isolation_level=None)
         else:
             connection = _connect_for_reading(path)
@@ -304,10 +303,21 @@ def open_database(path: Path, create: bool = True) -> sqlite3.Connection:
 
 def check_ledger_writable(path: Path) -> None:
     """Refuse to record in a ledger that cannot be written, naming what is read-only (before
-    any work is done: :func:`open_database` checks again when it opens the file)."""
+    any work is done: :func:`open_database` checks again when it opens the file).
+
+    A ledger starts only in a directory that exists: a mistyped path would otherwise start a
+    second ledger of the year, with its quotas untouched, where the caseworker meant to add
+    to the first (fuzz audit, stop 28: the missing directories were created).
+    """
     directory = path.parent
-    while not directory.exists() and directory != directory.parent:
-        directory = directory.parent
+    if not directory.is_dir():
+        raise InputError(
+            Problem(
+                f"cannot start a ledger here: its directory {directory} does not exist (create "
+                "it first, or check the path)",
+                str(path),
+            )
+        )
     if path.exists() and not os.access(path, os.W_OK):
         what = "the file cannot be written (read-only for this user, or on a read-only disk)"
     elif not os.access(directory, os.W_OK):
