@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from visitering import io
 from visitering.cli import app
 from visitering.inputs import embedded
-from visitering.inputs.embedded import PROXY_NOTE
+from visitering.inputs.embedded import PROXY_NOTE, kommuner
 from visitering.inputs.profiles import PROFILE_PROXY_NOTE
 from visitering.kvoter.revision import revider
 from visitering.ledger import Ledger
@@ -517,7 +517,26 @@ def test_quota_file_must_name_every_municipality(tmp_path):
     cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
     result = run("assign", "--cases", str(cases), "--quotas", str(quotas))
     assert result.exit_code == 2
-    assert f"  {quotas}: kommunekode 147 (Frederiksberg) is missing\n" in result.stderr
+    # One line, not 97 (regression, fuzz audit, stop 28; a header alone gave 98 lines).
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {quotas}: 97 municipalities are missing: 147 "
+        "(Frederiksberg), 151 (Ballerup), 153 (Brøndby), 155 (Dragør), 157 (Gentofte), 159 "
+        "(Gladsaxe), 161 (Glostrup), 163 (Herlev), 165 (Albertslund), 167 (Hvidovre) and 87 "
+        "more; all 98 municipalities must be present\n"
+    )
+    quotas.write_text("kommunekode;kommunekvote\n", encoding="utf-8")
+    result = run("assign", "--cases", str(cases), "--quotas", str(quotas))
+    assert result.stderr == (
+        f"error: 1 problem in the input:\n  {quotas}: no municipality rows; all 98 "
+        "municipalities must be present\n"
+    )
+    rows = "".join(f"{k};1\n" for k in kommuner() if k not in (101, 147))
+    quotas.write_text(f"kommunekode;kommunekvote\n{rows}", encoding="utf-8")
+    result = run("assign", "--cases", str(cases), "--quotas", str(quotas))
+    assert result.stderr.splitlines()[1:] == [
+        f"  {quotas}: kommunekode {k} ({name}) is missing; all 98 municipalities must be present"
+        for k, name in ((101, "København"), (147, "Frederiksberg"))
+    ]
 
 
 def test_ledger_without_quotas_needs_a_source(tmp_path):

@@ -8,6 +8,7 @@ row numbers) and the municipality list, and either returns validated objects or 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import PurePath
 
 from visitering.domain import (
@@ -70,18 +71,36 @@ def _count(row: Row, column: str, table: Table, problems: list[Problem]) -> int 
     return parse_count(row.cells.get(column, ""), problems, table.source, row.number, column)
 
 
+#: Up to this many missing municipalities are named one per line; more are summed up.
+MISSING_LISTED = 10
+
+
 def _report_missing(
-    seen: dict[int, int], table: Table, kommuner: Kommuner, problems: list[Problem]
+    seen: Collection[int], table: Table, kommuner: Kommuner, problems: list[Problem]
 ) -> None:
-    for code in kommuner:
-        if code not in seen:
-            problems.append(
-                Problem(
-                    f"kommunekode {code} ({kommuner[code].navn}) is missing; all "
-                    f"{len(kommuner)} municipalities must be present",
-                    table.source,
-                )
+    """Every municipality must be present: one line for each missing, up to
+    :data:`MISSING_LISTED`, else one line (regression, fuzz audit, stop 28: a file with a
+    header and no rows gave 98 lines)."""
+    missing = [code for code in kommuner if code not in seen]
+    must = f"all {len(kommuner)} municipalities must be present"
+    if not missing:
+        return
+    if len(missing) == len(kommuner):
+        problems.append(Problem(f"no municipality rows; {must}", table.source))
+    elif len(missing) > MISSING_LISTED:
+        named = ", ".join(f"{c} ({kommuner[c].navn})" for c in missing[:MISSING_LISTED])
+        problems.append(
+            Problem(
+                f"{len(missing)} municipalities are missing: {named} and "
+                f"{len(missing) - MISSING_LISTED} more; {must}",
+                table.source,
             )
+        )
+    else:
+        problems.extend(
+            Problem(f"kommunekode {code} ({kommuner[code].navn}) is missing; {must}", table.source)
+            for code in missing
+        )
 
 
 def _impossible(p: int | None, i: int | None, table: Table, row: Row) -> list[Problem]:
@@ -335,11 +354,7 @@ def read_kvoter(table: Table, kommuner: Kommuner) -> dict[int, int]:
         if code is not None and value is not None:
             out[code] = value
     if not problems:
-        problems = [
-            Problem(f"kommunekode {k} ({kommuner[k].navn}) is missing", table.source)
-            for k in kommuner
-            if k not in out
-        ]
+        _report_missing(out, table, kommuner, problems)
     if problems:
         raise InputError(problems)
     return out
