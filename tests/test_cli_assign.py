@@ -1358,6 +1358,29 @@ def test_kommuner_csv_rest_agrees_with_the_ledger_after_exceptions_beyond_a_quot
     ).read_text(encoding="utf-8-sig")
 
 
+def _shown_again_after_a_revision(
+    ledger: Path, week: Path, revising: Path, landstal: str, out: Path, batch_no: int
+) -> str:
+    """``week`` run again on ``ledger`` after ``revising`` revised the quotas to ``landstal``:
+    asserts that it shows recorded batch ``batch_no`` with the rows of its first run, and
+    returns the placeringer.csv written again."""
+    first = run("assign", "--cases", str(week), "--ledger", str(ledger), "--out", str(out))
+    assert first.exit_code == 0, first.output
+    before = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    revised = run("assign", "--cases", str(revising), "--ledger", str(ledger), "--landstal",
+                  landstal, "--revise-quotas")  # fmt: skip
+    assert revised.exit_code == 0, revised.output
+    again = run("assign", "--cases", str(week), "--ledger", str(ledger), "--out", str(out),
+                "--json")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    doc = json.loads(again.stdout)
+    assert (doc["batch_no"], doc["already_recorded"]) == (batch_no, True)
+    after = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    rows = [line for line in after.splitlines() if not line.startswith("#")]
+    assert rows == [line for line in before.splitlines() if not line.startswith("#")]
+    return after
+
+
 def test_an_earlier_week_run_again_after_a_revision_shows_its_decisions(tmp_path):
     """Regression (year audit, stop 27): the inputs' hash holds the quotas in force, so after
     a revision an earlier week's re-run placed nobody and wrote an empty placeringer.csv over
@@ -1366,21 +1389,7 @@ def test_an_earlier_week_run_again_after_a_revision_shows_its_decisions(tmp_path
 
     ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;2\nB;1\n", "case_id;persons\nC;1\n")
     week1 = tmp_path / "w1.csv"
-    out = tmp_path / "o1"
-    shown = run("assign", "--cases", str(week1), "--ledger", str(ledger), "--out", str(out))
-    assert shown.exit_code == 0, shown.output
-    before = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
-    revised = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--landstal",
-                  "800", "--revise-quotas")  # fmt: skip
-    assert revised.exit_code == 0, revised.output
-    again = run("assign", "--cases", str(week1), "--ledger", str(ledger), "--out", str(out),
-                "--json")  # fmt: skip
-    assert again.exit_code == 0, again.output
-    doc = json.loads(again.stdout)
-    assert (doc["batch_no"], doc["already_recorded"]) == (1, True)
-    after = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
-    rows = [line for line in after.splitlines() if not line.startswith("#")]
-    assert rows == [line for line in before.splitlines() if not line.startswith("#")]
+    after = _shown_again_after_a_revision(ledger, week1, week2, "800", tmp_path / "o1", 1)
     assert f"# {RERUN_SINCE_CHANGED}" in after.splitlines()  # no ";" to turn into ","
     assert _placed(ledger) == 4  # nothing placed twice
     # A file of some of the week's cases only is not that batch: nothing to place, as before.
@@ -1399,25 +1408,10 @@ def test_a_week_that_held_an_earlier_weeks_case_is_shown_after_a_revision(tmp_pa
     from visitering.batch import RERUN_SINCE_CHANGED
 
     ledger, week2 = _two_weeks(tmp_path, "case_id;persons\nA;1\n", "case_id;persons\nA;1\nB;1\n")
-    out = tmp_path / "o2"
-    first = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out", str(out))
-    assert first.exit_code == 0, first.output
-    before = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
     week3 = tmp_path / "w3.csv"
     week3.write_text("case_id;persons\nC;1\n", encoding="utf-8")
-    revised = run("assign", "--cases", str(week3), "--ledger", str(ledger), "--landstal",
-                  "500", "--revise-quotas")  # fmt: skip
-    assert revised.exit_code == 0, revised.output
-    again = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out", str(out),
-                "--json")  # fmt: skip
-    assert again.exit_code == 0, again.output
-    assert (json.loads(again.stdout)["batch_no"], json.loads(again.stdout)["already_recorded"]) == (
-        2,
-        True,
-    )
-    after = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    after = _shown_again_after_a_revision(ledger, week2, week3, "500", tmp_path / "o2", 2)
     rows = [line for line in after.splitlines() if not line.startswith("#")]
-    assert rows == [line for line in before.splitlines() if not line.startswith("#")]
     assert len(rows) == 2 and rows[1].startswith("B;")
     week1 = tmp_path / "w1.csv"
     as_then = run("assign", "--cases", str(week1), "--landstal", "600", "--ledger", str(ledger),
