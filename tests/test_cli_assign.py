@@ -236,6 +236,8 @@ def test_a_corrected_case_is_placed_again_with_the_quota_given_back(tmp_path):
         f"Quotas: those in force in the ledger\n{PROFILE_PROXY_NOTE}\n{PROXY_NOTE}\n"
         "This batch is already recorded as batch 2; this run recorded nothing. The recorded "
         "decisions follow.\n"
+        # As the first run said (review, stop 28: a re-run dropped the line).
+        "1 case(s) already placed in earlier batches were left out.\n"
         "Placed again (genvisitering) in batch 2, the quota of their earlier decisions given "
         "back first: A (data corrected since the decision). Their earlier decisions stay in the "
         "ledger as replaced.\n"
@@ -1420,7 +1422,56 @@ def test_a_week_that_held_an_earlier_weeks_case_is_shown_after_a_revision(tmp_pa
     doc = json.loads(as_then.stdout)
     assert (doc["batch_no"], doc["already_recorded"]) == (1, True)
     assert RERUN_SINCE_CHANGED in doc["notes"]
+    assert doc["skipped_already_placed"] == 0
+    # Only the quotas week 1 was placed against show it: a mistyped landstal is refused as
+    # before (review, stop 28).
+    typo = run("assign", "--cases", str(week1), "--landstal", "6000", "--ledger", str(ledger))
+    assert typo.exit_code == 2
+    assert "the ledger already holds decisions against other quotas" in typo.stderr
     assert _placed(ledger) == 3  # nothing placed twice
+
+
+def test_a_re_run_is_found_by_the_cases_its_file_held(tmp_path):
+    """Review (stop 28): matching a week by the cases it placed, with the others placed
+    before, showed batch 3 (A placed again on arrival) for week 2's file {A, B}, whose batch
+    2 placed B; and a file {A, B} never run was shown as batch 2.  A batch now records the
+    cases its file held and left out, and only the batch of exactly that file is shown."""
+    ledger, week2 = _two_weeks(
+        tmp_path,
+        "case_id;persons;quota_refugee\nA;1;true\n",
+        "case_id;persons;quota_refugee\nA;1;true\nB;1;false\n",
+    )
+    out = tmp_path / "o2"
+    assert run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out",
+               str(out)).exit_code == 0  # fmt: skip
+    first_rows = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    arrival = tmp_path / "w3.csv"
+    arrival.write_text("case_id;persons;quota_refugee\nA;1;true\n", encoding="utf-8")
+    placed_again = run("assign", "--cases", str(arrival), "--ledger", str(ledger), "--re-place",
+                       "A", "--json")  # fmt: skip
+    assert json.loads(placed_again.stdout)["batch_no"] == 3
+    week4 = tmp_path / "w4.csv"
+    week4.write_text("case_id;persons\nC;1\n", encoding="utf-8")
+    revised = run("assign", "--cases", str(week4), "--ledger", str(ledger), "--landstal",
+                  "500", "--revise-quotas")  # fmt: skip
+    assert revised.exit_code == 0, revised.output
+    again = run("assign", "--cases", str(week2), "--ledger", str(ledger), "--out", str(out),
+                "--json")  # fmt: skip
+    doc = json.loads(again.stdout)
+    assert (doc["batch_no"], doc["already_recorded"], doc["skipped_already_placed"]) == (2, True, 1)
+    rows = (out / "placeringer.csv").read_text(encoding="utf-8-sig")
+    assert [r for r in rows.splitlines() if not r.startswith("#")] == [
+        r for r in first_rows.splitlines() if not r.startswith("#")
+    ]
+    # A file of cases that no one file held is no recorded batch: both are left out.
+    never = tmp_path / "never.csv"
+    never.write_text("case_id;persons\nB;1\nC;1\n", encoding="utf-8")
+    doc = json.loads(run("assign", "--cases", str(never), "--ledger", str(ledger), "--json").stdout)
+    assert (doc["batch_no"], doc["already_recorded"], doc["skipped_already_placed"]) == (
+        None,
+        False,
+        2,
+    )
 
 
 def test_a_ledger_begun_from_a_deviating_scenario_records_the_landstals_change(tmp_path):

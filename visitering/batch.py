@@ -303,13 +303,15 @@ def _rerun_on_other_quotas(
     after the quotas were revised: the batch as recorded, not the error that other quotas
     cannot replace the ledger's.  Regression (fuzz audit, stop 28): that error sent the user
     to ``--revise-quotas``, which refuses a re-run, so the recorded batch could be seen only
-    by leaving the quotas out."""
+    by leaving the quotas out.  Only the quotas that batch was placed against will do: any
+    others are refused as before (review, stop 28: a mistyped landstal showed the batch)."""
     if ledger.year_quotas() == dict(year_quota):
         return None
-    earlier = _same_cases_recorded(
-        inputs, ledger, ledger.snapshot([c.case_id for c in inputs.cases])
-    )
-    return None if earlier is None else _from_record(earlier, (*inputs.notes, RERUN_SINCE_CHANGED))
+    seen = ledger.snapshot([c.case_id for c in inputs.cases])
+    earlier = _same_cases_recorded(inputs, ledger, seen)
+    if earlier is None or ledger.quotas_at(earlier.batch_no) != dict(year_quota):
+        return None
+    return _from_record(earlier, (*inputs.notes, RERUN_SINCE_CHANGED))
 
 
 def _refuse_a_revision_by_a_rerun(
@@ -489,6 +491,9 @@ def _totals(batch: Batch) -> dict[str, Any]:
         "bound": r.bound,
         "counts": dict(r.counts),
         "remaining_before": {str(k): v for k, v in sorted(batch.remaining_before.items())},
+        # The file's cases it left out as placed before: a re-run shows them as the first run
+        # did, and is found by them after a revision (Ledger.batch_of_cases).  Ids only.
+        "skipped_case_ids": sorted(batch.skipped_case_ids),
     }
 
 
@@ -526,6 +531,7 @@ def _from_record(record: BatchRecord, notes: tuple[str, ...]) -> Batch:
         result,
         before,
         notes,
+        skipped_case_ids=tuple(totals.get("skipped_case_ids", ())),
         batch_no=record.batch_no,
         already_recorded=True,
         re_placed={k: Genvisitering(g) for k, g in record.re_placed.items()},

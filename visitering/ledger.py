@@ -416,6 +416,18 @@ class Ledger:
             [(q, k) for k, q in change.quotas],
         )
 
+    def quotas_at(self, batch_no: int) -> dict[int, int]:
+        """The year's quotas that were in force when batch ``batch_no`` was placed: those a
+        later revision replaced first, else those in force now."""
+        row = self._db.execute(
+            "SELECT previous FROM kvote_revision WHERE after_batch >= ? ORDER BY revision_no "
+            "LIMIT 1",
+            (batch_no,),
+        ).fetchone()
+        if row is None:
+            return self.year_quotas()
+        return {int(k): int(q) for k, q in json.loads(row[0])}
+
     def revisions(self) -> list[tuple[int, int | None, str]]:
         """Recorded quota revisions: (revision number, last batch before it, reason)."""
         return [
@@ -566,30 +578,21 @@ class Ledger:
     def batch_of_cases(self, case_ids: Collection[str]) -> BatchRecord | None:
         """The committed batch that an earlier week's file ``case_ids`` recorded, if any: that
         file run again after its inputs' hash changed (the quotas were revised since, say),
-        found by its cases.  Decisions replaced since count for the batch that made them.
-
-        The batch that placed exactly these cases; else the one that placed some of them and
-        no other case, every other case of the file having been placed before it (skipped
-        then as placed already).  Regression (fuzz audit, stop 28): a week whose file also
-        held a case of an earlier week was not found, and its re-run wrote an empty export."""
+        found by its cases: those it placed and those it left out as placed before (recorded
+        with it; a batch recorded before they were is found by the cases it placed alone).
+        Decisions replaced since count for the batch that made them.  Regression (fuzz audit
+        and review, stop 28): a week whose file also held an earlier week's case was not
+        found, and its re-run wrote an empty export over the week's own."""
         wanted = set(case_ids)
         members: dict[int, set[str]] = {}
-        first: dict[str, int] = {}
         tables = ("placering", "genvisitering") if self._has_replacements else ("placering",)
         for table in tables:
             for case_id, batch_no in self._db.execute(f"SELECT case_id, batch_no FROM {table}"):
                 members.setdefault(batch_no, set()).add(case_id)
-                first[case_id] = min(first.get(case_id, batch_no), batch_no)
+        for batch_no, summary in self._db.execute("SELECT batch_no, summary FROM batch"):
+            skipped = json.loads(summary).get("skipped_case_ids", ())
+            members.setdefault(batch_no, set()).update(skipped)
         found = next((b for b, ids in sorted(members.items()) if ids == wanted), None)
-        if found is None and wanted <= set(first):
-            found = max(
-                (
-                    b
-                    for b, ids in members.items()
-                    if ids <= wanted and all(first[c] < b for c in wanted - ids)
-                ),
-                default=None,
-            )
         if found is None:
             return None
         row = self._db.execute(
