@@ -24,7 +24,7 @@ from visitering.assignment.costs import PairCosts, coupling
 from visitering.assignment.eligibility import eligibility
 from visitering.assignment.instance import compile_problem
 from visitering.assignment.lagrangian import SubgradientAscent
-from visitering.assignment.mip import MipData, MipSolution, MipStatus
+from visitering.assignment.mip import SOLVER_FAILED_NOTE, MipData, MipSolution, MipStatus
 from visitering.assignment.placements import objective_of
 from visitering.assignment.problem import Parameters, Problem, Weights
 from visitering.assignment.result import Result, Status
@@ -364,4 +364,32 @@ def test_a_second_solver_error_is_no_solution_not_a_crash(monkeypatch: pytest.Mo
     s = search.Search(inst, basis, cost_matrix(inst, pc), cp, search.Clock(5.0))
     sol, _ = s.mip(np.arange(len(s.pairs.rows)))
     assert calls == ["off", "on"]
-    assert (sol.status, sol.dual_bound) == (MipStatus.NO_SOLUTION, -math.inf)
+    assert (sol.status, sol.dual_bound, sol.failed) == (MipStatus.NO_SOLUTION, -math.inf, True)
+    assert s.notes == [SOLVER_FAILED_NOTE]
+
+
+def test_a_failing_solver_is_named_not_taken_for_the_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review (stop 28): with every MIP failing, an overshoot batch ended "unknown" after
+    0.1 s with the note "time limit reached before any placement".  The note now names the
+    failure; and an error that is no solver failure (a bug here) is raised, not swallowed."""
+    from ortools.math_opt.python import mathopt
+
+    def failing(model: Any, kind: Any, params: Any) -> Any:
+        raise RuntimeError("HighsStatus: kError [INTERNAL]")
+
+    monkeypatch.setattr(mathopt, "solve", failing)
+    from visitering.cases import Case
+
+    problem = make_problem([Case("a", 3), Case("b", 1)], {101: 1, 102: 1}, allow_overshoot=True)
+    result = solver.solve(problem)
+    assert result.status is Status.UNKNOWN
+    assert result.notes == (SOLVER_FAILED_NOTE,)
+
+    def broken(model: Any, kind: Any, params: Any) -> Any:
+        raise ValueError("a malformed model")
+
+    monkeypatch.setattr(mathopt, "solve", broken)
+    with pytest.raises(ValueError, match="a malformed model"):
+        solver.solve(problem)

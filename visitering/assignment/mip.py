@@ -43,6 +43,19 @@ class MipSolution:
     choice: IntArray
     objective: float
     dual_bound: float
+    #: The solver failed (an internal error, twice): nothing was found or proven.
+    failed: bool = False
+
+
+#: What the solver's own failure looks like through OR-Tools MathOpt: ``RuntimeError`` for an
+#: internal error, or the ``AttributeError`` that OR-Tools 9.15's conversion of that status
+#: raises instead (fuzz audit, stop 28).  Anything else is a bug here, and is raised.
+SOLVER_FAILURES = (RuntimeError, AttributeError)
+#: The note a search gives when a MIP's solver failed twice (:attr:`MipSolution.failed`).
+SOLVER_FAILED_NOTE = (
+    "HiGHS failed on a MIP with an internal error, also with its presolve: that step found "
+    "and proved nothing"
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -419,7 +432,7 @@ def solve_mip(
     started = time.perf_counter()
     try:
         result = mathopt.solve(model, kind, params=params)
-    except Exception:
+    except SOLVER_FAILURES:
         if solver != "highs":
             raise
         # Without presolve, HiGHS can stop with "kError [INTERNAL]" on a valid model, and
@@ -431,12 +444,12 @@ def solve_mip(
         params.time_limit = datetime.timedelta(seconds=left)
         try:
             result = mathopt.solve(model, kind, params=params)
-        except Exception:
+        except SOLVER_FAILURES:
             result = None  # nothing found, nothing proven
     choice = np.full(data.inst.n, -1, dtype=np.int64)
     choice[data.pairs.rows[data.fixed]] = data.fixed
     if result is None:
-        return MipSolution(MipStatus.NO_SOLUTION, choice, math.nan, -math.inf)
+        return MipSolution(MipStatus.NO_SOLUTION, choice, math.nan, -math.inf, failed=True)
     reason = result.termination.reason
     bound = float(result.termination.objective_bounds.dual_bound)
     if reason == mathopt.TerminationReason.INFEASIBLE:

@@ -25,7 +25,7 @@ from visitering.assignment.costs import Coupling
 from visitering.assignment.eligibility import Basis
 from visitering.assignment.instance import Instance, IntArray
 from visitering.assignment.lagrangian import LagrangianBound, SubgradientAscent
-from visitering.assignment.mip import MipData, MipSolution, MipStatus, solve_mip
+from visitering.assignment.mip import SOLVER_FAILED_NOTE, MipData, MipSolution, MipStatus, solve_mip
 from visitering.assignment.placements import objective_of, positions
 from visitering.assignment.relaxation import Network, Pairs, Relaxation
 from visitering.assignment.rounding import local_search, round_relaxation
@@ -227,6 +227,8 @@ class Search:
             cutoff=cutoff,
             threads=self.params.threads,
         )
+        if sol.failed and SOLVER_FAILED_NOTE not in self.notes:
+            self.notes.append(SOLVER_FAILED_NOTE)
         return sol, data
 
     # -- phases ------------------------------------------------------------------------------

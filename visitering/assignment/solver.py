@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from visitering.assignment.costs import Coupling, PairCosts, coupling
 from visitering.assignment.diagnosis import quota_shortfall, unplaceable_cases
 from visitering.assignment.eligibility import Basis, eligibility
 from visitering.assignment.instance import Instance, compile_problem
+from visitering.assignment.mip import SOLVER_FAILED_NOTE
 from visitering.assignment.placements import placements
 from visitering.assignment.problem import Problem
 from visitering.assignment.quiet import native_stdout_silenced
@@ -85,7 +87,8 @@ def _solve(problem: Problem) -> Result:
     outcome = run(search)
     if isinstance(outcome, tuple):
         status = Status.INFEASIBLE if outcome else Status.UNKNOWN
-        return _without_placement(status, inst, outcome, clock, search.bound)
+        failed = [n for n in search.notes if n == SOLVER_FAILED_NOTE]
+        return _without_placement(status, inst, outcome, clock, search.bound, failed)
     return _assemble(inst, basis, pc, cp, outcome, clock, search.notes, search.cut_short)
 
 
@@ -133,8 +136,13 @@ def _without_placement(
     diagnosis: tuple[Diagnosis, ...],
     clock: Clock,
     bound: float = math.nan,
+    failures: Sequence[str] = (),
 ) -> Result:
-    notes = () if status is Status.INFEASIBLE else ("time limit reached before any placement",)
+    """A result with no placement; ``failures``: the search's notes of a solver that failed
+    (then the cause, not the time limit: review, stop 28)."""
+    notes: tuple[str, ...] = ()
+    if status is not Status.INFEASIBLE:
+        notes = tuple(failures) or ("time limit reached before any placement",)
     return Result(
         status=status,
         bound=None if math.isnan(bound) else bound,
