@@ -104,6 +104,11 @@ def test_a_ledger_does_not_start_in_a_directory_that_does_not_exist(tmp_path, on
         f"{book.parent} does not exist (create it first, or check the path)\n",
     )
     assert not (tmp_path / "typo").exists()
+    beside = tmp_path / "a-file"
+    beside.write_text("", encoding="utf-8")
+    result = run("assign", "--cases", str(one_case), "--landstal", "600", "--ledger",
+                 str(beside / "l.sqlite"))  # fmt: skip
+    assert f"its directory {beside} is a file (check the path)\n" in result.stderr
 
 
 def test_a_new_ledger_is_removed_when_its_first_batch_has_no_placement(tmp_path):

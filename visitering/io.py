@@ -311,12 +311,13 @@ def check_ledger_writable(path: Path) -> None:
     """
     directory = path.parent
     if not directory.is_dir():
+        what = (
+            "is a file (check the path)"
+            if directory.exists()
+            else "does not exist (create it first, or check the path)"
+        )
         raise InputError(
-            Problem(
-                f"cannot start a ledger here: its directory {directory} does not exist (create "
-                "it first, or check the path)",
-                str(path),
-            )
+            Problem(f"cannot start a ledger here: its directory {directory} {what}", str(path))
         )
     if path.exists() and not os.access(path, os.W_OK):
         what = "the file cannot be written (read-only for this user, or on a read-only disk)"

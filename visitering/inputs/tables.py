@@ -86,7 +86,9 @@ def _report_missing(
     if not missing:
         return
     if len(missing) == len(kommuner):
-        problems.append(Problem(f"no municipality rows; {must}", table.source))
+        problems.append(
+            Problem(f"none of the {len(kommuner)} municipalities is present", table.source)
+        )
     elif len(missing) > MISSING_LISTED:
         named = ", ".join(f"{c} ({kommuner[c].navn})" for c in missing[:MISSING_LISTED])
         problems.append(
