@@ -24,7 +24,7 @@ def _citations() -> list[tuple[Path, str, str]]:
     found = []
     for path in sorted([*ROOT.joinpath("visitering").rglob("*.py"), *ROOT.glob("tests/*.py")]):
         text = path.read_text(encoding="utf-8")
-        for m in re.finditer(r"rules\.md`{0,2} § (\d+)(, \"([^\"]+)\")?", text):
+        for m in re.finditer(r"rules\.md`{0,2}\s+§ (\d+)(, \"([^\"]+)\")?", text):
             found.append((path, m.group(1), m.group(3) or ""))
     return found
 
