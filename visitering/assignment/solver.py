@@ -87,7 +87,7 @@ def _solve(problem: Problem) -> Result:
     outcome = run(search)
     if isinstance(outcome, tuple):
         status = Status.INFEASIBLE if outcome else Status.UNKNOWN
-        failed = [n for n in search.notes if n == SOLVER_FAILED_NOTE]
+        failed = (SOLVER_FAILED_NOTE,) if SOLVER_FAILED_NOTE in search.notes else ()
         return _without_placement(status, inst, outcome, clock, search.bound, failed)
     return _assemble(inst, basis, pc, cp, outcome, clock, search.notes, search.cut_short)
 

@@ -112,12 +112,10 @@ def run_with_baseline(
     same seed, the baseline that ``visitering simulate`` reports beside a sweep (``None``
     without ``baseline``), on one pool.  A spec without uncertainty is its own baseline: its
     runs are not repeated (:func:`baseline_repeats`)."""
-    if not baseline_repeats(spec, baseline):
-        results = run_simulation(spec, runs, seed, workers, scheduler, progress)
-        return results, (results if baseline else None)
-    specs = (spec, spec.without_uncertainty())
-    results, certain = run_simulations(specs, runs, seed, workers, scheduler, progress)
-    return results, certain
+    repeats = baseline_repeats(spec, baseline)
+    specs = (spec, spec.without_uncertainty()) if repeats else (spec,)
+    results, *again = run_simulations(specs, runs, seed, workers, scheduler, progress)
+    return results, (again[0] if repeats else results if baseline else None)
 
 
 def baseline_repeats(spec: SimulationSpec, baseline: bool) -> bool:
