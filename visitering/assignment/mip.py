@@ -214,9 +214,17 @@ class Variables:
         self.tier: np.ndarray[tuple[int, ...], np.dtype[np.int64]] = lm.add_variables(
             np.zeros(caps.size), caps.ravel(), integer=data.whole_persons
         ).reshape(caps.shape)
-        self.overshoot = np.zeros(0, dtype=np.int64)
+        #: ``(K, S)``: persons beyond the quota per municipality, by overshoot-spread tier
+        #: (the last one unbounded); ``(K, 0)`` without ``allow_overshoot``.
+        self.overshoot: np.ndarray[tuple[int, ...], np.dtype[np.int64]] = np.zeros(
+            (inst.k, 0), dtype=np.int64
+        )
         if data.overshoot_mode:
-            self.overshoot = lm.add_variables(np.zeros(inst.k), np.full(inst.k, np.inf), False)
+            over: FloatArray = cp.over_cap.astype(np.float64)
+            over[:, -1] = np.inf
+            self.overshoot = lm.add_variables(
+                np.zeros(over.size), over.ravel(), integer=False
+            ).reshape(over.shape)
         self.group_keys = np.zeros((0, 2), dtype=np.int64)
         if cp.group_cap is not None:
             g = inst.group[pairs.rows[q]]
@@ -272,10 +280,10 @@ class Constraints:
         inst, v = self.data.inst, self.v
         ks = np.arange(inst.k)  # also where only fixed cases load the quota
         row, col, coef = [self.cols[self.quota]], [self.v.x[self.quota]], [self.persons[self.quota]]
-        if len(v.overshoot):
-            row.append(ks)
-            col.append(v.overshoot)
-            coef.append(-np.ones(inst.k))
+        if v.overshoot.size:
+            row.append(np.repeat(ks, v.overshoot.shape[1]))
+            col.append(v.overshoot.ravel())
+            coef.append(-np.ones(v.overshoot.size))
         else:
             widths = self.data.cp.tier_cap[v.touched]
             self.lm.set_upper(v.tier[:, -1], (widths[:, -1] + v.exception_reach).astype(np.float64))
@@ -334,7 +342,7 @@ class Constraints:
     def _least_overshoot_budget(self) -> None:
         """``allow_overshoot`` phase 2: total overshoot within the least total found."""
         budget = self.data.overshoot_budget
-        o = self.v.overshoot
+        o = self.v.overshoot.ravel()
         if len(o) and budget is not None:
             self.lm.add_rows(
                 np.zeros(len(o), dtype=np.int64),
@@ -346,7 +354,8 @@ class Constraints:
 
 
 class Objective:
-    """Total cost (pair costs, pace tiers, concentration), or total overshoot (phase 1)."""
+    """Total cost (pair costs, pace tiers, concentration, overshoot spread), or total
+    overshoot (phase 1)."""
 
     def __init__(self, lm: LinearModel, data: MipData, v: Variables) -> None:
         self.lm, self.data, self.v = lm, data, v
@@ -355,15 +364,17 @@ class Objective:
         """Set the objective: one term per non-zero weight."""
         lm, data, v = self.lm, self.data, self.v
         if minimise_overshoot:
-            lm.set_costs(v.overshoot, np.ones(len(v.overshoot)))
+            lm.set_costs(v.overshoot.ravel(), np.ones(v.overshoot.size))
             return
         cp = data.cp
-        ids = [v.x, v.tier.ravel(), v.excess, v.overshoot]
+        ids = [v.x, v.tier.ravel(), v.excess, v.overshoot.ravel()]
+        # Persons beyond the quota pay the top pace tier through the unbounded last tier, and
+        # the overshoot spread's tiers here.
         costs = [
             data.pairs.cost[data.free].astype(np.float64),
             np.tile(cp.tier_cost, len(v.touched)).astype(np.float64),
             np.full(len(v.excess), float(cp.group_cost)),
-            np.zeros(len(v.overshoot)),
+            np.tile(cp.over_cost, v.overshoot.size // len(cp.over_cost)).astype(np.float64),
         ]
         lm.set_costs(np.concatenate(ids), np.concatenate(costs))
         lm.offset = self.constant()

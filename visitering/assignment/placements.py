@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from visitering.assignment.costs import Coupling, PairCosts, group_costs, tier_costs
+from visitering.assignment.costs import (
+    Coupling,
+    PairCosts,
+    group_costs,
+    overshoot_costs,
+    tier_costs,
+)
 from visitering.assignment.eligibility import (
     TIE_BASES,
     Basis,
@@ -47,11 +53,13 @@ def loads(inst: Instance, quota: np.ndarray, cols: IntArray) -> tuple[IntArray, 
 
 
 def objective_of(inst: Instance, cp: Coupling, pairs: Pairs, cols: IntArray) -> float:
-    """Total cost of a placement: pair costs, pace tiers and concentration excess."""
+    """Total cost of a placement: pair costs, pace tiers, concentration excess and overshoot
+    spread."""
     pos = positions(inst, pairs, cols)
     quota = pairs.quota[pos]
-    placed, _, group_load = loads(inst, quota, cols)
+    placed, load, group_load = loads(inst, quota, cols)
     total = pairs.cost[pos].sum() + tier_costs(placed, cp, inst.capacity).sum()
+    total += overshoot_costs(load, cp, inst.capacity).sum()
     if cp.group_cap is not None:
         total += group_costs(group_load[:, : cp.group_cap.shape[1]], cp).sum()
     return float(total)
@@ -128,6 +136,10 @@ def _moves(
     sizes = np.unique(persons)  # the pace tiers' change for each family size
     join = np.stack([tier_costs(placed + s, cp, inst.capacity) - base for s in sizes])
     leave = np.stack([tier_costs(placed - s, cp, inst.capacity) - base for s in sizes])
+    # The overshoot spread's change, for a case on a quota pair (zeros without a spread).
+    over = overshoot_costs(load, cp, inst.capacity)
+    join_q = np.stack([overshoot_costs(load + s, cp, inst.capacity) - over for s in sizes])
+    leave_q = np.stack([overshoot_costs(load - s, cp, inst.capacity) - over for s in sizes])
     capped = 0 if cp.group_cap is None else cp.group_cap.shape[1]
     tie = ties(inst)
     out = _Moves(
@@ -148,6 +160,8 @@ def _moves(
         pair = pc.matrix(rows).astype(np.float64)
         move = pair - pair[local, here][:, None] + join[size] + leave[size, here][:, None]
         is_quota = basis[rows] == Basis.QUOTA
+        move += np.where(is_quota, join_q[size], 0)
+        move += np.where(quota[rows], leave_q[size, here], 0)[:, None]
         g = inst.group[rows]
         grouped = np.flatnonzero((g != NONE) & (g < capped))
         if cp.group_cap is not None and grouped.size:
@@ -229,6 +243,10 @@ def placements(
     if inst.problem.weights.even_distribution:
         pace = tier_costs(placed, cp, inst.capacity).astype(np.float64)
         terms["even_distribution"] = pace[cols] * persons / placed[cols]
+        # The overshoot spread, shared by the persons on quota pairs.
+        spread = overshoot_costs(load, cp, inst.capacity).astype(np.float64)
+        share = np.where(quota, persons / np.maximum(load[cols], 1), 0.0)
+        terms["even_distribution"] += spread[cols] * share
     if cp.group_cap is not None:
         g = inst.group
         excess = group_costs(group_load[:, : cp.group_cap.shape[1]], cp).astype(np.float64)

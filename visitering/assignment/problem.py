@@ -273,7 +273,9 @@ class Parameters:
         limit.  A result that the time limit cut off may differ between runs.
     allow_overshoot:
         Place everyone, with the least total number of persons beyond the quotas, instead of
-        reporting ``INFEASIBLE`` (``--allow-overshoot``).
+        reporting ``INFEASIBLE`` (``--allow-overshoot``).  That least total is shared out by
+        a price, the overshoot spread of :mod:`.costs`: in proportion to the (annual) quotas,
+        as a landstal revision would share it (integrationsloven § 7 stk. 8-9).
     candidates_per_case:
         Municipalities per case kept in the restricted MIP besides those the relaxation uses
         and those that cannot be excluded by the bound (see :mod:`.solver`).

@@ -9,13 +9,15 @@ they become parallel arcs of rising unit cost.  The network (one unit = one pers
 .. code-block:: text
 
     case i ──cost/persons──▶ G(k, group) ──cap: group limit, 0───▶ Q(k) ──pace tiers──▶ T
-      │    (quota pairs)                 ╰─cap ∞, concentration─╯ ▲  ╰─overshoot─▶ H ──▶ T
+      │    (quota pairs)                 ╰─cap ∞, concentration─╯ ▲  ╰─overshoot tiers─▶ H ──▶ T
       │                                                           0
       ╰──cost/persons (exception pairs, § 11 stk. 3-4)──▶ E(k) ───┴──top tier price──────▶ T
 
 The total capacity of the pace tiers of k is its remaining quota + tolerance: the hard rule of
 § 11 stk. 1.  Persons placed under an exception use the quota's room like any other (and its
-pace tiers); only they may go beyond it, at the top tier's price (see :mod:`.costs`).  Costs
+pace tiers); only they may go beyond it, at the top tier's price (see :mod:`.costs`).  Under
+``allow_overshoot`` quota persons may too, through the hub H whose capacity is the overshoot
+budget, at the top tier's price plus the overshoot spread's rising tiers.  Costs
 are scaled by ``scale`` (the lcm of the family sizes, capped) and rounded *down*, so the
 optimal flow cost / ``scale`` is a valid lower bound of every placement, exact when the scale
 is the lcm.  A vertex solution splits at most (municipalities - 1) families.
@@ -210,8 +212,15 @@ class Network:
                 np.full(k, cp.tier_cost[t] * s),
             )
         if self.overshoot_budget:
-            top = np.full(k, cp.tier_cost[-1] * s)  # overshoot persons cost the top pace tier
-            add(self.q0 + ks, np.full(k, self.hub), np.full(k, self.big), top)
+            # Overshoot persons cost the top pace tier, and the spread's tiers on top of it.
+            for t, extra in enumerate(cp.over_cost):
+                cap = np.minimum(cp.over_cap[:, t], self.big)
+                add(
+                    self.q0 + ks,
+                    np.full(k, self.hub),
+                    cap,
+                    np.full(k, (cp.tier_cost[-1] + extra) * s),
+                )
             one = np.ones(1, dtype=np.int64)
             add(self.hub * one, self.sink * one, self.overshoot_budget * one, 0 * one)
         return (

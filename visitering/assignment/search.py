@@ -374,6 +374,7 @@ def objective_step(inst: Instance, basis: np.ndarray, cost: np.ndarray, cp: Coup
     if inst.n > PROOF_MAX_CASES:
         return 1
     parts = [cost[basis != Basis.CLOSED].astype(np.int64), cp.tier_cost.astype(np.int64)]
+    parts.append(cp.over_cost.astype(np.int64))
     if cp.group_cap is not None:
         parts.append(np.array([cp.group_cost], dtype=np.int64))
     return max(int(np.gcd.reduce(np.abs(np.concatenate(parts)))), 1)

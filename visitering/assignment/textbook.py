@@ -72,6 +72,11 @@ class TextbookModel:
             [self.model.new_int_var(0, int(c), f"z{k}_{t}") for t, c in enumerate(cp.tier_cap[k])]
             for k in range(inst.k)
         ]
+        # The overshoot spread's tiers (costs.overshoot_costs): persons beyond the quota.
+        self.spread = [
+            [self.model.new_int_var(0, int(min(c, big)), f"s{k}_{t}") for t, c in enumerate(caps)]
+            for k, caps in enumerate(cp.over_cap)
+        ]
         # Persons beyond the quota (under an exception, or overshoot): the top tier's price.
         self.beyond = [self.model.new_int_var(0, big, f"b{k}") for k in range(inst.k)]
         self.excess = {key: self.model.new_int_var(0, big, f"y{key}") for key in self.group_load}
@@ -82,6 +87,7 @@ class TextbookModel:
         self._respect_remaining_quota()
         self._even_distribution_tiers()
         self._concentration_limits()
+        self._overshoot_spread()
 
     def _every_case_placed_once(self) -> None:
         """§ 10 and BEK nr. 550/2022 § 11: each case in exactly one municipality, whole."""
@@ -117,8 +123,14 @@ class TextbookModel:
             load = self._persons(terms)
             self.model.add(self.excess[(k, g)] >= load - int(self.cp.group_cap[k, g]))
 
+    def _overshoot_spread(self) -> None:
+        """Every person beyond the quota fills the convex overshoot-spread tiers."""
+        for k in range(self.inst.k):
+            self.model.add(sum(self.spread[k]) == self.overshoot[k])
+
     def set_objective(self) -> None:
-        """Pair costs + pace tiers + concentration (+ overshoot first, lexicographically)."""
+        """Pair costs + pace tiers + concentration + overshoot spread (+ overshoot first,
+        lexicographically)."""
         from ortools.sat.python import cp_model
 
         c = self.cost[self.rows, self.cols].tolist()
@@ -133,6 +145,9 @@ class TextbookModel:
         coefs.extend([top] * len(self.beyond))
         xs.extend(self.excess.values())
         coefs.extend([self.cp.group_cost] * len(self.excess))
+        for k in range(self.inst.k):
+            xs.extend(self.spread[k])
+            coefs.extend(int(c) for c in self.cp.over_cost)
         if self.inst.problem.parameters.allow_overshoot:
             xs.extend(self.overshoot)
             # More than any placement's cost can differ by, so that overshoot comes first: the
@@ -141,7 +156,7 @@ class TextbookModel:
             # save about 17,000 points where the solver found none.
             persons = int(self.inst.persons.sum())
             over_weight = 1 + int(np.abs(self.cost).max(initial=0)) * self.inst.n
-            over_weight += (top + int(self.cp.group_cost)) * persons
+            over_weight += (top + int(self.cp.group_cost) + int(self.cp.over_cost[-1])) * persons
             coefs.extend([over_weight] * len(self.overshoot))
         self.model.minimize(cp_model.LinearExpr.weighted_sum(xs, coefs))
 
