@@ -41,6 +41,8 @@ LOCAL_SEARCH_SHARE = 0.15
 LAGRANGIAN_SHARE = 0.5
 #: Column generation stops after this many pricing rounds (or half the time).
 MAX_PRICING_ROUNDS = 12
+#: ``allow_overshoot``: rounds of :meth:`Search.with_room_left` before the MIP over every pair.
+ROOM_ROUNDS = 3
 #: Time kept back for building the result.
 RESERVE_S = 0.05
 
@@ -244,6 +246,14 @@ class Search:
         sol, data = self.mip(idx, overshoot=True)
         restricted = len(idx) < len(self.pairs.rows)
         least = self.budget or 0
+        for _ in range(ROOM_ROUNDS):
+            if not (restricted and sol.status is MipStatus.OPTIMAL and sol.objective > least):
+                break
+            wider = self.with_room_left(idx, data.pairs, sol.choice)
+            if len(wider) == len(idx):
+                break
+            idx = wider
+            sol, data = self.mip(idx, overshoot=True)
         if restricted and (sol.status is not MipStatus.OPTIMAL or sol.objective > least):
             sol, data = self.mip(np.arange(len(self.pairs.rows)), overshoot=True)
             restricted = False
@@ -257,6 +267,18 @@ class Search:
         if sol.status is not MipStatus.OPTIMAL or self.columns:
             self.notes.append("least overshoot not proven over all municipalities")
         return round(sol.objective)
+
+    def with_room_left(self, idx: IntArray, sub: Pairs, choice: np.ndarray) -> IntArray:
+        """``idx`` and every quota pair into a municipality that the placement ``choice``
+        (over the pairs ``sub``) leaves room in: where a restricted MIP overshoots more than
+        the relaxation, the room it left unused is what a better packing needs."""
+        inst, p = self.inst, self.pairs
+        cols, rows = sub.cols[choice], sub.rows[choice]
+        quota = sub.quota[choice]
+        load = np.bincount(cols[quota], weights=inst.persons[rows[quota]], minlength=inst.k)
+        room = load < inst.capacity
+        extra = np.flatnonzero(p.quota & room[p.cols])
+        return np.union1d(idx, extra)
 
     def incumbent(self, relax: Relaxation, floor: np.ndarray, lower: int) -> Best | None:
         """Step 3: the placement of the least overshoot (``allow_overshoot``), else the
