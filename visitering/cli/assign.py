@@ -169,39 +169,17 @@ def assign(
             settings.parameters,
             allow_overshoot=allow_overshoot or settings.parameters.allow_overshoot,
         )
-        params = _with_options(params, time_limit, seed)
         inputs = BatchInputs(
             case_list,
             profile_map,
             geography.neighbours(),
             geography.distances_km(),
             settings.weights,
-            params,
+            _with_options(params, time_limit, seed),
             tuple(notes),
             frozenset(re_place or ()),
         )
-        if revise_quotas and ((year_quota is None and new_landstal is None) or ledger is None):
-            raise InputError(
-                Problem(
-                    "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
-                    "--revise-quotas",
-                )
-            )
-        if ledger is not None and year_quota is None and io.ledger_is_new(ledger):
-            start = "--quotas or --landstal"
-            if new_landstal is not None:
-                start += " without --revise-quotas"
-            raise InputError(
-                Problem(f"no ledger at this path yet: give {start} to start one", str(ledger))
-            )
-        if ledger is None and year_quota is None:
-            raise InputError(
-                Problem(
-                    "no quotas: give --quotas, --landstal, a --ledger that holds them, or a "
-                    "--scenario with a [kvoter] section",
-                    "assign",
-                )
-            )
+        _require_quotas(options, ledger, revise_quotas)
         if out is not None:
             io.check_output_directory(out)  # before the ledger records the batch
         revision = None
@@ -237,6 +215,34 @@ class _Given:
     year: dict[int, int] | None = None
     basis: str | None = None
     new_landstal: int | None = None
+
+
+def _require_quotas(options: _Given, ledger: Path | None, revise_quotas: bool) -> None:
+    """Refuse a batch whose options give no quotas to place against, or a revision with
+    nothing to revise (before anything is solved or recorded)."""
+    year_quota, new_landstal = options.year, options.new_landstal
+    if revise_quotas and ((year_quota is None and new_landstal is None) or ledger is None):
+        raise InputError(
+            Problem(
+                "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
+                "--revise-quotas",
+            )
+        )
+    if ledger is not None and year_quota is None and io.ledger_is_new(ledger):
+        start = "--quotas or --landstal"
+        if new_landstal is not None:
+            start += " without --revise-quotas"
+        raise InputError(
+            Problem(f"no ledger at this path yet: give {start} to start one", str(ledger))
+        )
+    if ledger is None and year_quota is None:
+        raise InputError(
+            Problem(
+                "no quotas: give --quotas, --landstal, a --ledger that holds them, or a "
+                "--scenario with a [kvoter] section",
+                "assign",
+            )
+        )
 
 
 def _given_quotas(
