@@ -912,6 +912,12 @@ def test_assign_needs_quotas_from_somewhere_and_data_year_only_with_landstal(tmp
         "compute the year's quotas on that year's data (a revision by --landstal uses the data "
         "the quotas in force were computed on)\n",
     )
+    revised = run("assign", "--cases", str(cases), "--quotas", str(quotas), "--revise-quotas")
+    assert (revised.exit_code, revised.stderr) == (
+        2,
+        "error: 1 problem in the input:\n  --revise-quotas: needs --ledger and new quotas "
+        "(--quotas or --landstal)\n",
+    )
 
 
 def test_ledger_status_exports_the_years_quota_use_for_the_kkr(tmp_path):

@@ -224,7 +224,7 @@ def _require_quotas(options: _Given, ledger: Path | None, revise_quotas: bool) -
     if revise_quotas and ((year_quota is None and new_landstal is None) or ledger is None):
         raise InputError(
             Problem(
-                "--revise-quotas needs --ledger and new quotas (--quotas or --landstal)",
+                "needs --ledger and new quotas (--quotas or --landstal)",
                 "--revise-quotas",
             )
         )
