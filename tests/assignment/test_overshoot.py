@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -13,9 +14,11 @@ from assignment_helpers import employment, make_problem, singles
 from visitering.assignment import Status, rounds, search, solve
 from visitering.assignment.costs import OPEN_WIDTH, coupling, overshoot_costs, overshoot_shares
 from visitering.assignment.instance import compile_problem
+from visitering.assignment.mip import MipSolution, MipStatus
 from visitering.assignment.problem import Parameters
 from visitering.assignment.textbook import solve_textbook
 from visitering.batch import BatchInputs, run_batch
+from visitering.cases import Case
 from visitering.inputs import embedded, geography
 from visitering.inputs.profiles import embedded_profiles
 from visitering.kvoter.beregning import beregn_kvoter
@@ -135,3 +138,65 @@ def test_the_least_overshoot_is_found_without_the_mip_over_every_pair(
     run_batch(inputs, beregn_kvoter(embedded.embedded_grundlag(), 200).kvoter)
     assert [objective for _, _, objective in calls] == [206, 178, 177]
     assert all(used < every for used, every, _ in calls)
+
+
+def _phase_one(monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[int, int]], dict[str, Any]]:
+    """Spy on phase 1 of ``allow_overshoot``: each MIP's (pairs, pairs of the whole batch),
+    and the search as phase 2 would start it (``budget``, ``notes``, ``cut_short``)."""
+    calls: list[tuple[int, int]] = []
+    after: dict[str, Any] = {}
+    mip = search.Search.mip
+
+    def spy(self: search.Search, idx: Any, overshoot: bool = False, **kwargs: Any) -> Any:
+        calls.append((len(idx), len(self.pairs.rows)))
+        return mip(self, idx, overshoot, **kwargs)
+
+    def stop(found: search.Search, relax: Any) -> tuple[()]:
+        after.update(budget=found.budget, notes=found.notes, cut_short=found.cut_short)
+        return ()
+
+    monkeypatch.setattr(search.Search, "mip", spy)
+    monkeypatch.setattr(rounds, "minimise_cost", stop)
+    return calls, after
+
+
+def test_the_mip_over_every_pair_runs_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (review of stop 29): where widening reached every pair and still overshot
+    more than the relaxation (families of 2 on quotas of 3: 1 beyond, where split families
+    need none), the same MIP over every pair was solved a second time."""
+    calls, after = _phase_one(monkeypatch)
+    monkeypatch.setattr(search, "FULL_MIP_PAIRS", 0)
+    cases = [Case(f"f{i}", persons=2) for i in range(3)]
+    solve(make_problem(cases, {101: 3, 102: 3}, allow_overshoot=True, candidates_per_case=1))
+    assert after["budget"] == 1
+    assert [used == every for used, every in calls].count(True) == 1
+
+
+def test_the_least_overshoot_found_stands_when_time_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression (review of stop 29): with a 0.8-1.0 s limit, the MIP over every pair had no
+    time left and phase 1 ended with no placement, throwing away the widened MIP's 250
+    persons (the least is 249).  Here that last MIP is made to find nothing."""
+    calls, after = _phase_one(monkeypatch)
+    real = search.solve_mip
+
+    def nothing_over_every_pair(data: Any, *args: Any, **kwargs: Any) -> Any:
+        sol = real(data, *args, **kwargs)
+        if len(data.pairs.rows) < len(data.inst.persons) * data.inst.k:
+            return sol
+        return MipSolution(MipStatus.NO_SOLUTION, sol.choice * 0 - 1, math.nan, -math.inf)
+
+    monkeypatch.setattr(search, "solve_mip", nothing_over_every_pair)
+    inputs = BatchInputs(
+        generate_cases(300, 1, embedded.kommuner()),
+        embedded_profiles(),
+        geography.neighbours(),
+        geography.distances_km(),
+        parameters=Parameters(time_limit_s=20, allow_overshoot=True),
+    )
+    run_batch(inputs, beregn_kvoter(embedded.embedded_grundlag(), 300).kvoter)
+    assert calls[-1][0] == calls[-1][1]  # the MIP over every pair ran, and found nothing
+    assert after["budget"] == 250
+    assert "least overshoot" in after["cut_short"]
+    assert "least overshoot not proven over all municipalities" in after["notes"]
