@@ -458,6 +458,7 @@ def _solve(
         neighbours=inputs.neighbours,
         distance_km=inputs.distance_km,
         annual_quota=dict(year),
+        beyond_quota={k: -r for k, r in remaining.items() if r < 0 and k in year},
         weights=inputs.weights,
         parameters=inputs.parameters,
     )

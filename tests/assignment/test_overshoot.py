@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from assignment_helpers import employment, make_problem, singles
+from assignment_helpers import employment, line_distances, line_neighbours, make_problem, singles
 
+from visitering import io
 from visitering.assignment import Status, rounds, search, solve
 from visitering.assignment.costs import OPEN_WIDTH, coupling, overshoot_costs, overshoot_shares
 from visitering.assignment.instance import compile_problem
@@ -19,9 +21,11 @@ from visitering.assignment.problem import Parameters
 from visitering.assignment.textbook import solve_textbook
 from visitering.batch import BatchInputs, run_batch
 from visitering.cases import Case
+from visitering.errors import InputError
 from visitering.inputs import embedded, geography
 from visitering.inputs.profiles import embedded_profiles
 from visitering.kvoter.beregning import beregn_kvoter
+from visitering.ledger import Ledger
 from visitering.synth import generate_cases
 
 QUOTAS = {101: 10, 102: 20, 103: 30}
@@ -200,3 +204,55 @@ def test_the_least_overshoot_found_stands_when_time_runs_out(
     assert after["budget"] == 250
     assert "least overshoot" in after["cut_short"]
     assert "least overshoot not proven over all municipalities" in after["notes"]
+
+
+def test_persons_already_beyond_a_quota_count_against_its_share() -> None:
+    """A ledger year: 101 already took 12 persons beyond its quota.  The year's 42 persons
+    beyond the quotas, shared 40 : 20 : 40 by the annual quotas, give 16.8, 8.4 and 16.8;
+    101 has 12 of its share already, so this batch's 30 go 4.8, 8.4 and 16.8."""
+    problem = replace(
+        make_problem(singles(30), {101: 0, 102: 0, 103: 0}, allow_overshoot=True),
+        annual_quota={101: 40, 102: 20, 103: 40},
+        beyond_quota={101: 12},
+    )
+    assert overshoot_shares(compile_problem(problem)) == pytest.approx([4.8, 8.4, 16.8])
+    assert dict(solve(problem).overshoot) == {101: 5, 102: 8, 103: 17}
+    # A municipality far ahead gets nothing until the others catch up.
+    ahead = replace(problem, beyond_quota={101: 40})
+    assert overshoot_shares(compile_problem(ahead)) == pytest.approx([0.0, 10.0, 20.0])
+
+
+@pytest.mark.parametrize(
+    ("beyond", "message"),
+    [
+        ({999: 1}, "kommune 999: not among the municipalities"),
+        ({101: -1}, "kommune 101: must be a whole number ≥ 0"),
+        ({101: True}, "kommune 101: must be a whole number ≥ 0"),
+        ({102: 3}, "kommune 102: persons beyond a quota with room left"),
+    ],
+)
+def test_beyond_quota_is_checked(beyond: dict[int, int], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        replace(make_problem(singles(1), {101: 0, 102: 5}), beyond_quota=beyond)
+
+
+def test_a_ledger_year_evens_out_the_persons_beyond_the_quotas(tmp_path: Path) -> None:
+    """Regression (review of stop 29): the shares had no memory of the year, so over three
+    weeks of a ledger run Vejle ended 22 persons beyond an annual quota of 10.  Here week 1
+    puts 12 persons with close family in 101 there (§ 11 stk. 3), 8 beyond its quota of 4.
+    Week 2's 15 persons beyond the quotas then go 1, 5 and 9 (shares 1.2, 4.6 and 9.2 of the
+    year's 23, less 101's 8), not 6, 3 and 6 as if the year had just begun."""
+    book = Ledger(io.open_database(tmp_path / "l.sqlite"))
+    codes = (101, 102, 103)
+    inputs = BatchInputs(
+        tuple(singles(12, "f", close_family_kommune=101)),
+        {},
+        line_neighbours(codes),
+        line_distances(codes),
+        parameters=Parameters(time_limit_s=10.0, allow_overshoot=True),
+    )
+    run_batch(inputs, {101: 4, 102: 2, 103: 4}, book)
+    assert [(s.kommunekode, s.rest) for s in book.status()] == [(101, -8), (102, 2), (103, 4)]
+    week2 = run_batch(replace(inputs, cases=tuple(singles(21))), None, book).result
+    assert week2.status is Status.OPTIMAL
+    assert dict(week2.overshoot) == {101: 1, 102: 5, 103: 9}

@@ -316,15 +316,33 @@ def pace_targets(inst: Instance) -> FloatArray:
 
 
 def overshoot_shares(inst: Instance) -> FloatArray:
-    """Each municipality's share of the batch's persons beyond the remaining quotas, in
-    proportion to its annual quota (its remaining quota without one), as a landstal revision
-    shares an increase (integrationsloven § 7 stk. 8-9).  Zeros when the quotas hold them all."""
+    """Each municipality's share of the batch's persons beyond the remaining quotas.
+
+    In proportion to its annual quota (its remaining quota without one), as a landstal
+    revision shares an increase (integrationsloven § 7 stk. 8-9).  Persons a municipality
+    already took beyond its quota this year (:attr:`Instance.beyond`) count against its
+    share, so that the year's persons beyond the quotas follow the annual quotas
+    (water-filling: a municipality already ahead gets nothing until the others catch up).
+    Zeros when the quotas hold the whole batch.
+    """
     beyond = float(inst.persons.sum()) - float(np.maximum(inst.capacity, 0).sum())
     base = np.maximum(inst.remaining if inst.annual is None else inst.annual, 0).astype(np.float64)
     if beyond <= 0 or base.sum() <= 0:
         return np.zeros(inst.k)
-    result: FloatArray = beyond * base / base.sum()
-    return result
+    past = inst.beyond.astype(np.float64)
+    if not past.any():
+        proportional: FloatArray = beyond * base / base.sum()
+        return proportional
+
+    def fill(level: float) -> FloatArray:
+        out: FloatArray = np.maximum(level * base - past, 0.0)
+        return out
+
+    lo, hi = 0.0, (beyond + past.sum()) / base.sum()  # fill(hi) holds at least ``beyond``
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fill(mid).sum() < beyond else (lo, mid)
+    return fill(hi)
 
 
 def _tiers(inst: Instance, target: FloatArray, last: IntArray) -> tuple[IntArray, IntArray]:

@@ -36,6 +36,9 @@ class Instance:
         quota is left, 0 in a zero-quota or full municipality.
     annual:
         Whole-year quota if given, else None.
+    beyond:
+        Persons placed this year beyond the quota (:attr:`Problem.beyond_quota`; zeros
+        without it).
     persons:
         Persons per case.
     neighbour:
@@ -62,6 +65,7 @@ class Instance:
     remaining: IntArray
     capacity: IntArray
     annual: IntArray | None
+    beyond: IntArray
     persons: IntArray
     neighbour: BoolArray
     commute_min: FloatArray
@@ -157,6 +161,9 @@ def compile_problem(problem: Problem) -> Instance:
         # full municipality (§ 11 stk. 1 and 3-4), so over a ledger's year it is spent once.
         capacity=np.where(remaining > 0, remaining + params.capacity_tolerance, 0),
         annual=annual,
+        beyond=np.array(
+            [(problem.beyond_quota or {}).get(int(c), 0) for c in codes], dtype=np.int64
+        ),
         persons=np.array([c.persons for c in cases], dtype=np.int64),
         neighbour=neighbour,
         commute_min=commute,

@@ -412,6 +412,13 @@ class Problem:
     annual_quota:
         Optional whole-year kommunekvote per kommunekode; the even distribution then equalises
         the fraction of the *annual* quota filled, otherwise the fraction of the remaining one.
+    beyond_quota:
+        Optional persons placed this year beyond each municipality's quota (the ledger's
+        negative remaining quotas, under an exception or an overshoot), with
+        ``annual_quota``: ``allow_overshoot`` then shares the overshoot so that the *year's*
+        persons beyond the quotas follow the annual quotas (see
+        :func:`~visitering.assignment.costs.overshoot_shares`).  A municipality with quota
+        left has none.
     forbidden:
         Optional municipalities a case must not go to, by ``case_id`` (e.g. known housing
         limits not expressed by the dwellings of the profiles).
@@ -426,6 +433,7 @@ class Problem:
     distance_km: Mapping[tuple[int, int], float] = field(default_factory=dict)
     employment_scores: npt.NDArray[Any] | None = None
     annual_quota: Mapping[int, int] | None = None
+    beyond_quota: Mapping[int, int] | None = None
     forbidden: Mapping[str, frozenset[int]] = field(default_factory=dict)
     weights: Weights = field(default_factory=Weights)
     parameters: Parameters = field(default_factory=Parameters)
@@ -464,6 +472,13 @@ class Problem:
             for kode, quota in self.annual_quota.items():
                 if quota < self.remaining_quota.get(kode, 0):
                     p.add(f"kommune {kode}: annual quota below remaining quota", "annual_quota")
+        for kode, beyond in (self.beyond_quota or {}).items():
+            if kode not in self.remaining_quota:
+                p.add(f"kommune {kode}: not among the municipalities", "beyond_quota")
+            elif isinstance(beyond, bool) or not isinstance(beyond, int | np.integer) or beyond < 0:
+                p.add(f"kommune {kode}: must be a whole number ≥ 0", "beyond_quota")
+            elif beyond and self.remaining_quota[kode] > 0:
+                p.add(f"kommune {kode}: persons beyond a quota with room left", "beyond_quota")
 
     def _check_cases(self, p: ProblemCollector) -> None:
         known = set(self.remaining_quota)
