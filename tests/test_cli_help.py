@@ -93,3 +93,23 @@ def test_a_danish_thousands_separator_is_refused_not_read_as_a_smaller_number(ar
     words = " ".join(result.stderr.replace("│", " ").split())  # Rich wraps the error box
     assert "is not a whole number (write it without a thousands separator)" in words
     assert not (tmp_path / "x.csv").exists()
+
+
+def _commands(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The path of every command, the whole tree down."""
+    subs = getattr(command, "commands", {})
+    if not subs:
+        yield path
+    for name, sub in subs.items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_a_flag_shows_no_value_in_the_help():
+    """Regression (noticed at stop 28): Typer showed "--allow-overshoot <bool>" as if a value
+    followed the flag, and "--allow-overshoot true" is refused.  Only Typer's own --help keeps
+    it."""
+    paths = list(_commands(typer.main.get_command(app)))
+    assert len(paths) > 10
+    shown = {path: _shown(*path, "--help") for path in paths}
+    assert {path for path, text in shown.items() if text.count("<bool>") > 1} == set()
+    assert "--allow-overshoot Place everyone" in shown[("assign",)]

@@ -19,6 +19,7 @@ from visitering.cli.common import (
     DialectOpt,
     OutOpt,
     emit,
+    flag,
     gather,
     input_errors,
     parse_landstal,
@@ -97,14 +98,14 @@ def assign(
     ] = None,
     allow_overshoot: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--allow-overshoot",
             help="Place everyone with the least total overshoot when the quotas cannot hold.",
         ),
     ] = False,
     revise_quotas: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--revise-quotas",
             help="Record a landstal revision (§ 4 stk. 7, § 7 stk. 8-11) with this batch: "
             "with --landstal, the ledger's quotas are revised to it (a decrease scales them, an "
@@ -134,7 +135,7 @@ def assign(
     out: OutOpt = None,
     json: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--json",
             help="Print a summary as JSON: status, objective, bound, gap, solve time, counts, "
             "diagnosis and notes (the placements are in --out's files).",
@@ -538,7 +539,7 @@ def ledger_status(
     ledger: Annotated[Path, typer.Option("--ledger", help="The ledger file.")],
     json: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--json",
             help="Print the status as JSON: batches, revisions, every municipality, totals.",
         ),

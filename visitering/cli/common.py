@@ -75,7 +75,15 @@ InputsOpt = Annotated[
 ]
 MethodOpt = Annotated[Method, typer.Option("--method", help="Rounding (apportionment) method.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory to write the exports to.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")]
+
+
+def flag(name: str, help: str) -> Any:
+    """The option of a boolean flag: nothing follows it on the command line, so its help
+    shows no value (Typer's default showed "<bool>", as if it took one)."""
+    return typer.Option(name, help=help, metavar="")
+
+
+JsonOpt = Annotated[bool, flag("--json", help="Print the full result as JSON.")]
 DialectOpt = Annotated[
     csvtext.Dialect,
     typer.Option(

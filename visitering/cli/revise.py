@@ -19,6 +19,7 @@ from visitering.cli.common import (
     MethodOpt,
     OutOpt,
     emit,
+    flag,
     gather,
     input_errors,
     load_grundlag,
@@ -51,7 +52,7 @@ def revise(
         ),
     ] = None,
     before_2018: Annotated[
-        bool, typer.Option("--before-2018", help="Use the 50 % threshold in force before 2018.")
+        bool, flag("--before-2018", help="Use the 50 % threshold in force before 2018.")
     ] = False,
     method: MethodOpt = Method.LARGEST_REMAINDER,
     out: OutOpt = None,

@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 
 from visitering.cli.app import app
-from visitering.cli.common import DialectOpt, JsonOpt, OutOpt, emit, input_errors, whole_number
+from visitering.cli.common import (
+    DialectOpt,
+    JsonOpt,
+    OutOpt,
+    emit,
+    flag,
+    input_errors,
+    whole_number,
+)
 from visitering.errors import InputError, Problem
 from visitering.formats.csvtext import Dialect, shown
 from visitering.inputs import embedded
@@ -51,14 +59,14 @@ def simulate(
     ] = None,
     no_baseline: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--no-baseline",
             help="Skip the same runs without uncertainty (landstal never revised, arrivals equal "
             "to it) that are reported beside the sweep; they double the time.",
         ),
     ] = False,
     no_progress: Annotated[
-        bool, typer.Option("--no-progress", help="No progress bar (none when not a terminal).")
+        bool, flag("--no-progress", help="No progress bar (none when not a terminal).")
     ] = False,
     out: OutOpt = None,
     json: JsonOpt = False,
