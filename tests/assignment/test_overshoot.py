@@ -13,7 +13,7 @@ import pytest
 from assignment_helpers import employment, line_distances, line_neighbours, make_problem, singles
 
 from visitering import io
-from visitering.assignment import Status, rounds, search, solve
+from visitering.assignment import LegalBasis, Status, rounds, search, solve
 from visitering.assignment.costs import OPEN_WIDTH, coupling, overshoot_costs, overshoot_shares
 from visitering.assignment.instance import compile_problem
 from visitering.assignment.mip import MipSolution, MipStatus
@@ -78,6 +78,13 @@ def test_overshoot_is_shared_like_the_quotas_when_nothing_else_differs() -> None
     result = solve(problem)
     assert result.status is Status.OPTIMAL
     assert dict(result.overshoot) == {101: 5, 102: 10, 103: 15}
+    # The record of each overshoot says so (§ 14: no appeal, the record is the reason).
+    details = {p.basis_detail for p in result.placements if p.legal_basis is LegalBasis.OVERSHOOT}
+    assert details == {
+        f"the batch put {n} person(s) beyond this municipality's quota, where its share of the "
+        f"persons beyond the quotas was {n}.0"
+        for n in (5, 10, 15)
+    }
     annual = solve(replace(problem, annual_quota={101: 40, 102: 20, 103: 40}))
     assert dict(annual.overshoot) == {101: 12, 102: 6, 103: 12}
 

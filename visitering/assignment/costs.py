@@ -271,6 +271,9 @@ class Coupling:
         :data:`OPEN_WIDTH`) and ``(S,)`` weighted cost per person of each, paid by persons on
         quota pairs beyond the capacity on top of the top pace tier's price
         (:func:`overshoot_costs`).  One tier of cost 0 when there is no spread.
+    over_share:
+        ``(K,)`` each municipality's share of the overshoot (:func:`overshoot_shares`), the
+        tiers' measure; zeros without ``allow_overshoot``.
     """
 
     target: FloatArray
@@ -280,6 +283,7 @@ class Coupling:
     group_cost: int
     over_cap: IntArray
     over_cost: IntArray
+    over_share: FloatArray
 
     @property
     def spreads_overshoot(self) -> bool:
@@ -367,11 +371,12 @@ def coupling(inst: Instance) -> Coupling:
     capacity = np.maximum(inst.capacity, 0)
     over_cap = np.full((inst.k, 1), OPEN_WIDTH, dtype=np.int64)
     over_cost = np.zeros(1, dtype=np.int64)
+    over_share = overshoot_shares(inst) if params.allow_overshoot else np.zeros(inst.k)
     if weights.even_distribution:
         tier_cap, tier_cost = _tiers(inst, target, capacity)
         if params.allow_overshoot:
             open_ = np.full(inst.k, OPEN_WIDTH, dtype=np.int64)
-            over_cap, over_cost = _tiers(inst, overshoot_shares(inst), open_)
+            over_cap, over_cost = _tiers(inst, over_share, open_)
     else:
         tier_cap = capacity[:, None].copy()
         tier_cost = np.zeros(1, dtype=np.int64)
@@ -395,6 +400,7 @@ def coupling(inst: Instance) -> Coupling:
         group_cost=CONCENTRATION_POINTS * weights.concentration,
         over_cap=over_cap,
         over_cost=over_cost,
+        over_share=over_share,
     )
 
 

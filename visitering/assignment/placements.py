@@ -255,6 +255,7 @@ def placements(
         denom = np.maximum(group_load[cols, gi], 1)
         terms["concentration"] = np.where(has, excess[cols, gi] * persons / denom, 0.0)
     bases = legal_bases(inst, basis, cols)
+    over = np.maximum(load - np.maximum(inst.capacity, 0), 0)
     moves = _moves(inst, basis, pc, cp, cols, quota, (placed, load, group_load))
     alt, extra = moves.alternative, moves.extra
     unused = _unused_ties(inst, basis, cols, moves)
@@ -274,9 +275,19 @@ def placements(
                 alternative_extra_cost=float(extra[i]) if alt[i] >= 0 else None,
                 taken_kommune=int(inst.codes[moves.taken[i]]) if moves.taken[i] >= 0 else None,
                 taken_saving=float(moves.saving[i]) if moves.taken[i] >= 0 else None,
-                basis_detail=basis_detail(inst, i, bases[i]),
+                basis_detail=_overshoot_detail(cp, over, cols[i])
+                if bases[i] is LegalBasis.OVERSHOOT
+                else basis_detail(inst, i, bases[i]),
                 unused_ties=unused[i],
             )
         )
-    overshoot: IntArray = np.maximum(load - np.maximum(inst.capacity, 0), 0)
-    return tuple(out), overshoot
+    return tuple(out), over
+
+
+def _overshoot_detail(cp: Coupling, over: IntArray, col: int) -> str:
+    """For the record of an overshoot: how far the municipality went beyond its quota, and
+    its share of the batch's persons beyond the quotas (:func:`.costs.overshoot_shares`)."""
+    return (
+        f"the batch put {int(over[col])} person(s) beyond this municipality's quota, where its "
+        f"share of the persons beyond the quotas was {cp.over_share[col]:.1f}"
+    )
