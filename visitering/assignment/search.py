@@ -254,11 +254,15 @@ class Search:
         while True:
             sol, data = self.mip(idx, overshoot=True)
             placed = sol.status in (MipStatus.OPTIMAL, MipStatus.FEASIBLE)
-            if placed and (found is None or sol.objective < found[0].objective):
+            # A tie goes to the later MIP, over more pairs: the one over every pair proves it
+            # (regression, review of stop 29: "not proven" where it was).
+            if placed and (found is None or round(sol.objective) <= round(found[0].objective)):
                 found = (sol, data)
             solved = sol.status is MipStatus.OPTIMAL
             if (placed and round(sol.objective) <= least) or len(idx) == every:
                 break
+            if found is not None and self.clock.left() <= 0:
+                break  # HiGHS would overrun the limit by a whole root LP
             wider = idx
             if solved and widened < ROOM_ROUNDS:
                 wider = self.with_room_left(idx, data.pairs, sol.choice)
