@@ -94,6 +94,8 @@ class Search:
         self.least_outside = math.inf
         # allow_overshoot: the placement that showed the least overshoot, the first incumbent.
         self.least_overshoot_placement: IntArray | None = None
+        #: allow_overshoot: the least total overshoot was not proven, so no placement is.
+        self.overshoot_unproven = False
         self.step = objective_step(inst, basis, cost, cp)
 
     def relaxation(self) -> Relaxation:
@@ -279,9 +281,8 @@ class Search:
         proven = round(best.objective) <= least or (
             best.status is MipStatus.OPTIMAL and len(data.pairs.rows) == every
         )
-        if not proven:
-            self.cut_short.append("least overshoot")
         if not proven or self.columns:
+            self.overshoot_unproven = True
             self.notes.append("least overshoot not proven over all municipalities")
         return round(best.objective)
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -85,6 +86,11 @@ def _solve(problem: Problem) -> Result:
     cp = coupling(inst)
     search = Search(inst, basis, cost_matrix(inst, pc), cp, clock)
     outcome = run(search)
+    if isinstance(outcome, Best) and search.overshoot_unproven:
+        # A placement of less overshoot may exist: the cost proven under this overshoot proves
+        # nothing of the whole (regression, review of stop 29: "optimal", with a note that
+        # only another placement "of the same cost" might come back).
+        outcome = replace(outcome, proven=False)
     if isinstance(outcome, tuple):
         status = Status.INFEASIBLE if outcome else Status.UNKNOWN
         failed = (SOLVER_FAILED_NOTE,) if SOLVER_FAILED_NOTE in search.notes else ()
