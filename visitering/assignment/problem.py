@@ -253,7 +253,8 @@ class Parameters:
         beyond ``multiple × target`` costs the points (times the weight).  At least one tier;
         multiples rise (at most :data:`MAX_PACE_MULTIPLE`), points do not fall (whole numbers,
         at most :data:`MAX_PACE_POINTS`).  No even distribution: weight ``even_distribution``
-        0.
+        0.  Under ``allow_overshoot`` the same tiers, measured against a municipality's share
+        of the overshoot, price the persons beyond its quota (the overshoot spread).
     concentration_by, concentration_factor, concentration_min_persons:
         A group (nationality, or language) may make up ``factor`` times its share of the batch
         in a municipality's pace target, and at least ``min_persons``, before each further
