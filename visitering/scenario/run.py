@@ -427,8 +427,9 @@ def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
         p, c = info["placement"], info["cases"]
         lines.append(
             f"Placement of {c['cases']} cases ({c['persons']} persons, {c['source']}): "
-            f"{p['status']}; {p['placed_persons']} persons placed; objective "
-            f"{_number(p['objective'])}, bound {_number(p['bound'])}"
+            f"{p['status']}; {p['placed_persons']} persons placed"
+            + _beyond(p)
+            + f"; objective {_number(p['objective'])}, bound {_number(p['bound'])}"
         )
         lines.append(p["profile_note"])
         if name_cases and result.batch is not None:
@@ -437,6 +438,16 @@ def terminal_text(result: ScenarioResult, name_cases: bool = False) -> str:
             lines += [f"  Diagnosis: {d}" for d in p["diagnosis"]]
         lines += [f"  {step}" for step in p["next_steps"]]
     return "\n".join(lines) + "\n"
+
+
+def _beyond(placement: Mapping[str, Any]) -> str:
+    """``allow_overshoot``'s persons beyond the quotas, and in how many municipalities
+    (nothing when there are none)."""
+    persons = placement["counts"].get("overshoot_persons", 0)
+    if not persons:
+        return ""
+    where = len(placement["overshoot"])
+    return f", {persons} beyond the quotas in {where} municipalit{'y' if where == 1 else 'ies'}"
 
 
 def _number(value: float | None) -> str:
