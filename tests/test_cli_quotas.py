@@ -319,3 +319,24 @@ def test_module_entry_point_and_light_imports(argv, start):
     out, heavy = run_and_list_heavy(argv)
     assert out.startswith(start)
     assert heavy == []
+
+
+def test_an_option_given_twice_is_refused(tmp_path):
+    """Regression (noticed at stop 28): Click took the last of two values silently, so
+    ``--landstal 600 ... --landstal 6000`` computed 6,000.  Now exit 2 naming both, whatever
+    the spelling (``--landstal=600``) and the command; repeatable options and flags still
+    repeat."""
+    twice = run("quotas", "--landstal=600", "--landstal", "700")
+    assert twice.exit_code == 2
+    assert "Invalid value for '--landstal': given 2 times (--landstal 600; --landstal 700):" in (
+        " ".join(twice.stderr.replace("│", " ").split())
+    )
+    assert twice.stdout == ""
+    cases = tmp_path / "c.csv"
+    cases.write_text("case_id;persons\nA;1\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assign = run("assign", "--cases", str(cases), "--out", str(out), "--out", str(tmp_path / "p"))
+    assert assign.exit_code == 2 and "'--out': given 2 times" in assign.stderr
+    assert not out.exists()
+    flags = run("quotas", "--landstal", "600", "--json", "--json")
+    assert flags.exit_code == 0 and json.loads(flags.stdout)["landstal"] == 600

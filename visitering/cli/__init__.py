@@ -23,9 +23,10 @@ from visitering.cli import (  # noqa: F401  (registers commands)
     simulate,
     ukraine,
 )
-from visitering.cli.app import app, reflow_help
+from visitering.cli.app import app, reflow_help, refuse_repeated_options
 
 reflow_help(app)
+refuse_repeated_options(app)
 
 
 def main() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
 app = typer.Typer(
     name="visitering",
@@ -30,3 +32,44 @@ def reflow_help(typer_app: typer.Typer) -> None:
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
             reflow_help(group.typer_instance)
+
+
+class OptionsOnce(TyperCommand):
+    """A command that refuses an option given twice (Click takes the last one silently: a
+    caseworker's ``--landstal 600 ... --landstal 6000`` placed against 6,000).  Options that
+    may repeat (``multiple``, e.g. ``--re-place``) and flags are left alone."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        once = {
+            name: param
+            for param in self.params
+            if getattr(param, "multiple", True) is False and not getattr(param, "is_flag", False)
+            for name in param.opts
+            if name.startswith("--")
+        }
+        given: dict[str, list[str]] = {}
+        for at, token in enumerate(args):
+            if token == "--":
+                break
+            name, eq, value = token.partition("=")
+            if name in once:
+                shown = value if eq else (args[at + 1] if at + 1 < len(args) else "")
+                given.setdefault(once[name].name or name, []).append(f"{name} {shown}".strip())
+        for uses in given.values():
+            if len(uses) > 1:
+                raise typer.BadParameter(
+                    f"given {len(uses)} times ({'; '.join(uses)}): give it once",
+                    ctx=ctx,
+                    param_hint=f"'{uses[0].split()[0]}'",
+                )
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+
+def refuse_repeated_options(typer_app: typer.Typer) -> None:
+    """Make every command an :class:`OptionsOnce`, the whole tree down."""
+    for info in typer_app.registered_commands:
+        info.cls = OptionsOnce
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            refuse_repeated_options(group.typer_instance)
