@@ -321,7 +321,7 @@ def test_module_entry_point_and_light_imports(argv, start):
     assert heavy == []
 
 
-def test_an_option_given_twice_is_refused(tmp_path):
+def test_an_option_given_twice_is_refused(tmp_path, monkeypatch):
     """Regression (noticed at stop 28): Click took the last of two values silently, so
     ``--landstal 600 ... --landstal 6000`` computed 6,000.  Now exit 2 naming both, whatever
     the spelling (``--landstal=600``) and the command; repeatable options and flags still
@@ -340,3 +340,15 @@ def test_an_option_given_twice_is_refused(tmp_path):
     assert not out.exists()
     flags = run("quotas", "--landstal", "600", "--json", "--json")
     assert flags.exit_code == 0 and json.loads(flags.stdout)["landstal"] == 600
+    # Regressions (review of stop 29): a value is a value whatever it looks like ("--" as a
+    # directory let a repeat through; "--landstal" as one was refused), and --help wins.
+    hidden = run("quotas", "--landstal", "600", "--out", "--", "--landstal", "6000", "--json")
+    assert hidden.exit_code == 2 and "given 2 times" in hidden.stderr
+    odd = tmp_path / "sub" / "--landstal"
+    named = run("quotas", "--landstal", "600", "--out", str(odd), "--json")
+    assert named.exit_code == 0 and (odd / "kommunekvoter.csv").exists()
+    monkeypatch.chdir(tmp_path)  # --out --landstal: a directory of that name, here
+    spelled = run("quotas", "--landstal", "600", "--json", "--out", "--landstal")
+    assert spelled.exit_code == 0, spelled.output
+    helped = run("quotas", "--landstal", "1", "--landstal", "2", "--help")
+    assert helped.exit_code == 0 and "Usage:" in helped.stdout

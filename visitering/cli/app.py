@@ -40,21 +40,30 @@ class OptionsOnce(TyperCommand):
     may repeat (``multiple``, e.g. ``--re-place``) and flags are left alone."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        options = [p for p in self.params if p.param_type_name == "option"]
+        valued = {n for p in options if not getattr(p, "is_flag", False) for n in p.opts}
         once = {
-            name: param
-            for param in self.params
-            if getattr(param, "multiple", True) is False and not getattr(param, "is_flag", False)
-            for name in param.opts
-            if name.startswith("--")
+            n: p
+            for p in options
+            if not getattr(p, "multiple", False)
+            for n in p.opts
+            if n in valued
         }
         given: dict[str, list[str]] = {}
-        for at, token in enumerate(args):
+        at = 0
+        while at < len(args):
+            token = args[at]
             if token == "--":
-                break
+                break  # the rest are arguments, as Click reads them
+            if token in ctx.help_option_names:
+                return list(super().parse_args(ctx, args))  # the help, whatever else is given
             name, eq, value = token.partition("=")
+            if name in valued and not eq:
+                at += 1  # the next token is this option's value, whatever it looks like
+                value = args[at] if at < len(args) else ""
             if name in once:
-                shown = value if eq else (args[at + 1] if at + 1 < len(args) else "")
-                given.setdefault(once[name].name or name, []).append(f"{name} {shown}".strip())
+                given.setdefault(once[name].name or name, []).append(f"{name} {value}".strip())
+            at += 1
         for uses in given.values():
             if len(uses) > 1:
                 raise typer.BadParameter(
@@ -62,8 +71,7 @@ class OptionsOnce(TyperCommand):
                     ctx=ctx,
                     param_hint=f"'{uses[0].split()[0]}'",
                 )
-        result: list[str] = super().parse_args(ctx, args)
-        return result
+        return list(super().parse_args(ctx, args))
 
 
 def refuse_repeated_options(typer_app: typer.Typer) -> None:
