@@ -81,8 +81,9 @@ def test_overshoot_is_shared_like_the_quotas_when_nothing_else_differs() -> None
     # The record of each overshoot says so (§ 14: no appeal, the record is the reason).
     details = {p.basis_detail for p in result.placements if p.legal_basis is LegalBasis.OVERSHOOT}
     assert details == {
-        f"the batch put {n} person(s) beyond this municipality's quota, where its share of the "
-        f"persons beyond the quotas was {n}.0"
+        f"the batch put {n} person(s) beyond this municipality's quota as overshoot, where its "
+        "share of the 30 persons the batch brought beyond the remaining quotas (by exception "
+        f"or overshoot) was {n}.0"
         for n in (5, 10, 15)
     }
     annual = solve(replace(problem, annual_quota={101: 40, 102: 20, 103: 40}))

@@ -275,7 +275,7 @@ def placements(
                 alternative_extra_cost=float(extra[i]) if alt[i] >= 0 else None,
                 taken_kommune=int(inst.codes[moves.taken[i]]) if moves.taken[i] >= 0 else None,
                 taken_saving=float(moves.saving[i]) if moves.taken[i] >= 0 else None,
-                basis_detail=_overshoot_detail(cp, over, cols[i])
+                basis_detail=_overshoot_detail(inst, cp, over, cols[i])
                 if bases[i] is LegalBasis.OVERSHOOT
                 else basis_detail(inst, i, bases[i]),
                 unused_ties=unused[i],
@@ -284,10 +284,15 @@ def placements(
     return tuple(out), over
 
 
-def _overshoot_detail(cp: Coupling, over: IntArray, col: int) -> str:
-    """For the record of an overshoot: how far the municipality went beyond its quota, and
-    its share of the batch's persons beyond the quotas (:func:`.costs.overshoot_shares`)."""
+def _overshoot_detail(inst: Instance, cp: Coupling, over: IntArray, col: int) -> str:
+    """For the record of an overshoot: how many persons the batch put beyond the
+    municipality's quota as overshoot, and its share (:func:`.costs.overshoot_shares`) of
+    the persons the batch brought beyond the remaining quotas, exceptions included: the
+    total the shares divide (regression, review of stop 29: the total went unsaid, and the
+    shares added up to more than the overshoot)."""
+    beyond = max(int(inst.persons.sum()) - int(np.maximum(inst.capacity, 0).sum()), 0)
     return (
-        f"the batch put {int(over[col])} person(s) beyond this municipality's quota, where its "
-        f"share of the persons beyond the quotas was {cp.over_share[col]:.1f}"
+        f"the batch put {int(over[col])} person(s) beyond this municipality's quota as "
+        f"overshoot, where its share of the {beyond} persons the batch brought beyond the "
+        f"remaining quotas (by exception or overshoot) was {cp.over_share[col]:.1f}"
     )
