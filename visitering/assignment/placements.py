@@ -14,6 +14,7 @@ from visitering.assignment.costs import (
     PairCosts,
     group_costs,
     overshoot_costs,
+    persons_beyond_quotas,
     tier_costs,
 )
 from visitering.assignment.eligibility import (
@@ -290,7 +291,7 @@ def _overshoot_detail(inst: Instance, cp: Coupling, over: IntArray, col: int) ->
     the persons the batch brought beyond the remaining quotas, exceptions included: the
     total the shares divide (regression, review of stop 29: the total went unsaid, and the
     shares added up to more than the overshoot)."""
-    beyond = max(int(inst.persons.sum()) - int(np.maximum(inst.capacity, 0).sum()), 0)
+    beyond = persons_beyond_quotas(inst)
     return (
         f"the batch put {int(over[col])} person(s) beyond this municipality's quota as "
         f"overshoot, where its share of the {beyond} persons the batch brought beyond the "
