@@ -301,3 +301,15 @@ def test_a_least_overshoot_not_proven_leaves_the_placement_feasible(
     assert result.status is Status.FEASIBLE
     assert result.counts["overshoot_persons"] == 1
     assert result.notes == ("least overshoot not proven over all municipalities",)
+
+
+def test_an_overshoot_case_can_move_to_another_municipality_beyond_its_quota() -> None:
+    """Regression (review of stop 29): an overshoot case's alternative counted only the
+    municipalities with quota room, so with every quota full it read "No other municipality
+    could take this case under the rules", though a move that keeps the total overshoot is
+    as lawful as the placement.  Here each such move exists, and costs more (optimal)."""
+    result = solve(make_problem(singles(90), QUOTAS, allow_overshoot=True))
+    over = [p for p in result.placements if p.legal_basis is LegalBasis.OVERSHOOT]
+    assert len(over) == 30
+    assert all(p.alternative_kommune not in (None, p.kommunekode) for p in over)
+    assert all(p.alternative_extra_cost is not None and p.alternative_extra_cost > 0 for p in over)

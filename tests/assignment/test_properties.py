@@ -364,9 +364,10 @@ def test_compiled_knapsacks_match_the_interpreted_reference(
 def test_the_alternative_is_the_best_single_move_priced_in_full(problem: Problem) -> None:
     """Each placement's alternative against brute force: every case moved alone to every other
     open municipality, the rest as placed, priced by the whole objective.  The alternative is
-    the cheapest move the municipality can take (an exception, or quota room), with that
-    move's full price; a cheaper move into a full quota is the "taken" municipality.  On an
-    optimal placement no possible move is cheaper.  Regression (CLI audit): the alternative
+    the cheapest move the municipality can take (an exception, quota room, or with
+    ``allow_overshoot`` no more persons beyond the quotas in all), with that move's full
+    price; a cheaper move into a full quota is the "taken" municipality.  On an optimal
+    placement no possible move is cheaper.  Regression (CLI audit): the alternative
     was priced by the case's pair terms only, so a single-case batch was told that another
     municipality "would have cost 2 less, but its quota served other cases better"."""
     result = solve(problem)
@@ -382,6 +383,13 @@ def test_the_alternative_is_the_best_single_move_priced_in_full(problem: Problem
     cols = np.array([index[result.placement_of(c).kommunekode] for c in inst.case_ids])
     z = objective_of(inst, cp, pairs, cols)
     assert z == pytest.approx(result.objective)
+
+    def beyond(placed: np.ndarray) -> int:
+        """Persons beyond the quotas in all (only ``allow_overshoot`` places any)."""
+        on_quota = basis[np.arange(inst.n), placed] == Basis.QUOTA
+        load = np.bincount(placed[on_quota], inst.persons[on_quota], inst.k)
+        return int(np.maximum(load - np.maximum(inst.capacity, 0), 0).sum())
+
     for i, case_id in enumerate(inst.case_ids):
         possible, taken = {}, {}
         for m in np.flatnonzero(open_[i]):
@@ -389,17 +397,14 @@ def test_the_alternative_is_the_best_single_move_priced_in_full(problem: Problem
                 continue
             moved = cols.copy()
             moved[i] = m
-            on_quota = basis[np.arange(inst.n), moved] == Basis.QUOTA
-            load = np.bincount(moved[on_quota], inst.persons[on_quota], inst.k)
-            fits = basis[i, m] != Basis.QUOTA or load[m] <= inst.capacity[m]
+            fits = basis[i, m] != Basis.QUOTA or beyond(moved) <= beyond(cols)
             delta = objective_of(inst, cp, pairs, moved) - z
             (possible if fits else taken)[int(inst.codes[m])] = delta
         p = result.placement_of(case_id)
         if possible:
             assert p.alternative_extra_cost == pytest.approx(min(possible.values()))
             assert possible[p.alternative_kommune] == pytest.approx(min(possible.values()))
-            if not problem.parameters.allow_overshoot:
-                assert p.alternative_extra_cost >= -1e-9
+            assert p.alternative_extra_cost >= -1e-9
         else:
             assert (p.alternative_kommune, p.alternative_extra_cost) == (None, None)
         cheaper = {k: v for k, v in taken.items() if v < 0}

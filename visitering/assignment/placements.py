@@ -126,10 +126,13 @@ def _moves(
 
     A move costs the difference of the case's pair terms, plus the change of the pace tiers
     of the municipality it leaves and the one it joins, plus the change of the concentration
-    excess.  It is possible where the municipality could take the case: a legal exception
-    there, or quota room left by the other cases.  On a placement proven optimal no possible
-    move costs less (the batch is placed as a whole: a move that saves more than it costs
-    would have been made).
+    excess.  It is possible where the municipality could take the case without more persons
+    beyond the quotas in all: a legal exception there, quota room left by the other cases,
+    or, under ``allow_overshoot``, overshoot there no larger than the overshoot the move ends
+    where the case is (regression, review of stop 29: an overshoot case was told that no
+    other municipality could take it).  On a placement proven optimal no possible move costs
+    less (the batch is placed as a whole: a move that saves more than it costs would have
+    been made).
     """
     persons = inst.persons.astype(np.int64)
     placed, load, group_load = loaded
@@ -141,6 +144,12 @@ def _moves(
     over = overshoot_costs(load, cp, inst.capacity)
     join_q = np.stack([overshoot_costs(load + s, cp, inst.capacity) - over for s in sizes])
     leave_q = np.stack([overshoot_costs(load - s, cp, inst.capacity) - over for s in sizes])
+    # Persons beyond the quotas that a quota case of each size adds by joining, and ends by
+    # leaving (all zeros on a placement without overshoot, where joining must fit).
+    cap = np.maximum(inst.capacity, 0)
+    beyond = np.maximum(load - cap, 0)
+    adds = np.stack([np.maximum(load + s - cap, 0) - beyond for s in sizes])
+    ends = np.stack([beyond - np.maximum(load - s - cap, 0) for s in sizes])
     capped = 0 if cp.group_cap is None else cp.group_cap.shape[1]
     tie = ties(inst)
     out = _Moves(
@@ -175,7 +184,8 @@ def _moves(
             left = np.maximum(now_c - q[:, 0] - cap_c, 0) - np.maximum(now_c - cap_c, 0)
             move[grouped] += np.where(quota[rows[grouped]], left * cp.group_cost, 0)[:, None]
         other = (basis[rows] != Basis.CLOSED) & (np.arange(inst.k) != here[:, None])
-        room = ~is_quota | (load[None, :] + p[:, None] <= inst.capacity[None, :])
+        ended = np.where(quota[rows], ends[size, here], 0)[:, None]
+        room = ~is_quota | (adds[size] <= ended)
         possible = np.where(other & room, move, np.inf)
         best = possible.argmin(axis=1)
         has = np.isfinite(possible[local, best])
