@@ -26,7 +26,7 @@ from visitering.assignment.eligibility import Basis
 from visitering.assignment.instance import Instance, IntArray
 from visitering.assignment.lagrangian import LagrangianBound, SubgradientAscent
 from visitering.assignment.mip import SOLVER_FAILED_NOTE, MipData, MipSolution, MipStatus, solve_mip
-from visitering.assignment.placements import objective_of, positions
+from visitering.assignment.placements import loads, objective_of, positions
 from visitering.assignment.relaxation import Network, Pairs, Relaxation
 from visitering.assignment.rounding import local_search, round_relaxation
 
@@ -291,9 +291,7 @@ class Search:
         (over the pairs ``sub``) leaves room in: where a restricted MIP overshoots more than
         the relaxation, the room it left unused is what a better packing needs."""
         inst, p = self.inst, self.pairs
-        cols, rows = sub.cols[choice], sub.rows[choice]
-        quota = sub.quota[choice]
-        load = np.bincount(cols[quota], weights=inst.persons[rows[quota]], minlength=inst.k)
+        _, load, _ = loads(inst, sub.quota[choice], sub.cols[choice])  # choice: one per case
         room = load < inst.capacity
         extra = np.flatnonzero(p.quota & room[p.cols])
         return np.union1d(idx, extra)
